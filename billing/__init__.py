@@ -1,0 +1,1 @@
+"""Billing: contracts, cancellation fees, deposits, invoices with tax, dunning, claims (issue 7)."""

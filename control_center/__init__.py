@@ -1,0 +1,1 @@
+"""Control center: classification, incidents, the operator console and the JSON API."""

@@ -1,0 +1,1 @@
+"""Alarm signals as the control center sees them: service types, priorities, classification, the inbox."""

@@ -1,0 +1,39 @@
+"""FastAPI application factory: console pages, JSON API, health check and static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from control_center.console import views as console_views
+from control_center.console.hub import Hub
+from control_center.incidents import views as incident_views
+from control_center.settings import Settings
+
+
+def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], hub: Hub) -> FastAPI:
+    app = FastAPI(
+        title="Control center",
+        version="0.1.0",
+        description="Monitoring-center API: incidents raised from home alarm panels.",
+        docs_url=None,  # Swagger UI loads from a CDN; the machines are offline. /openapi.json is served.
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.sessions = sessions
+    app.state.hub = hub
+
+    @app.get("/healthz", tags=["health"], summary="Liveness and database reachability")
+    async def healthz(request: Request) -> dict[str, str]:
+        async with request.app.state.sessions() as session:
+            await session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    app.include_router(incident_views.router)
+    app.include_router(console_views.router)
+    app.mount("/static", StaticFiles(directory=Path(console_views.__file__).parent / "static"), name="static")
+    return app

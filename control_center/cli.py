@@ -1,0 +1,207 @@
+"""``control-center`` command: demo, serve, gateway, simulate, db."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import random
+import sys
+
+from sqlalchemy import select
+
+from control_center.settings import Settings, get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="control-center", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run everything on the embedded defaults, with a simulated fleet")
+    demo.add_argument("--port", type=int, help="HTTP port of the console (default 8000)")
+    demo.add_argument("--panels", type=int, default=40, help="subscribers to seed and panels to simulate")
+    demo.add_argument("--interval", type=float, default=30.0, help="mean seconds between a panel's signals")
+
+    sub.add_parser(
+        "serve",
+        help="console, API and inbox worker (and the embedded broker + gateway if no CC_MQTT_URL is set)",
+    )
+    sub.add_parser("gateway", help="MQTT gateway only: store signals, then acknowledge them")
+
+    sim = sub.add_parser("simulate", help="simulated panels: a fleet, or one alarm with --alarm")
+    from simulators.panel import ALARMS
+
+    sim.add_argument("--alarm", choices=sorted(ALARMS), help="send one alarm and print the account used")
+    sim.add_argument("--account", help="panel account to use (default: a seeded one with that service)")
+    sim.add_argument("--panels", type=int, default=40, help="fleet size (without --alarm)")
+    sim.add_argument("--interval", type=float, default=30.0, help="mean seconds between a panel's signals")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="migrate to the newest schema")
+    seed = db_sub.add_parser("seed", help="add demo subscribers if there are none")
+    seed.add_argument("--count", type=int, default=40)
+
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    if args.command == "demo" and args.port:
+        settings = settings.model_copy(update={"http_port": args.port})
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("amqtt", "transitions"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return asyncio.run(_dispatch(args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    match args.command:
+        case "demo":
+            return await _demo(settings, args.panels, args.interval)
+        case "serve":
+            return await _serve(settings)
+        case "gateway":
+            return await _gateway(settings)
+        case "simulate":
+            return await _simulate(settings, args)
+        case "db":
+            return await _db(settings, args)
+    return 2
+
+
+async def _demo(settings: Settings, panels: int, interval: float) -> int:
+    from control_center.runtime import Runtime
+    from control_center.subscribers.seed import plan, seed
+    from simulators.fleet import run_fleet
+
+    runtime = Runtime(settings)
+    await runtime.prepare()
+    async with runtime.sessions() as session:
+        await seed(session=session, count=panels)
+    server = runtime.web_server()
+    accounts = [p.account for p in plan(panels)]
+
+    async def announce() -> None:
+        while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
+            await asyncio.sleep(0.05)
+        await runtime.gateway.ready.wait()
+        print(f"Console: {settings.base_url}/console", flush=True)
+        print(f"API:     {settings.base_url}/api/incidents", flush=True)
+        print(
+            f"Broker:  {settings.broker.host}:{settings.broker.port}"
+            f" ({'embedded' if settings.uses_embedded_broker else 'external'})",
+            flush=True,
+        )
+        print(f"Database: {settings.database_url}", flush=True)
+        print("Send an alarm: control-center simulate --alarm fire    (Ctrl-C stops the demo)", flush=True)
+
+    await runtime.run(
+        server.serve(),
+        runtime.gateway.run(),
+        runtime.worker.run(),
+        run_fleet(settings, accounts, interval),
+        announce(),
+    )
+    return 0
+
+
+async def _serve(settings: Settings) -> int:
+    from control_center.runtime import Runtime
+
+    runtime = Runtime(settings)
+    await runtime.prepare()
+    server = runtime.web_server()
+    background = [runtime.worker.run()]
+    if settings.uses_embedded_broker:
+        background.append(runtime.gateway.run())
+    await runtime.run(server.serve(), *background)
+    return 0
+
+
+async def _gateway(settings: Settings) -> int:
+    from control_center.db import create_engine, session_factory
+    from panel_gateway.ingest import Ingest
+    from panel_gateway.transports.mqtt import MqttGateway
+
+    engine = create_engine(settings.database_url)
+    gateway = MqttGateway(settings, Ingest(session_factory(engine)))
+    try:
+        await gateway.run()
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _pick_account(settings: Settings, alarm: str) -> str | None:
+    from control_center.db import create_engine, session_factory
+    from control_center.subscribers.models import PanelAccount, PremisesService
+    from simulators.panel import ALARM_SERVICE
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            accounts = list(
+                await session.scalars(
+                    select(PanelAccount.account)
+                    .join(PremisesService, PremisesService.premises_id == PanelAccount.premises_id)
+                    .where(PremisesService.service_type == ALARM_SERVICE[alarm])
+                )
+            )
+    finally:
+        await engine.dispose()
+    return random.choice(accounts) if accounts else None
+
+
+async def _simulate(settings: Settings, args: argparse.Namespace) -> int:
+    import aiomqtt
+
+    from simulators.panel import SimulatedPanel
+
+    if args.alarm:
+        account = args.account or await _pick_account(settings, args.alarm)
+        if account is None:
+            print(f"no seeded panel subscribes to {args.alarm}; give --account", file=sys.stderr)
+            return 2
+        try:
+            async with SimulatedPanel(settings, account) as panel:
+                message_id = await panel.alarm(args.alarm)
+        except aiomqtt.MqttError as exc:
+            target = settings.broker
+            print(f"cannot reach the broker at {target.host}:{target.port}: {exc}", file=sys.stderr)
+            return 1
+        print(f"account {account}: {args.alarm} alarm sent (msg_id {message_id})")
+        return 0
+
+    from control_center.subscribers.seed import plan
+    from simulators.fleet import run_fleet
+
+    accounts = [args.account] if args.account else [p.account for p in plan(args.panels)]
+    with contextlib.suppress(asyncio.CancelledError):
+        await run_fleet(settings, accounts, args.interval)
+    return 0
+
+
+async def _db(settings: Settings, args: argparse.Namespace) -> int:
+    from control_center.migrate import upgrade_async
+
+    await upgrade_async(settings.database_url)
+    if args.db_command == "seed":
+        from control_center.db import create_engine, session_factory
+        from control_center.subscribers.seed import seed
+
+        engine = create_engine(settings.database_url)
+        async with session_factory(engine)() as session:
+            created = await seed(session=session, count=args.count)
+        await engine.dispose()
+        print(f"seeded {created} subscribers")
+    else:
+        print("database is at the newest schema")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

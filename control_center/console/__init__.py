@@ -1,0 +1,1 @@
+"""The operator console: live queue (server-sent events + htmx) and incident pages."""

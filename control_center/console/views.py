@@ -1,0 +1,115 @@
+"""Console pages. Views only fetch through services and render; rules live elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from control_center.alarms.service_types import LABELS, ServiceType
+from control_center.db import utcnow
+from control_center.i18n import LOCALES, negotiate, translations
+from control_center.incidents import service
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES = Path(__file__).parent / "templates"
+TOKYO = ZoneInfo("Asia/Tokyo")
+HEARTBEAT_SECONDS = 15
+
+
+def _jst(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    return value.astimezone(TOKYO).strftime(fmt) if value else ""
+
+
+def _minutes(delta: dt.timedelta) -> str:
+    total = int(delta.total_seconds())
+    return f"{total // 60}:{total % 60:02d}"
+
+
+@cache
+def environment(locale: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.filters["jst"] = _jst
+    env.filters["minutes"] = _minutes
+    catalog = translations(locale)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["service_label"] = lambda letter: catalog.gettext(LABELS[ServiceType(letter)])
+    env.globals["locale"] = locale
+    env.globals["locales"] = LOCALES
+    return env
+
+
+def render(request: Request, template: str, **context: object) -> HTMLResponse:
+    settings = request.app.state.settings
+    locale = negotiate(
+        request.query_params.get("lang"),
+        request.cookies.get("lang"),
+        request.headers.get("accept-language"),
+        settings.default_locale,
+    )
+    html = environment(locale).get_template(template).render(request=request, **context)
+    response = HTMLResponse(html)
+    if request.query_params.get("lang") in LOCALES:
+        response.set_cookie("lang", locale, httponly=True, samesite="lax", max_age=365 * 86400)
+    return response
+
+
+@router.get("/")
+async def root() -> RedirectResponse:
+    return RedirectResponse("/console")
+
+
+@router.get("/console")
+async def console(request: Request) -> HTMLResponse:
+    return render(request, "console.html")
+
+
+@router.get("/console/queue")
+async def queue(request: Request) -> HTMLResponse:
+    async with request.app.state.sessions() as session:
+        incidents = await service.list_open(session=session)
+    return render(request, "_queue.html", incidents=incidents, now=utcnow())
+
+
+@router.get("/console/incidents/{incident_id}")
+async def incident_page(incident_id: int, request: Request) -> HTMLResponse:
+    async with request.app.state.sessions() as session:
+        incident = await service.get(session=session, incident_id=incident_id)
+        if incident is None:
+            raise HTTPException(status_code=404, detail=f"incident {incident_id} not found")
+        signals = await service.signals_of(session=session, incident_id=incident_id)
+    return render(request, "incident.html", incident=incident, signals=signals, now=utcnow())
+
+
+@router.get("/console/events")
+async def events(request: Request) -> StreamingResponse:
+    """Server-sent events: ``incidents`` whenever the queue changed; the page then re-fetches it."""
+    hub = request.app.state.hub
+
+    async def stream() -> AsyncIterator[str]:
+        with hub.subscription() as updates:
+            yield ": connected\n\n"
+            while True:
+                try:
+                    ids = await asyncio.wait_for(updates.get(), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    yield ": heartbeat\n\n"
+                    continue
+                yield f"event: incidents\ndata: {','.join(map(str, sorted(ids)))}\n\n"
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

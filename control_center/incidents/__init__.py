@@ -1,0 +1,1 @@
+"""Incidents: one per premises and service while open; signals join it."""

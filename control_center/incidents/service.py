@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from control_center.incidents.models import Incident, IncidentStatus
+from control_center.subscribers.models import Premises
+from panel_gateway.models import Signal
+
+
+def open_key(*, premises_id: int | None, account: str, service_type: str) -> str:
+    # An alarm from an account nobody registered still opens an incident: keyed on the account.
+    return f"p{premises_id}:{service_type}" if premises_id is not None else f"a{account}:{service_type}"
+
+
+async def open_or_join(*, session: AsyncSession, signal: Signal, premises_id: int | None) -> Incident:
+    """The first alarm for a premises and service opens an incident; later ones join it."""
+    assert signal.service_type is not None
+    key = open_key(premises_id=premises_id, account=signal.account, service_type=signal.service_type)
+    incident = await session.scalar(select(Incident).where(Incident.open_key == key))
+    if incident is None:
+        incident = Incident(
+            premises_id=premises_id,
+            account=signal.account,
+            service_type=signal.service_type,
+            priority=signal.priority,
+            status=IncidentStatus.RECEIVED,
+            open_key=key,
+            description=signal.description,
+            opened_at=signal.received_at,
+            last_signal_at=signal.received_at,
+            signal_count=1,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(incident)
+        except IntegrityError:
+            # Another worker opened it a moment ago: join that one.
+            incident = await session.scalar(select(Incident).where(Incident.open_key == key))
+            assert incident is not None
+            _join(incident, signal)
+        return incident
+    _join(incident, signal)
+    return incident
+
+
+def _join(incident: Incident, signal: Signal) -> None:
+    incident.signal_count += 1
+    incident.priority = min(incident.priority, signal.priority)
+    incident.last_signal_at = max(incident.last_signal_at, signal.received_at)
+
+
+async def list_open(*, session: AsyncSession, limit: int = 500) -> list[Incident]:
+    """The operator queue: most urgent first, then oldest first."""
+    rows = await session.scalars(
+        select(Incident)
+        .where(Incident.closed_at.is_(None))
+        .options(selectinload(Incident.premises).selectinload(Premises.subscriber))
+        .order_by(Incident.priority, Incident.opened_at, Incident.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def get(*, session: AsyncSession, incident_id: int) -> Incident | None:
+    return await session.scalar(
+        select(Incident)
+        .where(Incident.id == incident_id)
+        .options(
+            selectinload(Incident.premises).selectinload(Premises.subscriber),
+            selectinload(Incident.premises).selectinload(Premises.contacts),
+            selectinload(Incident.premises).selectinload(Premises.services),
+        )
+    )
+
+
+async def signals_of(*, session: AsyncSession, incident_id: int) -> list[Signal]:
+    rows = await session.scalars(
+        select(Signal).where(Signal.incident_id == incident_id).order_by(Signal.received_at, Signal.id)
+    )
+    return list(rows)
+
+
+def age(incident: Incident, now: dt.datetime) -> dt.timedelta:
+    return now - incident.opened_at

@@ -1,0 +1,60 @@
+"""JSON API for incidents (thin: the service module does the work)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+
+from control_center.incidents import service
+from control_center.incidents.models import Incident
+from control_center.incidents.schemas import (
+    ContactOut,
+    IncidentDetail,
+    IncidentOut,
+    PremisesSummary,
+    SignalOut,
+)
+
+router = APIRouter(prefix="/api/incidents", tags=["incidents"])
+
+
+def summary(incident: Incident) -> IncidentOut:
+    return IncidentOut(
+        id=incident.id,
+        account=incident.account,
+        premises=PremisesSummary.model_validate(incident.premises) if incident.premises else None,
+        service_type=incident.service_type,
+        priority=incident.priority,
+        status=incident.status,
+        description=incident.description,
+        opened_at=incident.opened_at,
+        last_signal_at=incident.last_signal_at,
+        signal_count=incident.signal_count,
+    )
+
+
+@router.get("", response_model=list[IncidentOut], summary="Open incidents, most urgent first")
+async def list_incidents(request: Request) -> list[IncidentOut]:
+    async with request.app.state.sessions() as session:
+        return [summary(i) for i in await service.list_open(session=session)]
+
+
+@router.get(
+    "/{incident_id}",
+    response_model=IncidentDetail,
+    responses={404: {"description": "No such incident"}},
+    summary="One incident with premises, contacts and signal history (never the house code)",
+)
+async def get_incident(incident_id: int, request: Request) -> IncidentDetail:
+    async with request.app.state.sessions() as session:
+        incident = await service.get(session=session, incident_id=incident_id)
+        if incident is None:
+            raise HTTPException(status_code=404, detail=f"incident {incident_id} not found")
+        signals = await service.signals_of(session=session, incident_id=incident_id)
+    premises = incident.premises
+    return IncidentDetail(
+        **summary(incident).model_dump(),
+        subscriber_name=premises.subscriber.name if premises else None,
+        services=sorted(s.service_type for s in premises.services) if premises else [],
+        contacts=[ContactOut.model_validate(c) for c in premises.contacts] if premises else [],
+        signals=[SignalOut.model_validate(s) for s in signals],
+    )

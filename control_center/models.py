@@ -1,0 +1,24 @@
+"""Every ORM model, imported once so the metadata (and Alembic) sees all tables."""
+
+from control_center.db import Base
+from control_center.incidents.models import Incident
+from control_center.subscribers.models import (
+    EmergencyContact,
+    PanelAccount,
+    Premises,
+    PremisesService,
+    Subscriber,
+)
+from panel_gateway.models import DeadLetter, Signal
+
+__all__ = [
+    "Base",
+    "DeadLetter",
+    "EmergencyContact",
+    "Incident",
+    "PanelAccount",
+    "Premises",
+    "PremisesService",
+    "Signal",
+    "Subscriber",
+]

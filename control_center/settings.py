@@ -1,0 +1,75 @@
+"""Runtime settings: environment variables with the ``CC_`` prefix, or a file named by ``CC_ENV_FILE``."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED_BROKER_PORT = 18830  # not 1883: a system broker may hold that one
+
+
+class MqttTarget:
+    """Host, port and credentials parsed from an ``mqtt://user:pass@host:port`` URL."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "tcp"):
+            raise ValueError(f"MQTT URL must start with mqtt://, got {url!r}")
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 1883
+        self.username = parts.username
+        self.password = parts.password
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CC_",
+        env_file=os.environ.get("CC_ENV_FILE"),
+        extra="ignore",
+    )
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./var/control-center.sqlite3",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    mqtt_url: str | None = Field(
+        default=None, description="External broker, mqtt://user:pass@host:port. Unset: embedded broker."
+    )
+    embedded_broker_host: str = "127.0.0.1"
+    embedded_broker_port: int = EMBEDDED_BROKER_PORT
+    mqtt_topic_root: str = Field(default="panels", description="Panels publish to <root>/<account>/signals")
+    mqtt_client_id: str = Field(default="cc-gateway", description="Gateway's persistent-session client id")
+    mqtt_shared_group: str | None = Field(
+        default=None, description="Subscribe through $share/<group>/… so several gateways split the load"
+    )
+    ingest_batch_max: int = Field(default=200, ge=1, description="Signals committed together (group commit)")
+    ingest_batch_wait_ms: float = Field(default=5.0, ge=0, description="How long a batch waits to fill")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    public_base_url: str | None = Field(default=None, description="Base URL the outside world uses")
+    default_locale: str = "ja"
+    log_level: str = "INFO"
+
+    @property
+    def broker(self) -> MqttTarget:
+        """Where gateways and simulators connect; the embedded broker when no URL is set."""
+        if self.mqtt_url:
+            return MqttTarget(self.mqtt_url)
+        return MqttTarget(f"mqtt://{self.embedded_broker_host}:{self.embedded_broker_port}")
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return not self.mqtt_url
+
+    @property
+    def base_url(self) -> str:
+        return self.public_base_url or f"http://{self.http_host}:{self.http_port}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Subscribers, their premises, subscribed services, emergency contacts and panel accounts."""

@@ -1,0 +1,114 @@
+"""Demo data: a few dozen subscribers around Nagoya, deterministic for a given seed."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from control_center.alarms.service_types import ServiceType
+from control_center.subscribers.house_code import hash_house_code
+from control_center.subscribers.models import (
+    EmergencyContact,
+    PanelAccount,
+    Premises,
+    PremisesService,
+    Subscriber,
+)
+
+CENTER = (35.1709, 136.8815)  # Nagoya station
+WARDS = ["中村区", "中区", "東区", "千種区", "昭和区", "瑞穂区", "熱田区", "西区", "北区", "名東区"]
+FAMILY = [
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+    "佐々木",
+    "山口",
+    "松本",
+    "井上",
+    "木村",
+    "林",
+    "清水",
+    "近藤",
+]
+GIVEN = ["太郎", "花子", "健一", "美咲", "大輔", "陽子", "翔太", "由美", "誠", "恵子", "拓也", "直子"]
+RELATIONS = ["長男", "長女", "次男", "妹", "弟", "友人", "隣人"]
+OPTIONAL_SERVICES = [
+    ServiceType.MEDICAL,
+    ServiceType.GAS,
+    ServiceType.LINE_CUT,
+    ServiceType.EQUIPMENT,
+    ServiceType.LIFE_WATCH,
+    ServiceType.OUTDOOR_CAMERA,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SeededPremises:
+    account: str
+    house_code: str  # known to the simulated household only; the database holds the hash
+
+
+def _phone(rng: random.Random, mobile: bool = False) -> str:
+    if mobile:
+        return f"090-{rng.randrange(1000, 10000)}-{rng.randrange(1000, 10000)}"
+    return f"052-{rng.randrange(200, 1000)}-{rng.randrange(1000, 10000)}"
+
+
+def plan(count: int, seed: int = 20261122) -> list[SeededPremises]:
+    """The accounts and house codes the seed creates (the simulators use this to play households)."""
+    rng = random.Random(seed)
+    return [SeededPremises(f"{1001 + i:04d}", f"{rng.randrange(1000):03d}") for i in range(count)]
+
+
+async def seed(*, session: AsyncSession, count: int = 40, seed: int = 20261122) -> int:
+    """Create ``count`` subscribers if the database has none; returns how many were created."""
+    if await session.scalar(select(func.count()).select_from(Subscriber)):
+        return 0
+    rng = random.Random(seed + 1)
+    for entry in plan(count, seed):
+        family = rng.choice(FAMILY)
+        subscriber = Subscriber(
+            name=f"{family} {rng.choice(GIVEN)}",
+            phone=_phone(rng, mobile=True),
+            email=f"subscriber{entry.account}@example.jp",
+        )
+        lat = CENTER[0] + rng.uniform(-0.06, 0.06)
+        lon = CENTER[1] + rng.uniform(-0.07, 0.07)
+        ward = rng.choice(WARDS)
+        services = [ServiceType.BURGLARY, ServiceType.FIRE, ServiceType.EMERGENCY]
+        services += rng.sample(OPTIONAL_SERVICES, rng.randrange(1, len(OPTIONAL_SERVICES) + 1))
+        premises = Premises(
+            subscriber=subscriber,
+            address=f"愛知県名古屋市{ward}{rng.randrange(1, 6)}丁目"
+            f"{rng.randrange(1, 30)}-{rng.randrange(1, 20)}",
+            lat=round(lat, 6),
+            lon=round(lon, 6),
+            phone=_phone(rng),
+            house_code_hash=hash_house_code(entry.house_code),
+            life_watch_hours=12,
+            services=[PremisesService(service_type=s.value) for s in sorted(set(services))],
+            contacts=[
+                EmergencyContact(
+                    position=position,
+                    name=f"{family if position < 3 else rng.choice(FAMILY)} {rng.choice(GIVEN)}",
+                    phone=_phone(rng, mobile=True),
+                    relation=rng.choice(RELATIONS),
+                )
+                for position in range(1, rng.choice([3, 3, 4]) + 1)
+            ],
+        )
+        session.add(PanelAccount(account=entry.account, premises=premises, transport="mqtt"))
+    await session.commit()
+    return count

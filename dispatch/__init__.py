@@ -1,0 +1,1 @@
+"""Dispatch: depots, responders, nearest-responder assignment, keys and on-site reports (issue 6)."""

@@ -1,0 +1,1 @@
+"""Panel gateway: receives signals from home controllers, stores each one, then acknowledges it."""

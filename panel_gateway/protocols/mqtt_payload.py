@@ -1,0 +1,94 @@
+"""The JSON a panel publishes to ``<root>/<account>/signals`` over MQTT (see docs/mqtt-payload.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+
+from panel_gateway.protocols import contact_id, sia_codes
+from panel_gateway.protocols.contact_id import ContactIdEvent
+from panel_gateway.protocols.errors import ParseError
+from panel_gateway.protocols.sia_codes import SiaEvent
+
+ACCOUNT = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
+MESSAGE_ID = re.compile(r"^[\x21-\x7e]{1,64}$")  # printable ASCII, no spaces
+DEVICES = frozenset({"outdoor_camera"})
+MAX_PAYLOAD = 16 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PanelSignal:
+    account: str
+    message_id: str
+    panel_time: dt.datetime | None
+    event: ContactIdEvent | SiaEvent
+    device: str | None = None
+
+
+def topic_account(topic: str, root: str) -> str | ParseError:
+    """``panels/1234/signals`` → ``1234``."""
+    parts = topic.split("/")
+    root_parts = root.split("/")
+    if len(parts) != len(root_parts) + 2 or parts[: len(root_parts)] != root_parts or parts[-1] != "signals":
+        return ParseError(f"unexpected topic {topic!r}")
+    account = parts[-2]
+    if not ACCOUNT.match(account):
+        return ParseError(f"invalid account {account!r} in topic")
+    return account
+
+
+def parse(account: str, payload: bytes) -> PanelSignal | ParseError:
+    """Decode one panel message; never raises on bad input."""
+    if len(payload) > MAX_PAYLOAD:
+        return ParseError(f"payload larger than {MAX_PAYLOAD} bytes")
+    try:
+        doc = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return ParseError(f"payload is not JSON: {exc}")
+    if not isinstance(doc, dict):
+        return ParseError("payload must be a JSON object")
+
+    message_id = doc.get("msg_id")
+    if isinstance(message_id, int) and not isinstance(message_id, bool):
+        message_id = str(message_id)
+    if not isinstance(message_id, str) or not MESSAGE_ID.match(message_id):
+        return ParseError("msg_id must be 1-64 printable characters")
+
+    panel_time = _panel_time(doc.get("sent_at"))
+    if isinstance(panel_time, ParseError):
+        return panel_time
+
+    device = doc.get("device")
+    if device is not None and device not in DEVICES:
+        return ParseError(f"unknown device {device!r}")
+
+    has_cid, has_sia = "contact_id" in doc, "sia" in doc
+    if has_cid == has_sia:
+        return ParseError("payload needs exactly one of contact_id or sia")
+    event: ContactIdEvent | SiaEvent | ParseError
+    if has_cid:
+        raw = doc["contact_id"]
+        event = contact_id.parse(raw) if isinstance(raw, str) else ParseError("contact_id must be a string")
+        if isinstance(event, ContactIdEvent) and event.account.lstrip("0") != account.upper().lstrip("0"):
+            return ParseError(f"contact id account {event.account} does not match topic account {account}")
+    else:
+        event = sia_codes.parse(doc["sia"])
+    if isinstance(event, ParseError):
+        return event
+    return PanelSignal(account, message_id, panel_time, event, device)
+
+
+def _panel_time(value: object) -> dt.datetime | ParseError | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return ParseError("sent_at must be an ISO 8601 string")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return ParseError(f"sent_at is not ISO 8601: {value!r}")
+    if parsed.tzinfo is None:
+        return ParseError("sent_at must carry a UTC offset")
+    return parsed.astimezone(dt.UTC)

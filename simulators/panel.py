@@ -1,0 +1,110 @@
+"""A simulated home controller publishing over MQTT, as a real panel would (QoS 1, persistent session)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import secrets
+
+import aiomqtt
+
+from control_center.settings import Settings
+from panel_gateway.protocols import contact_id
+from panel_gateway.protocols.contact_id import Qualifier
+
+# The alarms `control-center simulate --alarm NAME` can send: Contact ID code and device.
+ALARMS: dict[str, tuple[int, str | None]] = {
+    "burglary": (130, None),
+    "fire": (110, None),
+    "emergency": (120, None),
+    "medical": (100, None),
+    "gas": (151, None),
+    "line-cut": (351, None),
+    "equipment": (154, None),
+    "life-watch": (654, None),
+    "camera": (130, "outdoor_camera"),
+}
+ALARM_SERVICE = {
+    "burglary": "A",
+    "fire": "B",
+    "emergency": "C",
+    "medical": "D",
+    "gas": "E",
+    "line-cut": "F",
+    "equipment": "G",
+    "life-watch": "H",
+    "camera": "I",
+}
+
+
+def payload(
+    account: str,
+    message_id: str,
+    code: int,
+    qualifier: Qualifier = Qualifier.NEW,
+    zone: int = 1,
+    group: int = 1,
+    device: str | None = None,
+    sent_at: dt.datetime | None = None,
+) -> bytes:
+    doc: dict[str, object] = {
+        "msg_id": message_id,
+        "sent_at": (sent_at or dt.datetime.now(dt.UTC)).isoformat(),
+        "contact_id": contact_id.encode(account, qualifier, code, group, zone),
+    }
+    if device:
+        doc["device"] = device
+    return json.dumps(doc).encode()
+
+
+class SimulatedPanel:
+    def __init__(self, settings: Settings, account: str) -> None:
+        self.account = account
+        self._settings = settings
+        self._boot = secrets.token_hex(4)  # a panel's message ids stay unique across its reboots
+        self._seq = itertools.count(1)
+        target = settings.broker
+        self._client = aiomqtt.Client(
+            target.host,
+            target.port,
+            identifier=f"panel-{account}",
+            username=account,
+            password=target.password,
+            clean_session=False,
+            keepalive=60,
+        )
+
+    @property
+    def topic(self) -> str:
+        return f"{self._settings.mqtt_topic_root}/{self.account}/signals"
+
+    async def __aenter__(self) -> SimulatedPanel:
+        await self._client.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._client.__aexit__(*exc)
+
+    def next_message_id(self) -> str:
+        return f"{self._boot}-{next(self._seq)}"
+
+    async def send_raw(self, body: bytes) -> None:
+        """Publish at QoS 1; returns once the broker has acknowledged it."""
+        await self._client.publish(self.topic, body, qos=1)
+
+    async def send(
+        self,
+        code: int,
+        qualifier: Qualifier = Qualifier.NEW,
+        zone: int = 1,
+        device: str | None = None,
+        message_id: str | None = None,
+    ) -> str:
+        message_id = message_id or self.next_message_id()
+        await self.send_raw(payload(self.account, message_id, code, qualifier, zone, device=device))
+        return message_id
+
+    async def alarm(self, name: str, zone: int = 1) -> str:
+        code, device = ALARMS[name]
+        return await self.send(code, zone=zone, device=device)

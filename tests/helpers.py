@@ -1,0 +1,73 @@
+"""Small helpers shared by the integration tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+import aiomqtt
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from control_center.settings import Settings
+from panel_gateway.ingest import Ingest
+from panel_gateway.models import DeadLetter, Signal
+from panel_gateway.transports.mqtt import MqttGateway
+
+T = TypeVar("T")
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 15.0, interval: float = 0.05) -> T:
+    """Poll until ``probe`` returns something truthy; fail with the last value after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await probe()
+        if value or loop.time() > deadline:
+            assert value, f"condition not met within {timeout}s (last value {value!r})"
+            return value
+        await asyncio.sleep(interval)
+
+
+async def count(sessions: async_sessionmaker[AsyncSession], model: type = Signal, **where: object) -> int:
+    async with sessions() as session:
+        query = select(func.count()).select_from(model).filter_by(**where)
+        return int(await session.scalar(query))
+
+
+async def dead_letters(sessions: async_sessionmaker[AsyncSession]) -> list[DeadLetter]:
+    async with sessions() as session:
+        return list(await session.scalars(select(DeadLetter).order_by(DeadLetter.id)))
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    on_stored: Callable[[], None] | None = None,
+) -> AsyncIterator[MqttGateway]:
+    gateway = MqttGateway(settings, Ingest(sessions, on_stored))
+    task = asyncio.create_task(gateway.run())
+    try:
+        await asyncio.wait_for(gateway.ready.wait(), 15)
+        yield gateway
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def forget_gateway_session(settings: Settings) -> None:
+    """Drop the gateway's persistent session on a shared broker so tests leave nothing behind."""
+    target = settings.broker
+    with contextlib.suppress(aiomqtt.MqttError):
+        async with aiomqtt.Client(
+            target.host,
+            target.port,
+            identifier=settings.mqtt_client_id,
+            username="gateway",
+            clean_session=True,
+        ):
+            pass

@@ -1,0 +1,183 @@
+"""Store-then-ack over MQTT, on SQLite and PostgreSQL, with the embedded broker and with Mosquitto."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+
+import psycopg
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from control_center.settings import Settings
+from panel_gateway.models import DeadLetter, Signal
+from panel_gateway.protocols import contact_id
+from panel_gateway.protocols.contact_id import Qualifier
+from simulators.panel import SimulatedPanel, payload
+from tests.helpers import count, dead_letters, eventually, forget_gateway_session, running_gateway
+
+
+@pytest.fixture
+async def clean_broker(settings: Settings) -> AsyncIterator[Settings]:
+    yield settings
+    await forget_gateway_session(settings)
+
+
+async def test_an_alarm_is_stored_once_and_then_acknowledged(
+    clean_broker: Settings, sessions, caplog
+) -> None:
+    settings = clean_broker
+    caplog.set_level(logging.DEBUG, logger="panel_gateway.transports.mqtt")
+    async with running_gateway(settings, sessions), SimulatedPanel(settings, "1234") as panel:
+        message_id = await panel.alarm("fire")
+        await eventually(lambda: count(sessions, message_id=message_id))
+    async with sessions() as session:
+        stored = await session.scalar(select(Signal))
+    assert (stored.account, stored.event_code, stored.service_type, stored.kind) == (
+        "1234",
+        "110",
+        "B",
+        "alarm",
+    )
+    assert stored.received_at.tzinfo is not None
+
+    # It was acknowledged: a new gateway on the same persistent session receives nothing again.
+    caplog.clear()
+    async with running_gateway(settings, sessions):
+        await asyncio.sleep(1.5)
+    assert not [r for r in caplog.records if "batch received" in r.getMessage()]
+    assert await count(sessions) == 1
+
+
+async def test_a_repeated_message_id_is_stored_once(clean_broker: Settings, sessions) -> None:
+    settings = clean_broker
+    async with running_gateway(settings, sessions), SimulatedPanel(settings, "0042") as panel:
+        body = payload("0042", "same-id", 130)
+        await panel.send_raw(body)
+        await panel.send_raw(body)
+        marker = await panel.send(602)  # a later message: once stored, the duplicate was handled too
+        await eventually(lambda: count(sessions, message_id=marker))
+    assert await count(sessions, message_id="same-id") == 1
+    assert await count(sessions) == 2
+
+
+async def test_unparseable_payloads_go_to_the_dead_letter_table(clean_broker: Settings, sessions) -> None:
+    settings = clean_broker
+    async with running_gateway(settings, sessions), SimulatedPanel(settings, "0077") as panel:
+        await panel.send_raw(b"\x00\xffnot json")
+        frame = contact_id.encode("0077", Qualifier.NEW, 110, 1, 1)
+        corrupted = frame[:-1] + ("1" if frame[-1] != "1" else "2")
+        await panel.send_raw(json.dumps({"msg_id": "bad-sum", "contact_id": corrupted}).encode())
+        message_id = await panel.alarm("burglary")  # the gateway is still alive after bad input
+        await eventually(lambda: count(sessions, message_id=message_id))
+        rows = await eventually(lambda: _at_least(dead_letters(sessions), 2))
+    assert rows[0].reason.startswith("payload is not JSON")
+    assert rows[1].reason == "contact id checksum mismatch"
+    assert rows[0].payload.startswith("\\x00\\xff")
+    assert rows[0].source == f"{settings.mqtt_topic_root}/0077/signals"
+    assert await count(sessions, DeadLetter) == 2
+
+
+async def _at_least(rows_coro, n: int):
+    rows = await rows_coro
+    return rows if len(rows) >= n else None
+
+
+# --- the crash drill: kill -9 the gateway after it received a signal, before it committed ---------------
+
+
+@contextlib.contextmanager
+def database_write_lock(database_url: str):
+    """Hold the signals table so the gateway's commit blocks (a stand-in for a slow disk)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        conn = sqlite3.connect(url.database, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
+        return
+    options = url.query.get("options", "")
+    dsn = f"host={url.host} port={url.port or 5432} user={url.username} dbname={url.database}"
+    with psycopg.connect(dsn, options=options) as conn:
+        conn.execute("LOCK TABLE signals IN EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            conn.rollback()
+
+
+async def start_gateway_process(settings: Settings) -> tuple[asyncio.subprocess.Process, asyncio.Queue[str]]:
+    env = {
+        **os.environ,
+        "CC_DATABASE_URL": settings.database_url,
+        "CC_MQTT_URL": settings.mqtt_url or "",
+        "CC_MQTT_TOPIC_ROOT": settings.mqtt_topic_root,
+        "CC_MQTT_CLIENT_ID": settings.mqtt_client_id,
+        "CC_LOG_LEVEL": "DEBUG",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "control_center.cli", "gateway",
+        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    async def pump() -> None:
+        assert process.stderr is not None
+        async for line in process.stderr:
+            await lines.put(line.decode(errors="replace"))
+
+    asyncio.get_running_loop().create_task(pump())
+    return process, lines
+
+
+async def wait_for_line(lines: asyncio.Queue[str], text: str, timeout: float = 20) -> str:
+    async def scan() -> str:
+        while True:
+            line = await lines.get()
+            if text in line:
+                return line
+
+    return await asyncio.wait_for(scan(), timeout)
+
+
+async def test_a_gateway_killed_before_commit_gets_the_signal_again_and_stores_it_once(
+    clean_broker: Settings, sessions
+) -> None:
+    settings = clean_broker
+    first, lines = await start_gateway_process(settings)
+    try:
+        await wait_for_line(lines, "gateway ready")
+        async with SimulatedPanel(settings, "5150") as panel:
+            with database_write_lock(settings.database_url):
+                message_id = await panel.alarm("burglary")
+                await wait_for_line(lines, "batch received")  # in the gateway, not yet committed
+                await asyncio.sleep(0.3)
+                first.send_signal(signal.SIGKILL)
+                await first.wait()
+            assert await count(sessions) == 0, "nothing may be stored by the killed gateway"
+    finally:
+        if first.returncode is None:
+            first.kill()
+            await first.wait()
+
+    second, lines = await start_gateway_process(settings)
+    try:
+        await eventually(lambda: count(sessions, message_id=message_id), timeout=30)
+        await asyncio.sleep(1.0)  # a second delivery, if any, would be stored by now
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await second.wait()
+    assert await count(sessions, message_id=message_id) == 1
+    assert await count(sessions) == 1
+    assert await count(sessions, DeadLetter) == 0
