@@ -1,0 +1,160 @@
+"""The operator's view: JSON API, console pages and the live push, served by a real HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import select
+
+from control_center.alarms.inbox import InboxWorker
+from control_center.app import create_app
+from control_center.console.hub import Hub
+from control_center.settings import Settings
+from control_center.subscribers.models import Premises
+from control_center.subscribers.seed import plan, seed
+from panel_gateway.ingest import Ingest, Received
+from panel_gateway.protocols import mqtt_payload
+from simulators.panel import payload
+from tests.conftest import free_port
+from tests.helpers import eventually
+
+NOW = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)
+
+
+class System:
+    def __init__(self, base_url: str, ingest: Ingest) -> None:
+        self.base_url = base_url
+        self.ingest = ingest
+        self._n = 0
+
+    async def alarm(self, account: str, code: int) -> None:
+        self._n += 1
+        raw = payload(account, f"m{self._n}", code)
+        await self.ingest.store(
+            [Received("mqtt", f"panels/{account}/signals", raw, NOW, mqtt_payload.parse(account, raw))]
+        )
+
+
+@pytest.fixture
+async def system(database_url: str, sessions) -> AsyncIterator[System]:
+    """Seeded database, inbox worker and the web app on a free port, as `control-center serve` runs them."""
+    async with sessions() as session:
+        await seed(session=session, count=5)
+    hub = Hub()
+    worker = InboxWorker(sessions, hub.publish)
+    port = free_port()
+    settings = Settings(_env_file=None, database_url=database_url, http_port=port)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, sessions, hub), port=port, log_level="warning",
+                       timeout_graceful_shutdown=1)
+    )  # fmt: skip
+    tasks = [asyncio.create_task(server.serve()), asyncio.create_task(worker.run())]
+    await eventually(lambda: asyncio.sleep(0, server.started))
+    yield System(f"http://127.0.0.1:{port}", Ingest(sessions, worker.wake))
+    server.should_exit = True
+    tasks[1].cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_health_and_openapi(system: System) -> None:
+    async with httpx.AsyncClient(base_url=system.base_url) as client:
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        spec = (await client.get("/openapi.json")).json()
+    assert {"/healthz", "/api/incidents", "/api/incidents/{incident_id}"} <= set(spec["paths"])
+
+
+async def test_api_lists_incidents_most_urgent_first(system: System) -> None:
+    await system.alarm("1001", 130)  # burglary
+    await system.alarm("1002", 302)  # trouble
+    await system.alarm("1003", 110)  # fire: last in, first in the queue
+    async with httpx.AsyncClient(base_url=system.base_url) as client:
+        rows = await eventually(lambda: _incidents(client, 3))
+    assert [(r["account"], r["service_type"]) for r in rows] == [("1003", "B"), ("1001", "A"), ("1002", "G")]
+    first = rows[0]
+    assert set(first) >= {"id", "account", "premises", "service_type", "priority", "status", "opened_at"}
+    assert first["status"] == "received"
+    assert dt.datetime.fromisoformat(first["opened_at"]) == NOW
+
+
+async def _incidents(client: httpx.AsyncClient, n: int) -> list[dict] | None:
+    rows = (await client.get("/api/incidents")).json()
+    return rows if len(rows) >= n else None
+
+
+async def test_incident_detail_has_contacts_and_history_but_never_the_house_code(
+    system: System, sessions
+) -> None:
+    await system.alarm("1001", 130)
+    await system.alarm("1001", 131)
+    codes = {p.house_code for p in plan(5)}
+    async with httpx.AsyncClient(base_url=system.base_url) as client:
+        (row,) = await eventually(lambda: _incidents(client, 1))
+        await eventually(lambda: _signal_count(client, row["id"], 2))
+        detail = (await client.get(f"/api/incidents/{row['id']}")).json()
+        page = await client.get(f"/console/incidents/{row['id']}")
+        missing = await client.get("/api/incidents/999999")
+    async with sessions() as session:
+        premises = await session.scalar(select(Premises).where(Premises.id == detail["premises"]["id"]))
+    assert len(detail["contacts"]) >= 3
+    assert [c["position"] for c in detail["contacts"]] == sorted(c["position"] for c in detail["contacts"])
+    assert [s["event_code"] for s in detail["signals"]] == ["130", "131"]
+    assert {"A", "B", "C"} <= set(detail["services"])
+    for body in (str(detail), page.text):
+        assert premises.house_code_hash not in body
+        assert "house_code" not in body
+    assert detail["contacts"][0]["name"] in page.text
+    assert premises.address in page.text
+    assert missing.status_code == 404 and "not found" in missing.json()["detail"]
+    # The three digits never appear next to a label that could reveal them.
+    assert not any(f"合言葉番号</dt><dd>{code}" in page.text for code in codes)
+
+
+async def _signal_count(client: httpx.AsyncClient, incident_id: int, n: int) -> bool:
+    return (await client.get(f"/api/incidents/{incident_id}")).json()["signal_count"] >= n
+
+
+async def test_the_console_is_japanese_first_and_english_on_request(system: System) -> None:
+    await system.alarm("1001", 110)
+    async with httpx.AsyncClient(base_url=system.base_url) as client:
+        await eventually(lambda: _incidents(client, 1))
+        ja = (await client.get("/console")).text
+        queue_ja = (await client.get("/console/queue")).text
+        en = await client.get("/console/queue", params={"lang": "en"})
+        en_again = (await client.get("/console/queue")).text  # the choice is kept in a cookie
+    assert "異常受信一覧" in ja and '<html lang="ja">' in ja
+    assert "火災監視" in queue_ja
+    assert "Fire" in en.text and "火災監視" not in en.text
+    assert "Fire" in en_again
+
+
+async def test_a_new_alarm_is_pushed_to_open_consoles(system: System) -> None:
+    async with (
+        httpx.AsyncClient(base_url=system.base_url, timeout=10) as client,
+        client.stream("GET", "/console/events") as stream,
+    ):
+        lines = stream.aiter_lines()
+        assert (await anext(lines)).startswith(": connected")
+        await system.alarm("1004", 100)
+        event = await asyncio.wait_for(_next_event(lines), 10)
+        rows = (await client.get("/api/incidents")).json()
+        queue = (await client.get("/console/queue")).text
+    assert event == ("incidents", str(rows[0]["id"]))
+    assert f'data-incident="{rows[0]["id"]}"' in queue
+
+
+async def _next_event(lines: AsyncIterator[str]) -> tuple[str, str]:
+    name = ""
+    async for line in lines:
+        if line.startswith("event: "):
+            name = line.removeprefix("event: ")
+        elif line.startswith("data: ") and name:
+            return name, line.removeprefix("data: ")
+    raise AssertionError("stream ended")

@@ -1,0 +1,98 @@
+"""From stored signals to incidents and arming states, on both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from control_center.alarms.inbox import process_pending
+from control_center.incidents import service as incidents
+from control_center.incidents.models import Incident
+from control_center.subscribers.house_code import house_code_matches
+from control_center.subscribers.models import Premises
+from control_center.subscribers.seed import plan, seed
+from panel_gateway.ingest import Ingest, Received
+from panel_gateway.models import Signal
+from panel_gateway.protocols import mqtt_payload
+from panel_gateway.protocols.contact_id import Qualifier
+from simulators.panel import payload
+
+T0 = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)
+
+
+def received(account: str, message_id: str, code: int, qualifier: Qualifier = Qualifier.NEW, at: int = 0,
+             device: str | None = None) -> Received:  # fmt: skip
+    raw = payload(account, message_id, code, qualifier, device=device, sent_at=T0 + dt.timedelta(seconds=at))
+    return Received("mqtt", f"panels/{account}/signals", raw, T0 + dt.timedelta(seconds=at),
+                    mqtt_payload.parse(account, raw))  # fmt: skip
+
+
+async def process(sessions) -> set[int]:
+    async with sessions() as session:
+        return await process_pending(session=session)
+
+
+async def test_the_first_alarm_opens_an_incident_and_later_ones_join_it(sessions) -> None:
+    async with sessions() as session:
+        await seed(session=session, count=3)
+    ingest = Ingest(sessions)
+    await ingest.store([received("1001", "a", 130, at=0), received("1001", "b", 131, at=5)])
+    await ingest.store([received("1001", "c", 110, at=7)])
+    changed = await process(sessions)
+    async with sessions() as session:
+        open_incidents = await incidents.list_open(session=session)
+        signals = list(await session.scalars(select(Signal).order_by(Signal.id)))
+    assert len(changed) == 2
+    fire, burglary = open_incidents  # fire first: life safety outranks burglary
+    assert (fire.service_type, fire.signal_count) == ("B", 1)
+    assert (burglary.service_type, burglary.signal_count) == ("A", 2)
+    assert burglary.opened_at == T0 and burglary.last_signal_at == T0 + dt.timedelta(seconds=5)
+    assert burglary.premises.subscriber.name
+    assert {s.incident_id for s in signals if s.service_type == "A"} == {burglary.id}
+    assert all(s.processed_at is not None for s in signals)
+
+
+async def test_open_close_reports_keep_the_arming_state(sessions) -> None:
+    async with sessions() as session:
+        await seed(session=session, count=1)
+    ingest = Ingest(sessions)
+    await ingest.store([received("1001", "arm", 401, Qualifier.RESTORE, at=10)])
+    await process(sessions)
+    # A report delayed in transit (older panel clock) does not undo the newer state.
+    await ingest.store([received("1001", "old-disarm", 401, Qualifier.NEW, at=5)])
+    assert await process(sessions) == set()
+    async with sessions() as session:
+        premises = await session.scalar(select(Premises))
+        assert premises.arming_state == "armed"
+        assert await session.scalar(select(Incident)) is None
+
+
+async def test_an_alarm_from_an_unregistered_account_still_reaches_the_queue(sessions) -> None:
+    await Ingest(sessions).store([received("0999", "x", 120)])
+    await process(sessions)
+    async with sessions() as session:
+        (incident,) = await incidents.list_open(session=session)
+    assert (incident.account, incident.premises_id, incident.service_type) == ("0999", None, "C")
+
+
+async def test_in_a_storm_life_safety_signals_are_processed_first(sessions) -> None:
+    ingest = Ingest(sessions)
+    troubles = [received(f"{2000 + i}", f"t{i}", 302, at=i) for i in range(30)]
+    await ingest.store([*troubles, received("3000", "fire", 110, at=99)])
+    async with sessions() as session:
+        await process_pending(session=session, limit=1)
+        first = await session.scalar(select(Signal).where(Signal.processed_at.is_not(None)))
+    assert first.message_id == "fire"
+
+
+async def test_seeded_house_codes_are_hashed_and_still_verifiable(sessions) -> None:
+    async with sessions() as session:
+        await seed(session=session, count=2)
+        stored = list(await session.scalars(select(Premises).order_by(Premises.id)))
+    for premises, entry in zip(stored, plan(2), strict=True):
+        assert entry.house_code not in premises.house_code_hash
+        assert house_code_matches(premises.house_code_hash, entry.house_code)
+        assert not house_code_matches(premises.house_code_hash, f"{(int(entry.house_code) + 1) % 1000:03d}")
+        assert len(premises.contacts) >= 3
+        assert [c.position for c in premises.contacts] == list(range(1, len(premises.contacts) + 1))
