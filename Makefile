@@ -15,6 +15,7 @@ demo: $(BIN)/.installed
 	$(BIN)/control-center demo
 
 test: $(BIN)/.installed
+	scripts/install-chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import signal
 import sys
 
 from sqlalchemy import select
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("amqtt", "transitions"):
+    for noisy in ("amqtt", "transitions", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return asyncio.run(_dispatch(args, settings))
@@ -59,6 +60,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    # SIGTERM (systemd, kill) stops as cleanly as Ctrl-C; uvicorn installs its own while it serves.
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await _run_command(args, settings)
+    except asyncio.CancelledError:
+        return 0
+
+
+async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
     match args.command:
         case "demo":
             return await _demo(settings, args.panels, args.interval)
@@ -97,7 +109,7 @@ async def _demo(settings: Settings, panels: int, interval: float) -> int:
             flush=True,
         )
         print(f"Database: {settings.database_url}", flush=True)
-        print("Send an alarm: control-center simulate --alarm fire    (Ctrl-C stops the demo)", flush=True)
+        print(f"Send an alarm: {sys.argv[0]} simulate --alarm fire    (Ctrl-C stops the demo)", flush=True)
 
     await runtime.run(
         server.serve(),
@@ -167,7 +179,8 @@ async def _simulate(settings: Settings, args: argparse.Namespace) -> int:
             print(f"no seeded panel subscribes to {args.alarm}; give --account", file=sys.stderr)
             return 2
         try:
-            async with SimulatedPanel(settings, account) as panel:
+            # Its own client id: taking over the fleet panel's session would disconnect that panel.
+            async with SimulatedPanel(settings, account, client_id=f"panel-{account}-cli") as panel:
                 message_id = await panel.alarm(args.alarm)
         except aiomqtt.MqttError as exc:
             target = settings.broker

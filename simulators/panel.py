@@ -59,7 +59,7 @@ def payload(
 
 
 class SimulatedPanel:
-    def __init__(self, settings: Settings, account: str) -> None:
+    def __init__(self, settings: Settings, account: str, client_id: str | None = None) -> None:
         self.account = account
         self._settings = settings
         self._boot = secrets.token_hex(4)  # a panel's message ids stay unique across its reboots
@@ -68,7 +68,7 @@ class SimulatedPanel:
         self._client = aiomqtt.Client(
             target.host,
             target.port,
-            identifier=f"panel-{account}",
+            identifier=client_id or f"panel-{account}",
             username=account,
             password=target.password,
             clean_session=False,

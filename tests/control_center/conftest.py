@@ -1,0 +1,61 @@
+"""A running system for the console tests: seeded database, inbox worker, the web app on a free port."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+import uvicorn
+
+from control_center.alarms.inbox import InboxWorker
+from control_center.app import create_app
+from control_center.console.hub import Hub
+from control_center.settings import Settings
+from control_center.subscribers.seed import seed
+from panel_gateway.ingest import Ingest, Received
+from panel_gateway.protocols import mqtt_payload
+from simulators.panel import payload
+from tests.conftest import free_port
+from tests.helpers import eventually
+
+NOW = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)
+
+
+class System:
+    def __init__(self, base_url: str, ingest: Ingest) -> None:
+        self.base_url = base_url
+        self.ingest = ingest
+        self._n = 0
+
+    async def alarm(self, account: str, code: int) -> None:
+        self._n += 1
+        raw = payload(account, f"m{self._n}", code)
+        await self.ingest.store(
+            [Received("mqtt", f"panels/{account}/signals", raw, NOW, mqtt_payload.parse(account, raw))]
+        )
+
+
+@pytest.fixture
+async def system(database_url: str, sessions) -> AsyncIterator[System]:
+    """Seeded database, inbox worker and the web app on a free port, as `control-center serve` runs them."""
+    async with sessions() as session:
+        await seed(session=session, count=5)
+    hub = Hub()
+    worker = InboxWorker(sessions, hub.publish)
+    port = free_port()
+    settings = Settings(_env_file=None, database_url=database_url, http_port=port)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, sessions, hub), port=port, log_level="warning",
+                       timeout_graceful_shutdown=1)
+    )  # fmt: skip
+    tasks = [asyncio.create_task(server.serve()), asyncio.create_task(worker.run())]
+    await eventually(lambda: asyncio.sleep(0, server.started))
+    yield System(f"http://127.0.0.1:{port}", Ingest(sessions, worker.wake))
+    server.should_exit = True
+    tasks[1].cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

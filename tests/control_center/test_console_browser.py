@@ -1,0 +1,68 @@
+"""The console in a real browser (Debian's headless Chromium): an alarm appears without a reload."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.conftest import CI
+from tests.control_center.conftest import System
+
+CHROMIUM = os.environ.get("CC_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_INSTALLED = os.path.exists(CHROMIUM)
+# Without the background-networking flags Chromium keeps trying to reach Google on an offline machine.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[object]:
+    if not CHROMIUM_INSTALLED:
+        message = "Chromium is not installed (scripts/install-chromium installs Debian's)"
+        if CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = await browser.new_page(locale="ja-JP", viewport={"width": 1280, "height": 800})
+        yield page
+        await browser.close()
+
+
+async def test_a_fire_alarm_appears_on_the_open_console_without_reload(
+    system: System, page, tmp_path
+) -> None:
+    await page.goto(f"{system.base_url}/console")
+    await page.wait_for_selector("[data-count='0']")
+    await page.evaluate("window.stillTheSamePage = true")
+
+    await system.alarm("1002", 302)  # a trouble signal first
+    await system.alarm("1003", 110)  # then a fire
+    fire_row = page.locator("tr[data-service='B']")
+    await fire_row.wait_for(timeout=10_000)
+    await page.locator("table.queue[data-count='2']").wait_for(timeout=10_000)
+
+    assert await page.evaluate("window.stillTheSamePage") is True
+    rows = page.locator("table.queue tbody tr")
+    assert await rows.first.get_attribute("data-service") == "B"  # life safety on top
+    assert "火災監視" in await fire_row.inner_text()
+    await page.screenshot(path=str(tmp_path / "console.png"), full_page=True)
+    if shot := os.environ.get("CC_TEST_SCREENSHOT"):
+        await page.screenshot(path=shot, full_page=True)
+
+    await fire_row.get_by_role("link").click()
+    await page.wait_for_selector("h1")
+    assert "事案" in await page.inner_text("h1")
+    assert "緊急連絡先" in await page.content()
