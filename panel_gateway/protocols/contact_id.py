@@ -49,12 +49,12 @@ def parse(text: str) -> ContactIdEvent | ParseError:
     """Parse 16 digits (spaces allowed between fields); never raises on bad input."""
     digits = "".join(text.split()).upper()
     if len(digits) != 16:
-        return ParseError(f"contact id must be 16 digits, got {len(digits)}")
+        return ParseError(f"contact id must be 16 digits, got {len(digits)}", "digits")
     bad = sorted({d for d in digits if d not in _VALUES})
     if bad:
-        return ParseError(f"contact id has invalid digits: {''.join(bad)}")
+        return ParseError(f"contact id has invalid digits: {''.join(bad)}", "digits")
     if sum(_VALUES[d] for d in digits) % 15:
-        return ParseError("contact id checksum mismatch")
+        return ParseError("contact id checksum mismatch", "checksum")
     account, mt, q, xyz, gg, ccc = (
         digits[:4],
         digits[4:6],
@@ -70,5 +70,20 @@ def parse(text: str) -> ContactIdEvent | ParseError:
     except ValueError:
         return ParseError(f"contact id qualifier must be 1, 3 or 6, got {q}")
     if not (xyz + gg + ccc).isdigit():
-        return ParseError("contact id event, group and zone must be decimal")
+        return ParseError("contact id event, group and zone must be decimal", "digits")
     return ContactIdEvent(account, mt, qualifier, int(xyz), int(gg), int(ccc))
+
+
+def parse_adm_block(account: str, text: str) -> ContactIdEvent | ParseError:
+    """The Contact ID inside a DC-09 ``ADM-CID`` data block: ``QXYZ GG CCC`` (no account, no checksum)."""
+    parts = text.split()
+    if len(parts) != 3 or [len(p) for p in parts] != [4, 2, 3]:
+        return ParseError(f"ADM-CID block must be 'QXYZ GG CCC', got {text!r}", "format")
+    q, xyz, gg, ccc = parts[0][0], parts[0][1:], parts[1], parts[2]
+    if not (q + xyz + gg + ccc).isdigit():
+        return ParseError(f"ADM-CID block must be decimal digits, got {text!r}", "digits")
+    try:
+        qualifier = Qualifier(q)
+    except ValueError:
+        return ParseError(f"contact id qualifier must be 1, 3 or 6, got {q}", "format")
+    return ContactIdEvent(account, "18", qualifier, int(xyz), int(gg), int(ccc))

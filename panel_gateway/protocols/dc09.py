@@ -1,0 +1,368 @@
+"""SIA DC-09 (IP event reporting) frames, pure and I/O-free.
+
+``LF crc 0LLL "ID" seq [Rrcvr] Lpref #acct [data][x-data…] [_HH:MM:SS,MM-DD-YYYY] CR``
+
+- ``crc``: CRC-16/ARC of the body (from the opening quote of the ID to the end of the timestamp),
+  4 hex digits; ``0LLL``: the body's length in hex.
+- ID tokens ``SIA-DCS``, ``ADM-CID``, ``NULL`` (a supervision poll), encrypted as ``*SIA-DCS`` etc.
+- Encrypted frames carry, after ``[``, the hex of AES-CBC (zero IV, key 16/24/32 bytes) over
+  ``pad|data][x-data]_timestamp``; the pad is random characters (not ``|[]``) filling a block.
+- The receiver's timestamp window is +20 s / −40 s; encrypted frames must carry a timestamp.
+- Answers: ``ACK`` (echoing sequence, receiver, line and account; encrypted if the frame was),
+  ``NAK`` (``"NAK"0000R0L0A0[]`` with the receiver's time so the panel can set its clock),
+  ``DUH`` (understood as a frame, but not what it asks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from panel_gateway.protocols import contact_id, sia_dc03
+from panel_gateway.protocols.contact_id import ContactIdEvent
+from panel_gateway.protocols.crc16 import crc16_arc
+from panel_gateway.protocols.errors import ParseError
+from panel_gateway.protocols.sia_codes import SiaEvent
+
+TOKENS = frozenset({"SIA-DCS", "ADM-CID", "NULL"})
+WINDOW_AHEAD = dt.timedelta(seconds=20)
+WINDOW_BEHIND = dt.timedelta(seconds=40)
+KEY_SIZES = frozenset({16, 24, 32})
+_ZERO_IV = bytes(16)
+_HEADER = re.compile(
+    rb'"(\*?)([A-Z][A-Z-]{1,14})"(\d{4})(?:R([0-9A-Fa-f]{1,6}))?L([0-9A-Fa-f]{1,6})#([0-9A-Fa-f]{3,16})\['
+)
+_TIMESTAMP = re.compile(r"_(\d{2}):(\d{2}):(\d{2}),(\d{2})-(\d{2})-(\d{4})$")
+_BLOCK_ACCOUNT = re.compile(r"^#([0-9A-Fa-f]{3,16})\|")
+_PAD_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+Event = ContactIdEvent | SiaEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    id_token: str
+    encrypted: bool
+    sequence: str
+    receiver: str | None
+    line: str
+    account: str  # the header's #acct
+    data: str
+    extended: tuple[str, ...] = ()
+    timestamp: dt.datetime | None = None
+    events: tuple[Event, ...] = ()
+    block_account: str | None = None  # a data block's own #acct, when it has one
+
+    @property
+    def panel_account(self) -> str:
+        """The account the events belong to: the data block's, else the header's."""
+        return self.block_account or self.account
+
+    @property
+    def is_poll(self) -> bool:
+        return self.id_token == "NULL"
+
+    def message_id(self, received_at: dt.datetime) -> str:
+        """The dedup key: a retransmission repeats sequence and data (its timestamp may move on)."""
+        digest = hashlib.blake2s(self.data.encode(), digest_size=6).hexdigest()
+        return f"dc09-{self.sequence}-{digest}-{received_at:%Y%m%d}"
+
+
+@dataclass(frozen=True, slots=True)
+class FrameError(ParseError):
+    """A refused frame, with what of its header could be read (for the answer and the log)."""
+
+    sequence: str | None = None
+    receiver: str | None = None
+    line: str | None = None
+    account: str | None = None
+    id_token: str | None = None
+    encrypted: bool = False
+    timestamp: dt.datetime | None = None
+
+
+def _err(code: str, reason: str, **header: object) -> FrameError:
+    return FrameError(reason, code, **header)  # type: ignore[arg-type]
+
+
+def parse(frame: bytes | str, *, keys: Mapping[str, bytes], now: dt.datetime) -> Frame | FrameError:
+    """Decode one frame (the LF/CR envelope optional); never raises on bad input."""
+    raw = frame.encode("latin-1", errors="replace") if isinstance(frame, str) else frame
+    if raw[:1] == b"\n":
+        raw = raw[1:]
+    if raw[-1:] == b"\r":
+        raw = raw[:-1]
+    if len(raw) < 9:
+        return _err("format", "frame too short")
+    crc_field, length_field, body = raw[:4], raw[4:8], raw[8:]
+    if not _is_hex(crc_field) or not _is_hex(length_field):
+        return _err("format", "CRC and length must be hex digits")
+    if length_field[:1] != b"0" or int(length_field, 16) != len(body):
+        return _err("length", f"length field {length_field.decode()} but body has {len(body)} characters")
+    if int(crc_field, 16) != crc16_arc(body):
+        return _err("crc", f"CRC {crc_field.decode()} does not match {crc16_arc(body):04X}")
+
+    header = _HEADER.match(body)
+    if header is None:
+        return _err("format", 'header must be "ID"seq[Rrcvr]Lpref#acct[')
+    star, token_b, seq_b, rcvr_b, line_b, acct_b = header.groups()
+    context = {
+        "sequence": seq_b.decode(),
+        "receiver": rcvr_b.decode().upper() if rcvr_b else None,
+        "line": line_b.decode().upper(),
+        "account": acct_b.decode().upper(),
+        "id_token": token_b.decode(),
+        "encrypted": bool(star),
+    }
+    if context["id_token"] not in TOKENS:
+        return _err("format", f"unsupported ID token {context['id_token']!r}", **context)
+    rest = body[header.end() :]
+
+    if star:
+        key = keys.get(context["account"])
+        if key is None:
+            return _err("key", f"encrypted frame from account {context['account']} with no key", **context)
+        content = _decrypt(rest, key)
+        if isinstance(content, FrameError):
+            return _err(content.code, content.reason, **context)
+    else:
+        try:
+            content = rest.decode("ascii")
+        except UnicodeDecodeError:
+            return _err("format", "frame must be ASCII", **context)
+
+    parts = _split_content(content)
+    if isinstance(parts, FrameError):
+        return _err(parts.code, parts.reason, **context)
+    data, extended, timestamp = parts
+    context["timestamp"] = timestamp
+    if timestamp is None and star:
+        return _err("timestamp", "an encrypted frame must carry a timestamp", **context)
+    if timestamp is not None and not (now - WINDOW_BEHIND <= timestamp <= now + WINDOW_AHEAD):
+        return _err(
+            "timestamp", f"timestamp {timestamp:%H:%M:%S} outside +20/-40 s of {now:%H:%M:%S}", **context
+        )
+
+    block_account = None
+    block_data = data
+    if m := _BLOCK_ACCOUNT.match(data):
+        block_account = m.group(1).upper()  # the block's own account; the header's when omitted
+        block_data = data[m.end() :]
+    elif data.startswith("|"):
+        block_data = data[1:]
+    events = _events(context["id_token"], block_account or context["account"], block_data)
+    if isinstance(events, ParseError):
+        return _err(events.code, events.reason, **context)
+    return Frame(
+        id_token=context["id_token"],
+        encrypted=bool(star),
+        sequence=context["sequence"],
+        receiver=context["receiver"],
+        line=context["line"],
+        account=context["account"],
+        data=data,
+        extended=extended,
+        timestamp=timestamp,
+        events=events,
+        block_account=block_account,
+    )
+
+
+def _is_hex(value: bytes) -> bool:
+    return all(c in b"0123456789ABCDEFabcdef" for c in value)
+
+
+def _decrypt(rest: bytes, key: bytes) -> str | FrameError:
+    if not rest or len(rest) % 32 or not _is_hex(rest):
+        return _err("decrypt", "encrypted data must be hex of whole 16-byte blocks")
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(_ZERO_IV)).decryptor()
+    plain = decryptor.update(bytes.fromhex(rest.decode())) + decryptor.finalize()
+    try:
+        text = plain.decode("ascii")
+    except UnicodeDecodeError:
+        return _err("decrypt", "decrypted data is not text: wrong key or corrupted frame")
+    bar, close = text.find("|"), text.find("]")
+    if bar != -1 and (close == -1 or bar < close):
+        return text[bar + 1 :]
+    if close != -1 and not any(c in "[" for c in text[:close]):
+        return text[close:]  # pad]…: an empty data block
+    return _err("decrypt", "decrypted data has no pad separator: wrong key or corrupted frame")
+
+
+def _split_content(content: str) -> tuple[str, tuple[str, ...], dt.datetime | None] | FrameError:
+    close = content.find("]")
+    if close == -1:
+        return _err("format", "data block is not closed with ]")
+    data, rest = content[:close], content[close + 1 :]
+    if "[" in data:
+        return _err("format", "[ inside the data block")
+    extended: list[str] = []
+    while rest.startswith("["):
+        end = rest.find("]")
+        if end == -1:
+            return _err("format", "extended data block is not closed with ]")
+        extended.append(rest[1:end])
+        rest = rest[end + 1 :]
+    if not rest:
+        return data, tuple(extended), None
+    m = _TIMESTAMP.match(rest)
+    if m is None:
+        return _err("format", f"expected _HH:MM:SS,MM-DD-YYYY, got {rest[:24]!r}")
+    hh, mi, ss, mo, dd, yyyy = map(int, m.groups())
+    try:
+        timestamp = dt.datetime(yyyy, mo, dd, hh, mi, ss, tzinfo=dt.UTC)
+    except ValueError:
+        return _err("format", f"timestamp is not a date: {rest[1:]!r}")
+    return data, tuple(extended), timestamp
+
+
+def _events(token: str, account: str, data: str) -> tuple[Event, ...] | ParseError:
+    if token == "NULL":
+        return ()
+    if token == "ADM-CID":
+        event = contact_id.parse_adm_block(account, data)
+        return event if isinstance(event, ParseError) else (event,)
+    return sia_dc03.parse_block(data)
+
+
+# --- building frames (panels, simulators, tests) and answers (the receiver) -----------------------
+
+
+def timestamp_text(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("_%H:%M:%S,%m-%d-%Y")
+
+
+def _wrap(body: str) -> bytes:
+    raw = body.encode("ascii")
+    return b"\n%04X%04X%s\r" % (crc16_arc(raw), len(raw), raw)
+
+
+def _encrypt(plain: str, key: bytes, pad: str | None = None) -> str:
+    if pad is None:
+        size = 16 - (len(plain) + 1) % 16
+        pad = "".join(secrets.choice(_PAD_ALPHABET) for _ in range(size))
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(_ZERO_IV)).encryptor()
+    return (encryptor.update(f"{pad}|{plain}".encode("ascii")) + encryptor.finalize()).hex().upper()
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """What a panel sends: build with :func:`encode`."""
+
+    id_token: str
+    sequence: int
+    account: str
+    data: str = ""
+    line: str = "0"
+    receiver: str | None = None
+    extended: tuple[str, ...] = field(default_factory=tuple)
+
+
+def encode(
+    message: Outgoing, *, at: dt.datetime | None, key: bytes | None = None, pad: str | None = None
+) -> bytes:
+    """A complete frame with LF/CR; encrypted (the ID gets its ``*``) when a key is given."""
+    token = ("*" if key else "") + message.id_token
+    rcvr = f"R{message.receiver}" if message.receiver is not None else ""
+    head = f'"{token}"{message.sequence:04d}{rcvr}L{message.line}#{message.account}['
+    tail = message.data + "]" + "".join(f"[{x}]" for x in message.extended)
+    tail += timestamp_text(at) if at else ""
+    if key:
+        return _wrap(head + _encrypt(tail, key, pad))
+    return _wrap(head + tail)
+
+
+def ack(frame: Frame, *, now: dt.datetime, key: bytes | None = None) -> bytes:
+    return _answer(
+        "ACK",
+        frame.sequence,
+        frame.receiver,
+        frame.line,
+        frame.account,
+        now,
+        key if frame.encrypted else None,
+    )
+
+
+def duh(error: FrameError, *, now: dt.datetime) -> bytes:
+    return _answer(
+        "DUH", error.sequence or "0000", error.receiver, error.line or "0", error.account or "0", now, None
+    )
+
+
+def nak(*, now: dt.datetime) -> bytes:
+    """NAK with the receiver's time, so a panel with a wrong clock can correct it."""
+    return _wrap(f'"NAK"0000R0L0A0[]{timestamp_text(now)}')
+
+
+def _answer(
+    token: str, seq: str, rcvr: str | None, line: str, account: str, now: dt.datetime, key: bytes | None
+) -> bytes:
+    r = f"R{rcvr}" if rcvr is not None else ""
+    if key:
+        return _wrap(f'"*{token}"{seq}{r}L{line}#{account}[' + _encrypt("]" + timestamp_text(now), key))
+    return _wrap(f'"{token}"{seq}{r}L{line}#{account}[]{timestamp_text(now)}')
+
+
+def response(result: Frame | FrameError, *, keys: Mapping[str, bytes], now: dt.datetime) -> bytes:
+    """The answer a receiver sends: ACK a good frame, DUH what it cannot act on, NAK the rest."""
+    if isinstance(result, Frame):
+        return ack(result, now=now, key=keys.get(result.account))
+    if result.code in ("key", "format") and result.sequence is not None:
+        return duh(result, now=now)
+    return nak(now=now)
+
+
+_ANSWER = re.compile(
+    rb'"(\*?)(ACK|NAK|DUH)"(\d{4})(?:R([0-9A-Fa-f]{1,6}))?L([0-9A-Fa-f]{1,6})(?:#([0-9A-Fa-f]{3,16})|A0)\['
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    token: str  # ACK | NAK | DUH
+    sequence: str
+    timestamp: dt.datetime | None
+
+
+def parse_answer(raw: bytes, *, key: bytes | None) -> Answer | FrameError:
+    """What a panel makes of the receiver's reply (used by the simulated panels)."""
+    raw = raw.strip(b"\r\n")
+    if len(raw) < 9 or not _is_hex(raw[:8]) or int(raw[4:8], 16) != len(raw) - 8:
+        return _err("length", "answer length does not match")
+    body = raw[8:]
+    if int(raw[:4], 16) != crc16_arc(body):
+        return _err("crc", "answer CRC does not match")
+    m = _ANSWER.match(body)
+    if m is None:
+        return _err("format", "not an ACK, NAK or DUH")
+    rest = body[m.end() :]
+    if m.group(1):
+        if key is None:
+            return _err("key", "encrypted answer and no key")
+        content = _decrypt(rest, key)
+        if isinstance(content, FrameError):
+            return content
+    else:
+        content = rest.decode("ascii", errors="replace")
+    parts = _split_content(content)
+    if isinstance(parts, FrameError):
+        return parts
+    return Answer(m.group(2).decode(), m.group(3).decode(), parts[2])
+
+
+def parse_key(text: str) -> bytes | ParseError:
+    """An account's key as configured: 32, 48 or 64 hex digits (AES-128/192/256)."""
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        return ParseError("key must be hex digits", "key")
+    if len(key) not in KEY_SIZES:
+        return ParseError(f"key must be 16, 24 or 32 bytes, got {len(key)}", "key")
+    return key
