@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     public_base_url: str | None = Field(default=None, description="Base URL the outside world uses")
+    dc09_host: str = "127.0.0.1"
+    dc09_port: int | None = Field(default=None, description="DC-09 receiver on TCP and UDP (unset: off)")
+    serial_port: str | None = Field(default=None, description="Receiver automation line, e.g. /dev/ttyUSB0")
+    serial_baudrate: int = 9600
+    serial_heartbeat_seconds: float = Field(default=30.0, description="The receiver's heartbeat period")
+    supervision_sweep_seconds: float = Field(
+        default=5.0, description="How often overdue panels are looked for"
+    )
+    secret_key: str | None = Field(default=None, description="64 hex digits sealing DC-09 keys at rest")
+    secret_key_file: str = "./var/secret.key"
     default_locale: str = "ja"
     log_level: str = "INFO"
 

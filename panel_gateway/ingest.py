@@ -11,11 +11,12 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.alarms.classification import classify
+from control_center.alarms.supervision import record_check_ins
 from control_center.db import insert_ignoring_conflicts
 from panel_gateway.models import DeadLetter, Signal
 from panel_gateway.protocols.contact_id import ContactIdEvent
 from panel_gateway.protocols.errors import ParseError
-from panel_gateway.protocols.mqtt_payload import PanelSignal
+from panel_gateway.protocols.panel_signal import PanelSignal
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,18 @@ class StoreResult:
     dead_letters: int
 
 
+def received(
+    transport: str, source: str, raw: bytes, at: dt.datetime, decoded: list[PanelSignal] | ParseError
+) -> list[Received]:
+    """One wire message as ingest items: one per signal, or one carrying the parse error."""
+    if isinstance(decoded, ParseError):
+        return [Received(transport, source, raw, at, decoded)]
+    return [Received(transport, source, raw, at, signal) for signal in decoded]
+
+
 def signal_row(item: Received, signal: PanelSignal) -> dict[str, object]:
     event = signal.event
+    assert event is not None
     c = classify(event, signal.device)
     is_cid = isinstance(event, ContactIdEvent)
     return {
@@ -111,11 +122,13 @@ class Ingest:
             return totals
 
     async def _store(self, batch: Sequence[Received]) -> StoreResult:
-        signals = [signal_row(item, item.decoded) for item in batch if isinstance(item.decoded, PanelSignal)]
+        decoded = [item for item in batch if isinstance(item.decoded, PanelSignal)]
+        signals = [signal_row(item, item.decoded) for item in decoded if item.decoded.event is not None]
         dead = [
             _dead_row(item, item.decoded.reason) for item in batch if isinstance(item.decoded, ParseError)
         ]
         stored = 0
+        woke_for_restore = False
         async with self._sessions() as session, session.begin():
             dialect = session.bind.dialect.name
             if signals:
@@ -123,9 +136,15 @@ class Ingest:
                 stored = result.rowcount
             if dead:
                 await session.execute(insert_ignoring_conflicts(DeadLetter, dead, dialect))
+            if decoded:
+                # Every message from a panel is a check-in for link supervision, in the same commit.
+                restored = await record_check_ins(
+                    session=session, accounts=(i.decoded.account for i in decoded), at=decoded[-1].received_at
+                )
+                woke_for_restore = bool(restored)
         # Committed: now the caller may acknowledge.
         if dead:
             log.warning("dead-lettered %d message(s): %s", len(dead), "; ".join(d["reason"] for d in dead))
-        if stored and self._on_stored:
+        if (stored or woke_for_restore) and self._on_stored:
             self._on_stored()
         return StoreResult(stored, len(signals) - stored, len(dead))

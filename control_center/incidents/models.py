@@ -36,6 +36,7 @@ class Incident(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     last_signal_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    restored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the condition has ended
     signal_count: Mapped[int] = mapped_column(Integer, default=1)
 
     premises: Mapped[Premises | None] = relationship()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from control_center.db import Base, UTCDateTime, utcnow
@@ -81,6 +81,14 @@ class PanelAccount(Base):
     premises_id: Mapped[int] = mapped_column(ForeignKey("premises.id"), index=True)
     transport: Mapped[str] = mapped_column(String(20))  # mqtt | dc09_tcp | dc09_udp | serial
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Link supervision: the panel must check in every check_in_seconds (NULL = not supervised). The
+    # deadline is epoch seconds so both backends compute it as plain integer arithmetic.
+    check_in_seconds: Mapped[int | None] = mapped_column(Integer)
+    check_in_deadline: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    last_check_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    link_lost_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # DC-09 AES key, encrypted at rest (control_center/secret_box.py); never stored in clear.
+    dc09_key_sealed: Mapped[str | None] = mapped_column(String(200))
 
     premises: Mapped[Premises] = relationship(back_populates="panels")
 

@@ -1,30 +1,27 @@
-"""The JSON a panel publishes to ``<root>/<account>/signals`` over MQTT (see docs/mqtt-payload.md)."""
+"""What a panel publishes to ``<root>/<account>/signals`` over MQTT (see docs/mqtt-payload.md).
+
+A JSON object (one event, or a heartbeat), or a raw DC-09 frame or Contact ID message as sent on
+other transports.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
 
-from panel_gateway.protocols import contact_id, sia_codes
+from panel_gateway.protocols import contact_id, dc09, panel_signal, sia_codes
 from panel_gateway.protocols.contact_id import ContactIdEvent
 from panel_gateway.protocols.errors import ParseError
+from panel_gateway.protocols.panel_signal import PanelSignal
 from panel_gateway.protocols.sia_codes import SiaEvent
 
 ACCOUNT = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
 MESSAGE_ID = re.compile(r"^[\x21-\x7e]{1,64}$")  # printable ASCII, no spaces
 DEVICES = frozenset({"outdoor_camera"})
 MAX_PAYLOAD = 16 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class PanelSignal:
-    account: str
-    message_id: str
-    panel_time: dt.datetime | None
-    event: ContactIdEvent | SiaEvent
-    device: str | None = None
+_RAW_CONTACT_ID = re.compile(rb"^[0-9A-Fa-f ]{16,24}$")
 
 
 def topic_account(topic: str, root: str) -> str | ParseError:
@@ -39,10 +36,42 @@ def topic_account(topic: str, root: str) -> str | ParseError:
     return account
 
 
-def parse(account: str, payload: bytes) -> PanelSignal | ParseError:
-    """Decode one panel message; never raises on bad input."""
+def parse(
+    account: str, payload: bytes, *, keys: Mapping[str, bytes], now: dt.datetime
+) -> list[PanelSignal] | ParseError:
+    """Decode one panel message into its signals; never raises on bad input."""
     if len(payload) > MAX_PAYLOAD:
         return ParseError(f"payload larger than {MAX_PAYLOAD} bytes")
+    stripped = payload.strip()
+    if stripped[:1] != b"{" and b'"' in stripped:
+        return _raw_dc09(account, payload, keys, now)
+    if _RAW_CONTACT_ID.match(stripped):
+        return _raw_contact_id(account, stripped.decode(), now)
+    result = parse_json(account, payload)
+    return result if isinstance(result, ParseError) else [result]
+
+
+def _raw_dc09(
+    account: str, payload: bytes, keys: Mapping[str, bytes], now: dt.datetime
+) -> list[PanelSignal] | ParseError:
+    frame = dc09.parse(payload, keys=keys, now=now)
+    if isinstance(frame, ParseError):
+        return frame
+    if frame.panel_account.lstrip("0") != account.upper().lstrip("0"):
+        return ParseError(f"DC-09 account {frame.panel_account} does not match topic account {account}")
+    return panel_signal.from_dc09(frame, now)
+
+
+def _raw_contact_id(account: str, text: str, now: dt.datetime) -> list[PanelSignal] | ParseError:
+    event = contact_id.parse(text)
+    if isinstance(event, ParseError):
+        return event
+    if event.account.lstrip("0") != account.upper().lstrip("0"):
+        return ParseError(f"contact id account {event.account} does not match topic account {account}")
+    return [panel_signal.from_contact_id(event, now)]
+
+
+def parse_json(account: str, payload: bytes) -> PanelSignal | ParseError:
     try:
         doc = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -64,6 +93,8 @@ def parse(account: str, payload: bytes) -> PanelSignal | ParseError:
     if device is not None and device not in DEVICES:
         return ParseError(f"unknown device {device!r}")
 
+    if doc.get("heartbeat") is True and "contact_id" not in doc and "sia" not in doc:
+        return PanelSignal(account, message_id, panel_time, None)
     has_cid, has_sia = "contact_id" in doc, "sia" in doc
     if has_cid == has_sia:
         return ParseError("payload needs exactly one of contact_id or sia")

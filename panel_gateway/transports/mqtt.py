@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Mapping
 
 import aiomqtt
 
 from control_center.db import utcnow
 from control_center.settings import Settings
-from panel_gateway.ingest import Ingest, Received
+from panel_gateway.ingest import Ingest, Received, received
 from panel_gateway.protocols import mqtt_payload
 from panel_gateway.protocols.errors import ParseError
 
@@ -31,18 +32,24 @@ def subscription(settings: Settings) -> str:
     return f"$share/{settings.mqtt_shared_group}/{topic}" if settings.mqtt_shared_group else topic
 
 
-def decode(message: aiomqtt.Message, topic_root: str) -> Received:
+def decode(message: aiomqtt.Message, topic_root: str, keys: Mapping[str, bytes]) -> list[Received]:
     raw = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
     topic = message.topic.value
+    now = utcnow()
     account = mqtt_payload.topic_account(topic, topic_root)
-    decoded = account if isinstance(account, ParseError) else mqtt_payload.parse(account, raw)
-    return Received(TRANSPORT, topic, raw, utcnow(), decoded)
+    decoded = (
+        account if isinstance(account, ParseError) else mqtt_payload.parse(account, raw, keys=keys, now=now)
+    )
+    return received(TRANSPORT, topic, raw, now, decoded)
 
 
 class MqttGateway:
-    def __init__(self, settings: Settings, ingest: Ingest) -> None:
+    def __init__(
+        self, settings: Settings, ingest: Ingest, keys: Callable[[], Mapping[str, bytes]] = dict
+    ) -> None:
         self._settings = settings
         self._ingest = ingest
+        self._keys = keys
         self.ready = asyncio.Event()
 
     def _client(self) -> aiomqtt.Client:
@@ -99,12 +106,13 @@ class MqttGateway:
             await self._store_then_ack(client, batch)
 
     async def _store_then_ack(self, client: aiomqtt.Client, batch: list[aiomqtt.Message]) -> None:
-        received = [decode(m, self._settings.mqtt_topic_root) for m in batch]
+        keys = self._keys()
+        items = [item for m in batch for item in decode(m, self._settings.mqtt_topic_root, keys)]
         log.debug("batch received: %d message(s), committing", len(batch))
         attempt = 0
         while True:
             try:
-                result = await self._ingest.store(received)
+                result = await self._ingest.store(items)
                 break
             except Exception as exc:  # the database is away: keep the batch, never ack it uncommitted
                 delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]

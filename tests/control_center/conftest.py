@@ -34,7 +34,7 @@ class System:
         self._n += 1
         raw = payload(account, f"m{self._n}", code)
         await self.ingest.store(
-            [Received("mqtt", f"panels/{account}/signals", raw, NOW, mqtt_payload.parse(account, raw))]
+            [Received("mqtt", f"panels/{account}/signals", raw, NOW, mqtt_payload.parse_json(account, raw))]
         )
 
 

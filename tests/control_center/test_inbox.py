@@ -25,7 +25,7 @@ def received(account: str, message_id: str, code: int, qualifier: Qualifier = Qu
              device: str | None = None) -> Received:  # fmt: skip
     raw = payload(account, message_id, code, qualifier, device=device, sent_at=T0 + dt.timedelta(seconds=at))
     return Received("mqtt", f"panels/{account}/signals", raw, T0 + dt.timedelta(seconds=at),
-                    mqtt_payload.parse(account, raw))  # fmt: skip
+                    mqtt_payload.parse_json(account, raw))  # fmt: skip
 
 
 async def process(sessions) -> set[int]:

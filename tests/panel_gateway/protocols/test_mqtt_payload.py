@@ -5,12 +5,20 @@ import json
 
 import pytest
 
-from panel_gateway.protocols import contact_id, mqtt_payload
+from panel_gateway.protocols import contact_id, dc09, mqtt_payload
 from panel_gateway.protocols.contact_id import Qualifier
 from panel_gateway.protocols.errors import ParseError
 from panel_gateway.protocols.sia_codes import SiaEvent
 
 FIRE = contact_id.encode("1234", Qualifier.NEW, 110, 1, 3)
+KEY = bytes(range(16))
+
+
+NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
+
+
+def parse(account: str, payload: bytes):
+    return mqtt_payload.parse(account, payload, keys={"1234": KEY}, now=NOW)
 
 
 def body(**fields: object) -> bytes:
@@ -18,7 +26,7 @@ def body(**fields: object) -> bytes:
 
 
 def test_contact_id_payload_is_decoded_with_the_panel_clock_in_utc() -> None:
-    signal = mqtt_payload.parse("1234", body(contact_id=FIRE))
+    (signal,) = parse("1234", body(contact_id=FIRE))
     assert signal.account == "1234"
     assert signal.message_id == "m-1"
     assert signal.panel_time == dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
@@ -26,13 +34,13 @@ def test_contact_id_payload_is_decoded_with_the_panel_clock_in_utc() -> None:
 
 
 def test_sia_payload_and_device_are_decoded() -> None:
-    signal = mqtt_payload.parse("1234", body(sia={"code": "BA", "zone": 7}, device="outdoor_camera"))
+    (signal,) = parse("1234", body(sia={"code": "BA", "zone": 7}, device="outdoor_camera"))
     assert signal.event == SiaEvent("BA", 7, 0)
     assert signal.device == "outdoor_camera"
 
 
 def test_integer_message_ids_are_accepted_as_text() -> None:
-    assert mqtt_payload.parse("1234", body(msg_id=42, contact_id=FIRE)).message_id == "42"
+    assert parse("1234", body(msg_id=42, contact_id=FIRE))[0].message_id == "42"
 
 
 @pytest.mark.parametrize(
@@ -54,7 +62,7 @@ def test_integer_message_ids_are_accepted_as_text() -> None:
     ],
 )
 def test_bad_payloads_get_a_reason(payload: bytes, reason: str) -> None:
-    result = mqtt_payload.parse("1234", payload)
+    result = parse("1234", payload)
     assert isinstance(result, ParseError)
     assert reason in result.reason
 
@@ -73,3 +81,27 @@ def test_account_comes_from_the_topic(topic: str, expected: str) -> None:
 )
 def test_unexpected_topics_are_refused(topic: str) -> None:
     assert isinstance(mqtt_payload.topic_account(topic, "panels"), ParseError)
+
+
+def test_a_heartbeat_is_a_check_in_without_an_event() -> None:
+    (signal,) = parse("1234", body(heartbeat=True))
+    assert signal.event is None and signal.account == "1234"
+
+
+def test_a_raw_contact_id_message_is_accepted() -> None:
+    (signal,) = parse("1234", FIRE.encode())
+    assert signal.event.code == 110
+    assert parse("1234", FIRE.encode())[0].message_id == signal.message_id  # same minute: one signal
+
+
+def test_a_raw_dc09_frame_is_accepted_encrypted_too() -> None:
+    frame = dc09.encode(dc09.Outgoing("SIA-DCS", 3, "1234", "Nri1/FA001/BA002"), at=NOW, key=KEY)
+    signals = parse("1234", frame)
+    assert [s.event.code for s in signals] == ["FA", "BA"]
+    assert len({s.message_id for s in signals}) == 2
+    assert parse("1234", frame.replace(b"*SIA", b"*SIB")).code == "crc"
+
+
+def test_a_raw_frame_for_another_account_is_refused() -> None:
+    frame = dc09.encode(dc09.Outgoing("SIA-DCS", 3, "9999", "Nri1/FA001"), at=NOW)
+    assert "does not match" in parse("1234", frame).reason

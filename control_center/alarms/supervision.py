@@ -1,0 +1,127 @@
+"""Link supervision: every supervised panel must check in within its interval.
+
+A check-in is any signal, DC-09 NULL poll or MQTT heartbeat; it moves the panel's deadline (epoch
+seconds, indexed) forward. The sweeper finds panels past their deadline with one indexed range scan,
+raises a line-cut (F) signal for each and marks the link lost; the panel's next check-in records a
+restore. The contract's interval for cellular-only premises is 36 hours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from control_center.alarms.classification import SignalKind
+from control_center.alarms.service_types import PRIORITY, Priority, ServiceType
+from control_center.db import insert_ignoring_conflicts, is_postgresql, utcnow
+from control_center.i18n import N_
+from control_center.subscribers.models import PanelAccount
+from panel_gateway.models import Signal
+
+log = logging.getLogger(__name__)
+
+CELLULAR_CHECK_IN = dt.timedelta(hours=36)  # 通信状況確認: every 36 hours for cellular-only premises
+TRANSPORT = "supervision"
+
+
+def _row(account: str, message_id: str, at: dt.datetime, kind: SignalKind, priority: int, text: str) -> dict:
+    return {
+        "account": account, "message_id": message_id, "transport": TRANSPORT, "received_at": at,
+        "panel_time": None, "format": "supervision", "event_code": "LINK", "qualifier": None, "partition": 0,
+        "zone": 0, "device": None, "kind": kind.value, "service_type": ServiceType.LINE_CUT.value,
+        "priority": priority, "description": text, "raw": "", "processed_at": None, "incident_id": None,
+    }  # fmt: skip
+
+
+def lost_row(account: str, deadline: int, at: dt.datetime) -> dict:
+    return _row(account, f"link-lost-{deadline}", at, SignalKind.ALARM, PRIORITY[ServiceType.LINE_CUT],
+                N_("check-in overdue"))  # fmt: skip
+
+
+def restored_row(account: str, at: dt.datetime) -> dict:
+    return _row(account, f"link-restored-{int(at.timestamp())}", at, SignalKind.RESTORE, Priority.INFO,
+                N_("link restored"))  # fmt: skip
+
+
+async def record_check_ins(*, session: AsyncSession, accounts: Iterable[str], at: dt.datetime) -> list[str]:
+    """Move the deadlines of these panels; returns those whose lost link is now restored."""
+    wanted = sorted(set(accounts))  # a fixed lock order: concurrent gateways never deadlock on it
+    if not wanted:
+        return []
+    restored = list(
+        await session.scalars(
+            select(PanelAccount.account).where(
+                PanelAccount.account.in_(wanted), PanelAccount.link_lost_at.is_not(None)
+            )
+        )
+    )
+    await session.execute(
+        update(PanelAccount)
+        .where(PanelAccount.account.in_(wanted), PanelAccount.check_in_seconds.is_not(None))
+        .values(
+            last_check_in_at=at,
+            check_in_deadline=int(at.timestamp()) + PanelAccount.check_in_seconds,
+            link_lost_at=None,
+        )
+    )
+    if restored:
+        dialect = session.bind.dialect.name
+        await session.execute(
+            insert_ignoring_conflicts(Signal, [restored_row(a, at) for a in restored], dialect)
+        )
+    return restored
+
+
+async def sweep(*, session: AsyncSession, now: dt.datetime, limit: int = 1000) -> list[str]:
+    """Raise a line-cut signal for each panel past its deadline; returns their accounts."""
+    query = (
+        select(PanelAccount)
+        .where(PanelAccount.check_in_deadline < int(now.timestamp()), PanelAccount.link_lost_at.is_(None))
+        .order_by(PanelAccount.check_in_deadline)
+        .limit(limit)
+    )
+    if is_postgresql(session):
+        query = query.with_for_update(skip_locked=True)
+    overdue = list(await session.scalars(query))
+    if not overdue:
+        return []
+    rows = [lost_row(p.account, p.check_in_deadline or 0, now) for p in overdue]
+    for panel in overdue:
+        panel.link_lost_at = now
+    await session.execute(insert_ignoring_conflicts(Signal, rows, session.bind.dialect.name))
+    await session.commit()
+    return [p.account for p in overdue]
+
+
+class SupervisionWorker:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        on_raised: Callable[[], None],
+        every_seconds: float = 5.0,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._on_raised = on_raised
+        self._every = every_seconds
+        self._clock = clock
+
+    async def run(self) -> None:
+        while True:
+            try:
+                async with self._sessions() as session:
+                    lost = await sweep(session=session, now=self._clock())
+                if lost:
+                    log.warning("check-in overdue: %s", ", ".join(lost[:20]))
+                    self._on_raised()
+                    continue
+            except Exception:
+                log.exception("supervision sweep failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.sleep(self._every)

@@ -1,0 +1,47 @@
+"""Secrets that must be read back (DC-09 AES keys) are sealed with AES-GCM under the center's key.
+
+The center's key comes from ``CC_SECRET_KEY`` (64 hex digits); without it, one is made once in
+``CC_SECRET_KEY_FILE`` (default ``./var/secret.key``, mode 0600) for the single-machine default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from control_center.settings import Settings
+
+
+class SecretBox:
+    def __init__(self, key: bytes) -> None:
+        if len(key) != 32:
+            raise ValueError("the center's secret key must be 32 bytes")
+        self._aead = AESGCM(key)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SecretBox:
+        if settings.secret_key:
+            return cls(bytes.fromhex(settings.secret_key))
+        path = Path(settings.secret_key_file)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+        return cls(bytes.fromhex(path.read_text().strip()))
+
+    def seal(self, plain: bytes, *, purpose: str) -> str:
+        nonce = secrets.token_bytes(12)
+        return (nonce + self._aead.encrypt(nonce, plain, purpose.encode())).hex()
+
+    def open(self, sealed: str, *, purpose: str) -> bytes | None:
+        """The plain bytes, or None when the value was not sealed under this key for this purpose."""
+        try:
+            raw = bytes.fromhex(sealed)
+            return self._aead.decrypt(raw[:12], raw[12:], purpose.encode())
+        except (ValueError, InvalidTag):
+            return None
