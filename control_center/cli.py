@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from control_center.settings import Settings, get_settings
 
+DEMO_DC09_PORT = 18090
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="control-center", description=__doc__)
@@ -46,8 +48,14 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     settings = get_settings()
-    if args.command == "demo" and args.port:
-        settings = settings.model_copy(update={"http_port": args.port})
+    if args.command == "demo":
+        # The demo shows every transport: DC-09 on its own port unless one is configured.
+        settings = settings.model_copy(
+            update={
+                "http_port": args.port or settings.http_port,
+                "dc09_port": settings.dc09_port or DEMO_DC09_PORT,
+            }
+        )
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -108,6 +116,7 @@ async def _demo(settings: Settings, panels: int, interval: float) -> int:
             f" ({'embedded' if settings.uses_embedded_broker else 'external'})",
             flush=True,
         )
+        print(f"DC-09:   {settings.dc09_host}:{settings.dc09_port} (TCP and UDP)", flush=True)
         print(f"Database: {settings.database_url}", flush=True)
         print(f"Send an alarm: {sys.argv[0]} simulate --alarm fire    (Ctrl-C stops the demo)", flush=True)
 
@@ -115,6 +124,8 @@ async def _demo(settings: Settings, panels: int, interval: float) -> int:
         server.serve(),
         runtime.gateway.run(),
         runtime.worker.run(),
+        runtime.supervision.run(),
+        *await runtime.receivers(),
         run_fleet(settings, accounts, interval),
         announce(),
     )
@@ -127,7 +138,7 @@ async def _serve(settings: Settings) -> int:
     runtime = Runtime(settings)
     await runtime.prepare()
     server = runtime.web_server()
-    background = [runtime.worker.run()]
+    background = [runtime.worker.run(), runtime.supervision.run(), *await runtime.receivers()]
     if settings.uses_embedded_broker:
         background.append(runtime.gateway.run())
     await runtime.run(server.serve(), *background)

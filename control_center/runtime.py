@@ -1,4 +1,4 @@
-"""Assembles the running system from settings: broker, gateway, inbox worker, web server, fleet."""
+"""Assembles the running system from settings: broker, receivers, workers, web server."""
 
 from __future__ import annotations
 
@@ -11,14 +11,20 @@ from typing import Any
 import uvicorn
 
 from control_center.alarms.inbox import InboxWorker
+from control_center.alarms.supervision import SupervisionWorker
 from control_center.app import create_app
 from control_center.console.hub import Hub
 from control_center.db import create_engine, session_factory
 from control_center.migrate import upgrade_async
+from control_center.secret_box import SecretBox
 from control_center.settings import Settings
 from panel_gateway.embedded_broker import EmbeddedBroker, start_embedded_broker
+from panel_gateway.group_commit import GroupCommitter
 from panel_gateway.ingest import Ingest
+from panel_gateway.keys import KeyStore
+from panel_gateway.transports.dc09_ip import Dc09Receiver
 from panel_gateway.transports.mqtt import MqttGateway
+from panel_gateway.transports.serial_line import SerialReceiverLine
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +37,19 @@ class Runtime:
         self.hub = Hub()
         self.worker = InboxWorker(self.sessions, self.hub.publish)
         self.ingest = Ingest(self.sessions, on_stored=self.worker.wake)
-        self.gateway = MqttGateway(settings, self.ingest)
+        self.keys = KeyStore(self.sessions, SecretBox.from_settings(settings))
+        self.gateway = MqttGateway(settings, self.ingest, lambda: self.keys.keys)
+        self.committer = GroupCommitter(self.ingest)
+        self.dc09 = Dc09Receiver(self.committer, lambda: self.keys.keys)
+        self.supervision = SupervisionWorker(
+            self.sessions, self.worker.wake, settings.supervision_sweep_seconds
+        )
         self.broker: EmbeddedBroker | None = None
+        self._servers: list[Any] = []
 
     async def prepare(self) -> None:
         await upgrade_async(self.settings.database_url)
+        await self.keys.load()
         if self.settings.uses_embedded_broker:
             self.broker = await start_embedded_broker(
                 self.settings.embedded_broker_host, self.settings.embedded_broker_port
@@ -52,6 +66,20 @@ class Runtime:
         )
         return uvicorn.Server(config)
 
+    async def receivers(self) -> list[Coroutine[Any, Any, Any]]:
+        """Start the DC-09 listeners (when a port is set) and return the loops to run beside them."""
+        loops: list[Coroutine[Any, Any, Any]] = [self.committer.run(), self.keys.run()]
+        s = self.settings
+        if s.dc09_port:
+            self._servers.append(await self.dc09.serve_tcp(s.dc09_host, s.dc09_port))
+            self._servers.append(await self.dc09.serve_udp(s.dc09_host, s.dc09_port))
+            log.info("DC-09 receiver on %s:%d (TCP and UDP)", s.dc09_host, s.dc09_port)
+        if s.serial_port:
+            line = SerialReceiverLine(self.committer, self.ingest, s.serial_port, s.serial_baudrate,
+                                      s.serial_heartbeat_seconds)  # fmt: skip
+            loops.append(line.run())
+        return loops
+
     async def run(self, main: Coroutine[Any, Any, Any], *background: Coroutine[Any, Any, Any]) -> None:
         """Run ``main`` until it returns (Ctrl-C ends uvicorn's serve), with helpers cancelled after it."""
         tasks = [asyncio.create_task(c) for c in background]
@@ -66,6 +94,9 @@ class Runtime:
             await self.close()
 
     async def close(self) -> None:
+        for server in self._servers:
+            server.close()
+        self._servers.clear()
         if self.broker is not None:
             with contextlib.suppress(Exception):
                 await self.broker.shutdown()

@@ -99,6 +99,13 @@ class Ingest:
         self._sessions = sessions
         self._on_stored = on_stored
 
+    async def store_rows(self, rows: Sequence[dict[str, object]]) -> None:
+        """Signals the center raises itself (supervision, receiver failure), stored like any other."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(insert_ignoring_conflicts(Signal, rows, session.bind.dialect.name))
+        if self._on_stored:
+            self._on_stored()
+
     async def store(self, batch: Sequence[Received]) -> StoreResult:
         """Commit the batch; raises only when the database cannot be reached (the caller retries)."""
         try:

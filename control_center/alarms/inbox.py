@@ -43,6 +43,11 @@ async def process_pending(*, session: AsyncSession, limit: int = 500) -> set[int
             await session.flush()
             signal.incident_id = incident.id
             changed.add(incident.id)
+        elif signal.kind == SignalKind.RESTORE and signal.service_type:
+            incident = await incidents.record_restore(session=session, signal=signal, premises_id=premises_id)
+            if incident is not None:
+                signal.incident_id = incident.id
+                changed.add(incident.id)
         elif signal.kind in (SignalKind.OPENING, SignalKind.CLOSING) and premises_id is not None:
             await subscribers.record_arming(
                 session=session,

@@ -49,6 +49,15 @@ def restored_row(account: str, at: dt.datetime) -> dict:
                 N_("link restored"))  # fmt: skip
 
 
+def receiver_row(name: str, at: dt.datetime, *, restored: bool) -> dict:
+    """A central-station receiver fell silent (or spoke again): the operators must know."""
+    if restored:
+        return _row(name, f"receiver-restored-{int(at.timestamp())}", at, SignalKind.RESTORE, Priority.INFO,
+                    N_("receiver restored"))  # fmt: skip
+    return _row(name, f"receiver-failed-{int(at.timestamp())}", at, SignalKind.ALARM, Priority.LIFE_SAFETY,
+                N_("receiver failure"))  # fmt: skip
+
+
 async def record_check_ins(*, session: AsyncSession, accounts: Iterable[str], at: dt.datetime) -> list[str]:
     """Move the deadlines of these panels; returns those whose lost link is now restored."""
     wanted = sorted(set(accounts))  # a fixed lock order: concurrent gateways never deadlock on it

@@ -28,6 +28,7 @@ class IncidentOut(BaseModel):
     description: str
     opened_at: dt.datetime
     last_signal_at: dt.datetime
+    restored_at: dt.datetime | None
     signal_count: int
 
 

@@ -48,7 +48,24 @@ async def open_or_join(*, session: AsyncSession, signal: Signal, premises_id: in
     return incident
 
 
+async def record_restore(
+    *, session: AsyncSession, signal: Signal, premises_id: int | None
+) -> Incident | None:
+    """A restore joins the open incident of its service and marks the condition ended (it stays open
+    for the operator to close)."""
+    assert signal.service_type is not None
+    key = open_key(premises_id=premises_id, account=signal.account, service_type=signal.service_type)
+    incident = await session.scalar(select(Incident).where(Incident.open_key == key))
+    if incident is None:
+        return None
+    incident.signal_count += 1
+    incident.last_signal_at = max(incident.last_signal_at, signal.received_at)
+    incident.restored_at = signal.received_at
+    return incident
+
+
 def _join(incident: Incident, signal: Signal) -> None:
+    incident.restored_at = None  # the condition is back
     incident.signal_count += 1
     incident.priority = min(incident.priority, signal.priority)
     incident.last_signal_at = max(incident.last_signal_at, signal.received_at)

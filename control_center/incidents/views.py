@@ -28,6 +28,7 @@ def summary(incident: Incident) -> IncidentOut:
         description=incident.description,
         opened_at=incident.opened_at,
         last_signal_at=incident.last_signal_at,
+        restored_at=incident.restored_at,
         signal_count=incident.signal_count,
     )
 

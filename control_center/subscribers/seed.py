@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.alarms.service_types import ServiceType
+from control_center.alarms.supervision import CELLULAR_CHECK_IN
 from control_center.subscribers.house_code import hash_house_code
 from control_center.subscribers.models import (
     EmergencyContact,
@@ -109,6 +110,13 @@ async def seed(*, session: AsyncSession, count: int = 40, seed: int = 20261122) 
                 for position in range(1, rng.choice([3, 3, 4]) + 1)
             ],
         )
-        session.add(PanelAccount(account=entry.account, premises=premises, transport="mqtt"))
+        session.add(
+            PanelAccount(
+                account=entry.account,
+                premises=premises,
+                transport="mqtt",
+                check_in_seconds=int(CELLULAR_CHECK_IN.total_seconds()),
+            )
+        )
     await session.commit()
     return count
