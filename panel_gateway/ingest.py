@@ -146,7 +146,7 @@ class Ingest:
             if decoded:
                 # Every message from a panel is a check-in for link supervision, in the same commit.
                 restored = await record_check_ins(
-                    session=session, accounts=(i.decoded.account for i in decoded), at=decoded[-1].received_at
+                    session=session, seen=((i.decoded.account, i.received_at) for i in decoded)
                 )
                 woke_for_restore = bool(restored)
         # Committed: now the caller may acknowledge.

@@ -58,32 +58,42 @@ def receiver_row(name: str, at: dt.datetime, *, restored: bool) -> dict:
                 N_("receiver failure"))  # fmt: skip
 
 
-async def record_check_ins(*, session: AsyncSession, accounts: Iterable[str], at: dt.datetime) -> list[str]:
-    """Move the deadlines of these panels; returns those whose lost link is now restored."""
-    wanted = sorted(set(accounts))  # a fixed lock order: concurrent gateways never deadlock on it
-    if not wanted:
+async def record_check_ins(*, session: AsyncSession, seen: Iterable[tuple[str, dt.datetime]]) -> list[str]:
+    """Move the deadlines of the panels seen (account, time); returns those whose lost link is restored.
+
+    Deadlines have one-second resolution, so a batch costs one UPDATE per distinct second (usually one).
+    """
+    latest: dict[str, dt.datetime] = {}
+    for account, at in seen:
+        if account not in latest or latest[account] < at:
+            latest[account] = at
+    if not latest:
         return []
     restored = list(
         await session.scalars(
             select(PanelAccount.account).where(
-                PanelAccount.account.in_(wanted), PanelAccount.link_lost_at.is_not(None)
+                PanelAccount.account.in_(sorted(latest)), PanelAccount.link_lost_at.is_not(None)
             )
         )
     )
-    await session.execute(
-        update(PanelAccount)
-        .where(PanelAccount.account.in_(wanted), PanelAccount.check_in_seconds.is_not(None))
-        .values(
-            last_check_in_at=at,
-            check_in_deadline=int(at.timestamp()) + PanelAccount.check_in_seconds,
-            link_lost_at=None,
-        )
-    )
-    if restored:
-        dialect = session.bind.dialect.name
+    by_second: dict[int, list[str]] = {}
+    for account, at in latest.items():
+        by_second.setdefault(int(at.timestamp()), []).append(account)
+    for second, accounts in sorted(by_second.items()):
+        at = max(latest[a] for a in accounts)
         await session.execute(
-            insert_ignoring_conflicts(Signal, [restored_row(a, at) for a in restored], dialect)
+            update(PanelAccount)
+            # Sorted: a fixed lock order, so concurrent gateways never deadlock on these rows.
+            .where(PanelAccount.account.in_(sorted(accounts)), PanelAccount.check_in_seconds.is_not(None))
+            .values(
+                last_check_in_at=at,
+                check_in_deadline=second + PanelAccount.check_in_seconds,
+                link_lost_at=None,
+            )
         )
+    if restored:
+        rows = [restored_row(a, latest[a]) for a in restored]
+        await session.execute(insert_ignoring_conflicts(Signal, rows, session.bind.dialect.name))
     return restored
 
 
