@@ -40,6 +40,21 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--panels", type=int, default=40, help="fleet size (without --alarm)")
     sim.add_argument("--interval", type=float, default=30.0, help="mean seconds between a panel's signals")
 
+    decode = sub.add_parser(
+        "decode", help="decode DC-09 frames or Contact ID messages from stdin, one per line"
+    )
+    decode.add_argument(
+        "--json", action="store_true", help="each line is a JSON string holding the exact frame"
+    )
+    decode.add_argument("--key", action="append", default=[], metavar="ACCOUNT=HEX", help="a DC-09 AES key")
+    decode.add_argument("--now", help="the receiver clock for the timestamp window (ISO 8601; default: now)")
+
+    bench = sub.add_parser("bench", help="benchmarks that measure their own baseline in the same run")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True)
+    bench_decode = bench_sub.add_parser("decode", help="decoder frames/s, against pysiaalarm")
+    bench_decode.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_decode.add_argument("--frames", type=int, default=5000, help="frames per set")
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="migrate to the newest schema")
@@ -47,6 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--count", type=int, default=40)
 
     args = parser.parse_args(argv)
+    if args.command == "decode":
+        from control_center.decode_cli import run_decode
+
+        return run_decode(args.key, args.now, args.json, sys.stdin, sys.stdout)
+    if args.command == "bench":
+        from control_center.bench.cli import run_bench_command
+
+        return run_bench_command(args)
     settings = get_settings()
     if args.command == "demo":
         # The demo shows every transport: DC-09 on its own port unless one is configured.

@@ -35,9 +35,11 @@ WINDOW_AHEAD = dt.timedelta(seconds=20)
 WINDOW_BEHIND = dt.timedelta(seconds=40)
 KEY_SIZES = frozenset({16, 24, 32})
 _ZERO_IV = bytes(16)
+_CRC_LENGTH = re.compile(rb"[0-9A-Fa-f]{4}0[0-9A-Fa-f]{3}")
 _HEADER = re.compile(
-    rb'"(\*?)([A-Z][A-Z-]{1,14})"(\d{4})(?:R([0-9A-Fa-f]{1,6}))?L([0-9A-Fa-f]{1,6})#([0-9A-Fa-f]{3,16})\['
+    r'"(\*?)([A-Z][A-Z-]{1,14})"(\d{4})(?:R([0-9A-Fa-f]{1,6}))?L([0-9A-Fa-f]{1,6})#([0-9A-Fa-f]{3,16})\['
 )
+_HEX = re.compile(r"[0-9A-Fa-f]+")
 _TIMESTAMP = re.compile(r"_(\d{2}):(\d{2}):(\d{2}),(\d{2})-(\d{2})-(\d{4})$")
 _BLOCK_ACCOUNT = re.compile(r"^#([0-9A-Fa-f]{3,16})\|")
 _PAD_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -100,77 +102,68 @@ def parse(frame: bytes | str, *, keys: Mapping[str, bytes], now: dt.datetime) ->
         raw = raw[:-1]
     if len(raw) < 9:
         return _err("format", "frame too short")
-    crc_field, length_field, body = raw[:4], raw[4:8], raw[8:]
-    if not _is_hex(crc_field) or not _is_hex(length_field):
-        return _err("format", "CRC and length must be hex digits")
-    if length_field[:1] != b"0" or int(length_field, 16) != len(body):
-        return _err("length", f"length field {length_field.decode()} but body has {len(body)} characters")
-    if int(crc_field, 16) != crc16_arc(body):
-        return _err("crc", f"CRC {crc_field.decode()} does not match {crc16_arc(body):04X}")
+    body = raw[8:]
+    if not _CRC_LENGTH.match(raw):
+        if not _is_hex(raw[:8]):
+            return _err("format", "CRC and length must be hex digits")
+        return _err("length", f"length field {raw[4:8].decode()} must be 0LLL")
+    if int(raw[4:8], 16) != len(body):
+        return _err("length", f"length field {raw[4:8].decode()} but body has {len(body)} characters")
+    crc = crc16_arc(body)
+    if int(raw[:4], 16) != crc:
+        return _err("crc", f"CRC {raw[:4].decode()} does not match {crc:04X}")
+    try:
+        text = body.decode("ascii")
+    except UnicodeDecodeError:
+        return _err("format", "frame must be ASCII")
 
-    header = _HEADER.match(body)
+    header = _HEADER.match(text)
     if header is None:
         return _err("format", 'header must be "ID"seq[Rrcvr]Lpref#acct[')
-    star, token_b, seq_b, rcvr_b, line_b, acct_b = header.groups()
-    context = {
-        "sequence": seq_b.decode(),
-        "receiver": rcvr_b.decode().upper() if rcvr_b else None,
-        "line": line_b.decode().upper(),
-        "account": acct_b.decode().upper(),
-        "id_token": token_b.decode(),
-        "encrypted": bool(star),
-    }
-    if context["id_token"] not in TOKENS:
-        return _err("format", f"unsupported ID token {context['id_token']!r}", **context)
-    rest = body[header.end() :]
+    star, token, sequence, receiver, line, account = header.groups()
+    encrypted = bool(star)
+    receiver = receiver.upper() if receiver else None
+    line, account = line.upper(), account.upper()
 
-    if star:
-        key = keys.get(context["account"])
+    def refuse(code: str, reason: str, timestamp: dt.datetime | None = None) -> FrameError:
+        return FrameError(reason, code, sequence, receiver, line, account, token, encrypted, timestamp)
+
+    if token not in TOKENS:
+        return refuse("format", f"unsupported ID token {token!r}")
+    rest = text[header.end() :]
+    if encrypted:
+        key = keys.get(account)
         if key is None:
-            return _err("key", f"encrypted frame from account {context['account']} with no key", **context)
+            return refuse("key", f"encrypted frame from account {account} with no key")
         content = _decrypt(rest, key)
         if isinstance(content, FrameError):
-            return _err(content.code, content.reason, **context)
+            return refuse(content.code, content.reason)
     else:
-        try:
-            content = rest.decode("ascii")
-        except UnicodeDecodeError:
-            return _err("format", "frame must be ASCII", **context)
+        content = rest
 
     parts = _split_content(content)
     if isinstance(parts, FrameError):
-        return _err(parts.code, parts.reason, **context)
+        return refuse(parts.code, parts.reason)
     data, extended, timestamp = parts
-    context["timestamp"] = timestamp
-    if timestamp is None and star:
-        return _err("timestamp", "an encrypted frame must carry a timestamp", **context)
+    if timestamp is None and encrypted:
+        return refuse("timestamp", "an encrypted frame must carry a timestamp")
     if timestamp is not None and not (now - WINDOW_BEHIND <= timestamp <= now + WINDOW_AHEAD):
-        return _err(
-            "timestamp", f"timestamp {timestamp:%H:%M:%S} outside +20/-40 s of {now:%H:%M:%S}", **context
+        return refuse(
+            "timestamp", f"timestamp {timestamp:%H:%M:%S} outside +20/-40 s of {now:%H:%M:%S}", timestamp
         )
 
     block_account = None
     block_data = data
-    if m := _BLOCK_ACCOUNT.match(data):
+    if data[:1] == "#" and (m := _BLOCK_ACCOUNT.match(data)):
         block_account = m.group(1).upper()  # the block's own account; the header's when omitted
         block_data = data[m.end() :]
-    elif data.startswith("|"):
+    elif data[:1] == "|":
         block_data = data[1:]
-    events = _events(context["id_token"], block_account or context["account"], block_data)
+    events = _events(token, block_account or account, block_data)
     if isinstance(events, ParseError):
-        return _err(events.code, events.reason, **context)
+        return refuse(events.code, events.reason, timestamp)
     return Frame(
-        id_token=context["id_token"],
-        encrypted=bool(star),
-        sequence=context["sequence"],
-        receiver=context["receiver"],
-        line=context["line"],
-        account=context["account"],
-        data=data,
-        extended=extended,
-        timestamp=timestamp,
-        events=events,
-        block_account=block_account,
+        token, encrypted, sequence, receiver, line, account, data, extended, timestamp, events, block_account
     )
 
 
@@ -178,11 +171,11 @@ def _is_hex(value: bytes) -> bool:
     return all(c in b"0123456789ABCDEFabcdef" for c in value)
 
 
-def _decrypt(rest: bytes, key: bytes) -> str | FrameError:
-    if not rest or len(rest) % 32 or not _is_hex(rest):
+def _decrypt(rest: str, key: bytes) -> str | FrameError:
+    if not rest or len(rest) % 32 or not _HEX.fullmatch(rest):
         return _err("decrypt", "encrypted data must be hex of whole 16-byte blocks")
     decryptor = Cipher(algorithms.AES(key), modes.CBC(_ZERO_IV)).decryptor()
-    plain = decryptor.update(bytes.fromhex(rest.decode())) + decryptor.finalize()
+    plain = decryptor.update(bytes.fromhex(rest)) + decryptor.finalize()
     try:
         text = plain.decode("ascii")
     except UnicodeDecodeError:
@@ -342,7 +335,7 @@ def parse_answer(raw: bytes, *, key: bytes | None) -> Answer | FrameError:
     m = _ANSWER.match(body)
     if m is None:
         return _err("format", "not an ACK, NAK or DUH")
-    rest = body[m.end() :]
+    rest = body[m.end() :].decode("ascii", errors="replace")
     if m.group(1):
         if key is None:
             return _err("key", "encrypted answer and no key")
@@ -350,7 +343,7 @@ def parse_answer(raw: bytes, *, key: bytes | None) -> Answer | FrameError:
         if isinstance(content, FrameError):
             return content
     else:
-        content = rest.decode("ascii", errors="replace")
+        content = rest
     parts = _split_content(content)
     if isinstance(parts, FrameError):
         return parts

@@ -13,7 +13,7 @@ from panel_gateway.protocols.contact_id import ContactIdEvent
 from panel_gateway.protocols.errors import ParseError
 from panel_gateway.protocols.sia_codes import SiaEvent
 
-_CONTACT_ID = re.compile(r"^[0-9A-Fa-f ]{16,24}$")
+_CONTACT_ID = re.compile(r"^[0-9A-Za-z ]{12,24}$")  # no quote: not a DC-09 frame
 
 
 def event_json(event: ContactIdEvent | SiaEvent) -> dict[str, Any]:

@@ -17,7 +17,13 @@ _MODIFIER = re.compile(r"^(ri|ti|id|pi|lt)(.*)$")
 _TEXT = re.compile(r"\^[^^]*\^")
 
 
+_SINGLE = re.compile(r"^N(?:ri(\d{1,4})/)?([A-Z]{2})(\d{0,4})$")  # the common case: one event
+
+
 def parse_block(text: str) -> tuple[SiaEvent, ...] | ParseError:
+    if m := _SINGLE.match(text):
+        area, code, number = m.groups()
+        return (SiaEvent(code, int(number or 0), int(area or 0)),)
     if not text.startswith("N"):
         return ParseError(f"SIA data must start with N (new event), got {text[:10]!r}", "format")
     body = _TEXT.sub("", text[1:]).strip()

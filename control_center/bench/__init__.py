@@ -1,0 +1,1 @@
+"""Benchmarks run as commands (`control-center bench …`): each measures its baseline in the same run."""
