@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
 
     sim.add_argument("--alarm", choices=sorted(ALARMS), help="send one alarm and print the account used")
     sim.add_argument("--account", help="panel account to use (default: a seeded one with that service)")
+    sim.add_argument("--transport", choices=["mqtt", "dc09"], default="mqtt",
+                     help="how the alarm travels: MQTT, or SIA DC-09 over TCP to the receiver")  # fmt: skip
     sim.add_argument("--panels", type=int, default=40, help="fleet size (without --alarm)")
     sim.add_argument("--interval", type=float, default=30.0, help="mean seconds between a panel's signals")
 
@@ -212,6 +214,8 @@ async def _simulate(settings: Settings, args: argparse.Namespace) -> int:
         if account is None:
             print(f"no seeded panel subscribes to {args.alarm}; give --account", file=sys.stderr)
             return 2
+        if args.transport == "dc09":
+            return await _simulate_dc09(settings, account, args.alarm)
         try:
             # Its own client id: taking over the fleet panel's session would disconnect that panel.
             async with SimulatedPanel(settings, account, client_id=f"panel-{account}-cli") as panel:
@@ -230,6 +234,25 @@ async def _simulate(settings: Settings, args: argparse.Namespace) -> int:
     with contextlib.suppress(asyncio.CancelledError):
         await run_fleet(settings, accounts, args.interval)
     return 0
+
+
+async def _simulate_dc09(settings: Settings, account: str, alarm: str) -> int:
+    from panel_gateway.protocols.contact_id import Qualifier
+    from simulators.dc09_panel import Dc09Panel
+    from simulators.panel import ALARMS
+
+    port = settings.dc09_port or DEMO_DC09_PORT
+    code, _device = ALARMS[alarm]
+    panel = Dc09Panel(settings.dc09_host, port, account)
+    frame = panel.frame(f"#{account}|{Qualifier.NEW.value}{code:03d} 01 001", token="ADM-CID")
+    try:
+        (answer,) = await panel.send_tcp(frame)
+    except OSError as exc:
+        print(f"cannot reach the DC-09 receiver at {settings.dc09_host}:{port}: {exc}", file=sys.stderr)
+        return 1
+    token = getattr(answer, "token", None)
+    print(f"account {account}: {alarm} alarm sent over DC-09, receiver answered {token or answer}")
+    return 0 if token == "ACK" else 1
 
 
 async def _db(settings: Settings, args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from control_center.settings import Settings
 from panel_gateway.models import DeadLetter, Signal
 from panel_gateway.protocols import contact_id
 from panel_gateway.protocols.contact_id import Qualifier
+from simulators.dc09_panel import Dc09Panel
 from simulators.panel import SimulatedPanel, payload
 from tests.helpers import count, dead_letters, eventually, forget_gateway_session, running_gateway
 
@@ -67,6 +68,18 @@ async def test_a_repeated_message_id_is_stored_once(clean_broker: Settings, sess
         await eventually(lambda: count(sessions, message_id=marker))
     assert await count(sessions, message_id="same-id") == 1
     assert await count(sessions) == 2
+
+
+async def test_a_raw_dc09_frame_over_mqtt_is_stored_per_event(clean_broker: Settings, sessions) -> None:
+    settings = clean_broker
+    frame = Dc09Panel("-", 0, "0088").frame("#0088|Nri1/FA001/BA002")
+    async with running_gateway(settings, sessions), SimulatedPanel(settings, "0088") as panel:
+        await panel.send_raw(frame)
+        await panel.send_raw(frame)  # replayed: the same two signals
+        await eventually(lambda: count(sessions, account="0088", event_code="BA"))
+        marker = await panel.send(602)
+        await eventually(lambda: count(sessions, message_id=marker))
+    assert await count(sessions, account="0088", format="sia") == 2
 
 
 async def test_unparseable_payloads_go_to_the_dead_letter_table(clean_broker: Settings, sessions) -> None:
