@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from billing import views as billing_views
 from control_center.console import views as console_views
 from control_center.console.hub import Hub
 from control_center.incidents import views as incident_views
@@ -34,6 +35,7 @@ def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], h
         return {"status": "ok"}
 
     app.include_router(incident_views.router)
+    app.include_router(billing_views.router)
     app.include_router(console_views.router)
     app.mount("/static", StaticFiles(directory=Path(console_views.__file__).parent / "static"), name="static")
     return app

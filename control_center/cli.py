@@ -57,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     bench_decode.add_argument("--json", action="store_true", help="print one JSON object")
     bench_decode.add_argument("--frames", type=int, default=5000, help="frames per set")
 
+    from billing.cli import add_parser as add_billing
+
+    add_billing(sub)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="migrate to the newest schema")
@@ -68,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         from control_center.decode_cli import run_decode
 
         return run_decode(args.key, args.now, args.json, sys.stdin, sys.stdout)
+    if args.command == "billing" and args.billing_command != "run":
+        from billing.cli import run_calculator
+
+        return run_calculator(args)
     if args.command == "bench":
         from control_center.bench.cli import run_bench_command
 
@@ -115,6 +123,8 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
             return await _simulate(settings, args)
         case "db":
             return await _db(settings, args)
+        case "billing":
+            return await _billing_run(settings, args.on)
     return 2
 
 
@@ -253,6 +263,14 @@ async def _simulate_dc09(settings: Settings, account: str, alarm: str) -> int:
     token = getattr(answer, "token", None)
     print(f"account {account}: {alarm} alarm sent over DC-09, receiver answered {token or answer}")
     return 0 if token == "ACK" else 1
+
+
+async def _billing_run(settings: Settings, on: object) -> int:
+    from billing.scheduler import billing_run
+
+    created = await billing_run(settings.database_url, on)
+    print(f"{len(created)} invoice(s) issued")
+    return 0
 
 
 async def _db(settings: Settings, args: argparse.Namespace) -> int:

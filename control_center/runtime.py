@@ -9,7 +9,9 @@ from collections.abc import Coroutine
 from typing import Any
 
 import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from billing.scheduler import start_scheduler
 from control_center.alarms.inbox import InboxWorker
 from control_center.alarms.supervision import SupervisionWorker
 from control_center.app import create_app
@@ -46,6 +48,7 @@ class Runtime:
         )
         self.broker: EmbeddedBroker | None = None
         self._servers: list[Any] = []
+        self.scheduler: AsyncIOScheduler | None = None
 
     async def prepare(self) -> None:
         await upgrade_async(self.settings.database_url)
@@ -69,6 +72,7 @@ class Runtime:
     async def receivers(self) -> list[Coroutine[Any, Any, Any]]:
         """Start the DC-09 listeners (when a port is set) and return the loops to run beside them."""
         loops: list[Coroutine[Any, Any, Any]] = [self.committer.run(), self.keys.run()]
+        self.scheduler = start_scheduler(self.sessions)  # the daily billing run
         s = self.settings
         if s.dc09_port:
             self._servers.append(await self.dc09.serve_tcp(s.dc09_host, s.dc09_port))
@@ -94,6 +98,9 @@ class Runtime:
             await self.close()
 
     async def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
         for server in self._servers:
             server.close()
         self._servers.clear()

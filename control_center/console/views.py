@@ -12,11 +12,17 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
 
+from billing import service as billing
+from billing.cancellation import Reason
+from billing.models import Contract
 from control_center.alarms.service_types import LABELS, ServiceType
 from control_center.db import utcnow
 from control_center.i18n import LOCALES, negotiate, translations
 from control_center.incidents import service
+from control_center.subscribers.models import Subscriber
+from control_center.timezones import tokyo_today
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -42,6 +48,7 @@ def environment(locale: str) -> Environment:
     )
     env.filters["jst"] = _jst
     env.filters["minutes"] = _minutes
+    env.filters["yen"] = lambda amount: f"{amount:,}円" if locale == "ja" else f"¥{amount:,}"
     catalog = translations(locale)
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     env.globals["service_label"] = lambda letter: catalog.gettext(LABELS[ServiceType(letter)])
@@ -90,6 +97,30 @@ async def incident_page(incident_id: int, request: Request) -> HTMLResponse:
             raise HTTPException(status_code=404, detail=f"incident {incident_id} not found")
         signals = await service.signals_of(session=session, incident_id=incident_id)
     return render(request, "incident.html", incident=incident, signals=signals, now=utcnow())
+
+
+@router.get("/console/subscribers/{subscriber_id}")
+async def subscriber_page(subscriber_id: int, request: Request) -> HTMLResponse:
+    """The subscriber with their contracts: expiry, fee in force, invoices, and ending it today."""
+    today = tokyo_today(utcnow())
+    async with request.app.state.sessions() as session:
+        subscriber = await session.get(Subscriber, subscriber_id)
+        if subscriber is None:
+            raise HTTPException(status_code=404, detail=f"subscriber {subscriber_id} not found")
+        ids = await session.scalars(select(Contract.id).where(Contract.subscriber_id == subscriber_id))
+        contracts = [await billing.load(session=session, contract_id=i) for i in ids]
+    rows = [
+        {
+            "contract": c,
+            "expiry": billing.current_expiry(c, today),
+            "monthly": billing.base_monthly(c, today),
+            "unpaid": billing.fees_unpaid_on(c, today),
+            "settlement": billing.settlement(c, today, Reason.SUBSCRIBER),
+        }
+        for c in contracts
+        if c is not None
+    ]
+    return render(request, "subscriber.html", subscriber=subscriber, rows=rows, today=today)
 
 
 @router.get("/console/events")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.models import Contract
 from control_center.alarms.service_types import ServiceType
 from control_center.alarms.supervision import CELLULAR_CHECK_IN
 from control_center.subscribers.house_code import hash_house_code
@@ -109,6 +111,16 @@ async def seed(*, session: AsyncSession, count: int = 40, seed: int = 20261122) 
                 )
                 for position in range(1, rng.choice([3, 3, 4]) + 1)
             ],
+        )
+        session.add(
+            Contract(
+                subscriber=subscriber,
+                premises=premises,
+                plan="rental" if rng.random() < 0.8 else "purchase",
+                service_start=dt.date(rng.randrange(2021, 2026), rng.randrange(1, 13), rng.randrange(1, 29)),
+                monthly_fee=rng.choice([4_000, 4_800, 5_500, 6_800, 7_800, 9_800]),
+                deposit=20_000,
+            )
         )
         session.add(
             PanelAccount(
