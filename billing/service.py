@@ -12,7 +12,16 @@ from sqlalchemy.orm import selectinload
 
 from billing import dunning, invoicing, tax, terms
 from billing.cancellation import FeeDecision, Plan, Reason, Settlement, settle
-from billing.models import ChargeRow, Contract, FeeDecisionRow, InvoiceLineRow, InvoiceRow
+from billing.models import (
+    ChargeRow,
+    Contract,
+    DemandRow,
+    FeeDecisionRow,
+    InvoiceLineRow,
+    InvoiceRow,
+    PriceChangeRow,
+    SuspensionRow,
+)
 from billing.money import Yen
 
 MONTHLY = "monthly"
@@ -212,3 +221,130 @@ async def add_charge(
     if amount < 0:
         raise ValueError("a charge cannot be negative")
     session.add(ChargeRow(contract_id=contract_id, day=day, description=description, amount=amount))
+
+
+async def change_price(
+    *, session: AsyncSession, contract_id: int, effective_from: dt.date, monthly: Yen, notified_on: dt.date
+) -> None:
+    """A price change takes effect only after the subscriber was told (seed 002 §(7))."""
+    if monthly < 0:
+        raise ValueError("a monthly fee cannot be negative")
+    if notified_on >= effective_from:
+        raise ValueError("a price change must be notified before it takes effect")
+    session.add(
+        PriceChangeRow(
+            contract_id=contract_id,
+            effective_from=effective_from,
+            monthly_fee=monthly,
+            notified_on=notified_on,
+        )
+    )
+
+
+PRICE_RISE_WINDOW = dt.timedelta(days=92)
+
+
+def refused_price_rise(contract: Contract, terminated: dt.date) -> bool:
+    """Ended between a price rise's notice and about 3 months after it took effect: the subscriber is
+    taken to have refused the rise, a truly unavoidable reason (the 3 months are this project's reading)."""
+    changes = _price_changes(contract)
+    for change in changes:
+        before = invoicing.price_on(
+            change.effective_from - dt.timedelta(days=1), contract.monthly_fee, changes
+        )
+        notified = next(
+            p.notified_on for p in contract.price_changes if p.effective_from == change.effective_from
+        )
+        if change.monthly > before and notified <= terminated <= change.effective_from + PRICE_RISE_WINDOW:
+            return True
+    return False
+
+
+async def suspend(
+    *,
+    session: AsyncSession,
+    contract_id: int,
+    start: dt.date,
+    end: dt.date | None,
+    cause: invoicing.SuspensionCause,
+    waiver_reason: str | None = None,
+) -> None:
+    """Record a suspension; a waiver (no charge for the subscriber's own suspension) needs its reason."""
+    waived = waiver_reason is not None
+    if waived and cause is not invoicing.SuspensionCause.SUBSCRIBER:
+        raise ValueError("only a suspension for the subscriber's reasons can be waived")
+    session.add(
+        SuspensionRow(
+            contract_id=contract_id,
+            start=start,
+            end=end,
+            cause=cause.value,
+            waived=waived,
+            waiver_reason=waiver_reason,
+        )
+    )
+
+
+async def record_payment(*, session: AsyncSession, invoice_id: int, paid_on: dt.date) -> None:
+    invoice = await session.get(InvoiceRow, invoice_id)
+    if invoice is None:
+        raise LookupError(f"invoice {invoice_id} not found")
+    invoice.paid_on = paid_on
+
+
+async def send_demand(*, session: AsyncSession, invoice_id: int, sent_on: dt.date) -> DemandRow:
+    """A written demand, only for an invoice past its due date and unpaid."""
+    invoice = await session.get(InvoiceRow, invoice_id)
+    if invoice is None:
+        raise LookupError(f"invoice {invoice_id} not found")
+    if invoice.paid_on is not None or sent_on <= invoice.due_on:
+        raise ValueError("a demand is only for an unpaid invoice past its due date")
+    demand = DemandRow(invoice_id=invoice_id, sent_on=sent_on)
+    session.add(demand)
+    return demand
+
+
+async def termination_allowed(*, session: AsyncSession, contract_id: int, on: dt.date) -> bool:
+    """Non-payment: allowed once 20 days from a demand's receipt have passed with the invoice unpaid."""
+    rows = await session.execute(
+        select(DemandRow.received_on, InvoiceRow.paid_on)
+        .join(InvoiceRow, InvoiceRow.id == DemandRow.invoice_id)
+        .where(InvoiceRow.contract_id == contract_id, DemandRow.received_on.is_not(None))
+    )
+    return any(
+        on >= dunning.termination_allowed_from(received) and (paid is None or paid > on)
+        for received, paid in rows
+    )
+
+
+async def decide_fee(
+    *, session: AsyncSession, contract_id: int, reduced_to: Yen, reason: str, decided_by: str
+) -> None:
+    """The recorded decision to reduce or waive a fee for a truly unavoidable reason."""
+    if reduced_to < 0 or not reason.strip() or not decided_by.strip():
+        raise ValueError("a fee decision needs a non-negative amount, a reason and who decided")
+    session.add(
+        FeeDecisionRow(contract_id=contract_id, reduced_to=reduced_to, reason=reason, decided_by=decided_by)
+    )
+
+
+async def terminate(
+    *, session: AsyncSession, contract_id: int, on: dt.date, reason: Reason, removal_cost: Yen = 0
+) -> Settlement:
+    """End the contract and settle it (non-payment only once the demand's 20 days have passed)."""
+    contract = await load(session=session, contract_id=contract_id)
+    if contract is None:
+        raise LookupError(f"contract {contract_id} not found")
+    if contract.terminated_on is not None:
+        raise ValueError(f"contract {contract_id} already ended on {contract.terminated_on}")
+    if reason is Reason.NON_PAYMENT and not await termination_allowed(
+        session=session, contract_id=contract_id, on=on
+    ):
+        raise ValueError("termination for non-payment is allowed only 20 days after the demand was received")
+    if reason is Reason.SUBSCRIBER and refused_price_rise(contract, on):
+        reason = Reason.UNAVOIDABLE
+    decision = await latest_decision(session=session, contract_id=contract_id)
+    result = settlement(contract, on, reason, removal_cost=removal_cost, decision=decision)
+    contract.terminated_on = on
+    contract.termination_reason = reason.value
+    return result

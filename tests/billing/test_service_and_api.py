@@ -11,6 +11,8 @@ import httpx
 import pytest
 
 from billing import service
+from billing.cancellation import Plan, Reason, settle
+from billing.invoicing import SuspensionCause
 from billing.models import Contract, InvoiceRow
 from billing.tax import RATES
 from control_center.app import create_app
@@ -83,7 +85,7 @@ async def test_unpaid_fees_show_and_count_in_the_settlement(sessions) -> None:
         loaded = await service.load(session=session, contract_id=contract_id)
     assert not service.fees_unpaid_on(loaded, D(2025, 4, 30))  # due 30 April: not yet past due
     assert service.fees_unpaid_on(loaded, D(2025, 5, 1))
-    settlement = service.settlement(loaded, D(2025, 5, 1), service.Reason.NON_PAYMENT)
+    settlement = service.settlement(loaded, D(2025, 5, 1), Reason.NON_PAYMENT)
     assert settlement.unpaid_fees == 11_000
     assert settlement.total == settlement.fee + 20_000 + 11_000
 
@@ -173,3 +175,127 @@ def test_the_cli_prints_the_worked_examples_as_json() -> None:
     claim = cli("claim", "--cash", "800000", "--goods", "1200000", "--building-damage", "150000")
     assert (claim["insurance"], claim["consolation"]) == (1_695_000, 100_000)
     assert cli("claim", "--goods", "100000", "--fees-unpaid")["insurance"] == 0
+
+
+async def test_non_payment_demand_then_termination_after_20_days(sessions) -> None:
+    contract_id = await contract(sessions, start=D(2021, 1, 21))
+    async with sessions() as session:
+        (invoice,) = [
+            i for i in await service.run(session=session, on=D(2025, 3, 25)) if i.contract_id == contract_id
+        ]
+    async with sessions() as session:
+        with pytest.raises(ValueError, match="past its due date"):
+            await service.send_demand(session=session, invoice_id=invoice.id, sent_on=D(2025, 4, 30))
+        demand = await service.send_demand(session=session, invoice_id=invoice.id, sent_on=D(2025, 5, 2))
+        demand.received_on = D(2025, 5, 3)
+        await session.commit()
+    async with sessions() as session:
+        assert not await service.termination_allowed(
+            session=session, contract_id=contract_id, on=D(2025, 5, 23)
+        )
+        with pytest.raises(ValueError, match="20 days"):
+            await service.terminate(
+                session=session, contract_id=contract_id, on=D(2025, 5, 23), reason=Reason.NON_PAYMENT
+            )
+        assert await service.termination_allowed(session=session, contract_id=contract_id, on=D(2025, 5, 24))
+        result = await service.terminate(
+            session=session,
+            contract_id=contract_id,
+            on=D(2025, 5, 24),
+            reason=Reason.NON_PAYMENT,
+            removal_cost=15_000,
+        )
+        await session.commit()
+    assert (result.unpaid_fees, result.deposit_kept, result.removal_cost) == (11_000, 20_000, 15_000)
+    assert (
+        result.fee
+        == settle(
+            plan=Plan.RENTAL,
+            service_start=D(2021, 1, 21),
+            terminated=D(2025, 5, 24),
+            monthly=10_000,
+            reason=Reason.SUBSCRIBER,
+        ).fee
+    )
+
+
+async def test_a_paid_invoice_ends_the_dunning(sessions) -> None:
+    contract_id = await contract(sessions, start=D(2021, 1, 21))
+    async with sessions() as session:
+        (invoice,) = [
+            i for i in await service.run(session=session, on=D(2025, 3, 25)) if i.contract_id == contract_id
+        ]
+    async with sessions() as session:
+        demand = await service.send_demand(session=session, invoice_id=invoice.id, sent_on=D(2025, 5, 2))
+        demand.received_on = D(2025, 5, 3)
+        await service.record_payment(session=session, invoice_id=invoice.id, paid_on=D(2025, 5, 10))
+        await session.commit()
+    async with sessions() as session:
+        assert not await service.termination_allowed(
+            session=session, contract_id=contract_id, on=D(2025, 6, 1)
+        )
+
+
+async def test_price_rises_need_notice_and_a_refusal_is_unavoidable(sessions) -> None:
+    contract_id = await contract(sessions, start=D(2021, 1, 21))
+    async with sessions() as session:
+        with pytest.raises(ValueError, match="notified before"):
+            await service.change_price(
+                session=session,
+                contract_id=contract_id,
+                effective_from=D(2025, 4, 1),
+                monthly=12_000,
+                notified_on=D(2025, 4, 1),
+            )
+        await service.change_price(
+            session=session,
+            contract_id=contract_id,
+            effective_from=D(2025, 4, 1),
+            monthly=12_000,
+            notified_on=D(2025, 1, 10),
+        )
+        await session.commit()
+    async with sessions() as session:
+        result = await service.terminate(
+            session=session, contract_id=contract_id, on=D(2025, 4, 30), reason=Reason.SUBSCRIBER
+        )
+    assert result.reason is Reason.UNAVOIDABLE and result.decision_required
+    assert result.formula_fee == 12_000 * 86 // 50  # the fee in force on the day: 12,000 × 8.6 / 5
+
+
+async def test_a_recorded_waiver_and_a_force_majeure_suspension(sessions) -> None:
+    contract_id = await contract(sessions, start=D(2021, 1, 21))
+    async with sessions() as session:
+        await service.suspend(
+            session=session,
+            contract_id=contract_id,
+            start=D(2025, 3, 21),
+            end=D(2025, 4, 4),
+            cause=SuspensionCause.FORCE_MAJEURE_TOTAL,
+        )
+        with pytest.raises(ValueError, match="only a suspension"):
+            await service.suspend(
+                session=session,
+                contract_id=contract_id,
+                start=D(2025, 5, 1),
+                end=None,
+                cause=SuspensionCause.FORCE_MAJEURE_TOTAL,
+                waiver_reason="x",
+            )
+        await service.decide_fee(
+            session=session,
+            contract_id=contract_id,
+            reduced_to=0,
+            reason="もらい火による全焼",
+            decided_by="supervisor-1",
+        )
+        await session.commit()
+    async with sessions() as session:
+        (invoice,) = [
+            i for i in await service.run(session=session, on=D(2025, 3, 25)) if i.contract_id == contract_id
+        ]
+        assert invoice.subtotal == 10_000 * 16 // 31  # 15 of 31 days without service are not charged
+        result = await service.terminate(
+            session=session, contract_id=contract_id, on=D(2025, 4, 30), reason=Reason.UNAVOIDABLE
+        )
+    assert (result.formula_fee, result.fee, result.decision_required) == (17_200, 0, False)
