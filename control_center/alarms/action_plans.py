@@ -1,0 +1,180 @@
+"""What the center does for each service, as the contract gives it (shared/domain.md §1). Pure tables.
+
+On receipt: dispatch a responder and/or phone the premises, or, when the premises' phone line is
+known to be out of order, notify the authorities at once. After the call: the outcome decides the
+agencies notified and the steps left. Equipment (G) follows the device's response type; low-urgency
+signals at night get a perimeter check and a booked visit instead of a call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from control_center.alarms.service_types import ServiceType
+from control_center.i18n import N_
+from control_center.timezones import TOKYO
+
+S = ServiceType
+
+
+class Outcome(StrEnum):
+    FALSE_ALARM = "false_alarm"  # a verified resident calls it off
+    CONFIRMED = "confirmed"  # the premises confirms the incident
+    NO_ANSWER = "no_answer"  # nobody answered
+    WRONG_CODE = "wrong_code"  # someone answered but was not verified: cannot call it off
+
+
+class Agency(StrEnum):
+    POLICE = "police"
+    FIRE_DEPT = "fire_dept"
+    AMBULANCE = "ambulance"  # the fire department's ambulance
+    GAS_COMPANY = "gas_company"  # its emergency crew
+    DOCTOR = "doctor"  # the subscriber's registered doctor, if any
+
+
+class Step(StrEnum):
+    DISPATCH = "dispatch"
+    CALL_PREMISES = "call_premises"
+    CALL_CONTACTS = "call_contacts"  # the emergency contacts in their order
+    CALL_SECOND_NUMBER = "call_second_number"  # enhanced verification before police (burglary)
+    RESPONDER_CHECK = "responder_check"  # on site; authorities if needed
+    ASSIST_GAS_CREW = "assist_gas_crew"
+    FIRST_AID = "first_aid"  # stop damage spreading; parts used are billed
+    PERIMETER_CHECK = "perimeter_check"  # low urgency at night: outside only
+    BOOK_VISIT = "book_visit"  # at the subscriber's convenience
+    ATTACH_IMAGES = "attach_images"
+    VOICE_ANNOUNCEMENT = "voice_announcement"
+    RECALL_RESPONDER = "recall_responder"
+
+
+class ResponseType(StrEnum):
+    """An equipment device's agreed response (service G)."""
+
+    NOTIFY = "notify"
+    RESPOND_NOTIFY = "respond_notify"
+    RESPOND_FIRST_AID = "respond_first_aid"
+
+
+WORDS = tuple(N_(w) for w in (
+    "false_alarm", "confirmed", "no_answer", "wrong_code", "police", "fire_dept", "ambulance", "gas_company",
+    "doctor", "dispatch", "call_premises", "call_contacts", "call_second_number", "responder_check",
+    "assist_gas_crew", "first_aid", "perimeter_check", "book_visit", "attach_images", "voice_announcement",
+    "recall_responder",
+))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    dispatch: bool
+    call_premises: bool
+    on_confirmed: tuple[Agency, ...]  # notified when the premises confirms
+    on_no_answer: tuple[Agency, ...] = ()  # notified at once when nobody answers
+    no_answer_steps: tuple[Step, ...] = (Step.RESPONDER_CHECK,)
+    after_check: tuple[Agency, ...] = ()  # notified once the responder has checked (if needed)
+
+
+POLICE, FIRE_DEPT, AMBULANCE_AND_DOCTOR = (
+    (Agency.POLICE,),
+    (Agency.FIRE_DEPT,),
+    (Agency.AMBULANCE, Agency.DOCTOR),
+)
+PLANS: dict[ServiceType, Plan] = {
+    # Confirmed → police; no answer → a second number first (enhanced verification), the responder checks.
+    S.BURGLARY: Plan(True, True, POLICE, no_answer_steps=(Step.CALL_SECOND_NUMBER, Step.RESPONDER_CHECK),
+                     after_check=POLICE),
+    S.FIRE: Plan(True, True, FIRE_DEPT, after_check=FIRE_DEPT),
+    S.EMERGENCY: Plan(True, True, POLICE, after_check=POLICE),
+    # Medical and life watch: the ambulance and the registered doctor, after the check when nobody answers.
+    S.MEDICAL: Plan(True, True, AMBULANCE_AND_DOCTOR, after_check=AMBULANCE_AND_DOCTOR),
+    # Gas with no answer: the gas company at once, the responder assists its crew.
+    S.GAS: Plan(True, True, (Agency.GAS_COMPANY,), on_no_answer=(Agency.GAS_COMPANY,),
+                no_answer_steps=(Step.RESPONDER_CHECK, Step.ASSIST_GAS_CREW), after_check=FIRE_DEPT + POLICE),
+    S.LINE_CUT: Plan(True, True, POLICE, after_check=POLICE),
+    S.LIFE_WATCH: Plan(True, True, AMBULANCE_AND_DOCTOR, after_check=AMBULANCE_AND_DOCTOR),
+    # Camera: dispatch as the situation needs (at once on a clearly illegal act, see on_receipt).
+    S.OUTDOOR_CAMERA: Plan(False, True, POLICE, after_check=POLICE),
+}  # fmt: skip
+
+EQUIPMENT: dict[ResponseType, tuple[Step, ...]] = {
+    ResponseType.NOTIFY: (Step.CALL_CONTACTS,),
+    ResponseType.RESPOND_NOTIFY: (Step.DISPATCH, Step.RESPONDER_CHECK, Step.CALL_CONTACTS),
+    ResponseType.RESPOND_FIRST_AID: (Step.DISPATCH, Step.RESPONDER_CHECK, Step.FIRST_AID, Step.CALL_CONTACTS),
+}
+
+NIGHT_START, NIGHT_END = dt.time(22, 0), dt.time(8, 0)
+
+
+def is_night(at: dt.datetime) -> bool:
+    """22:00–08:00 in Tokyo: low-urgency signals get no phone call at these hours."""
+    local = at.astimezone(TOKYO).time()
+    return local >= NIGHT_START or local < NIGHT_END
+
+
+@dataclass(frozen=True, slots=True)
+class Actions:
+    steps: tuple[Step, ...]
+    agencies: tuple[Agency, ...]  # to notify now
+    may_close: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """What the plan depends on beyond the service."""
+
+    low_urgency: bool = False  # e.g. a sensor's battery
+    received_at: dt.datetime | None = None
+    line_out_of_order: bool = False  # the premises' phone line is known to be down
+    response_type: ResponseType = ResponseType.NOTIFY  # service G
+    illegal_act: bool = False  # service I: clearly illegal act in the images
+    has_doctor: bool = True
+
+
+def _agencies(agencies: tuple[Agency, ...], situation: Situation) -> tuple[Agency, ...]:
+    return tuple(a for a in agencies if a is not Agency.DOCTOR or situation.has_doctor)
+
+
+def on_receipt(service: ServiceType, situation: Situation) -> Actions:
+    """What happens as soon as the incident is opened."""
+    if service is S.EQUIPMENT:
+        steps = EQUIPMENT[situation.response_type]
+        if situation.low_urgency and situation.received_at and is_night(situation.received_at):
+            return Actions((Step.PERIMETER_CHECK, Step.BOOK_VISIT), ())
+        return Actions(steps, ())
+    plan = PLANS[service]
+    steps: list[Step] = []
+    agencies: tuple[Agency, ...] = ()
+    if service is S.OUTDOOR_CAMERA:
+        steps += [Step.ATTACH_IMAGES, Step.VOICE_ANNOUNCEMENT]
+        if situation.illegal_act:
+            agencies = (Agency.POLICE,)  # a clearly illegal act in the images: police at once
+            steps.append(Step.DISPATCH)
+    if plan.dispatch:
+        steps.append(Step.DISPATCH)
+    if situation.line_out_of_order:
+        # Nobody can be phoned: the authorities are told right after receipt.
+        agencies = tuple(dict.fromkeys(agencies + _agencies(plan.on_confirmed, situation)))
+    elif plan.call_premises:
+        steps.append(Step.CALL_PREMISES)
+    return Actions(tuple(dict.fromkeys(steps)), agencies)
+
+
+def after_call(service: ServiceType, outcome: Outcome, situation: Situation) -> Actions:
+    """What the outcome of the call to the premises asks for next."""
+    if service is S.EQUIPMENT:
+        return Actions((), (), may_close=outcome is Outcome.FALSE_ALARM)
+    plan = PLANS[service]
+    if outcome is Outcome.FALSE_ALARM:
+        return Actions((Step.RECALL_RESPONDER,) if plan.dispatch else (), (), may_close=True)
+    if outcome is Outcome.CONFIRMED:
+        return Actions((), _agencies(plan.on_confirmed, situation))
+    # No answer, or an answer that could not be verified: it cannot be called off.
+    return Actions(plan.no_answer_steps, _agencies(plan.on_no_answer, situation))
+
+
+def after_check(service: ServiceType, needed: bool, situation: Situation) -> Actions:
+    """After the responder's check on site: the authorities when the responder finds them needed."""
+    if service is S.EQUIPMENT or not needed:
+        return Actions((), (), may_close=True)
+    return Actions((), _agencies(PLANS[service].after_check, situation))
