@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing import views as billing_views
+from control_center.console import operations as console_operations
 from control_center.console import views as console_views
 from control_center.console.hub import Hub
 from control_center.incidents import views as incident_views
@@ -37,5 +38,6 @@ def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], h
     app.include_router(incident_views.router)
     app.include_router(billing_views.router)
     app.include_router(console_views.router)
+    app.include_router(console_operations.router)
     app.mount("/static", StaticFiles(directory=Path(console_views.__file__).parent / "static"), name="static")
     return app

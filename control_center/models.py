@@ -11,27 +11,37 @@ from billing.models import (
     PriceChangeRow,
     SuspensionRow,
 )
+from control_center.alarms.timer_models import AuditEntry, Timer
 from control_center.db import Base
-from control_center.incidents.models import Incident
+from control_center.incidents.models import Incident, IncidentEvent, IncidentTask, VerificationAttempt
 from control_center.subscribers.models import (
+    Device,
     EmergencyContact,
+    ExtraQuestion,
     PanelAccount,
     Premises,
     PremisesService,
     Subscriber,
+    Trip,
+    TripContact,
 )
 from panel_gateway.models import DeadLetter, Signal
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "ChargeRow",
     "Contract",
     "DeadLetter",
     "DemandRow",
+    "Device",
     "EmergencyContact",
     "EndNotice",
+    "ExtraQuestion",
     "FeeDecisionRow",
     "Incident",
+    "IncidentEvent",
+    "IncidentTask",
     "InvoiceLineRow",
     "InvoiceRow",
     "PanelAccount",
@@ -41,4 +51,8 @@ __all__ = [
     "Signal",
     "Subscriber",
     "SuspensionRow",
+    "Timer",
+    "Trip",
+    "TripContact",
+    "VerificationAttempt",
 ]

@@ -31,6 +31,7 @@ class Signal(Base):
     description: Mapped[str] = mapped_column(String(100))
     raw: Mapped[str] = mapped_column(Text)
     processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    held_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # runaway device: held, still stored
     incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     __table_args__ = (

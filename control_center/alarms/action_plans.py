@@ -57,12 +57,29 @@ class ResponseType(StrEnum):
     RESPOND_FIRST_AID = "respond_first_aid"
 
 
-WORDS = tuple(N_(w) for w in (
-    "false_alarm", "confirmed", "no_answer", "wrong_code", "police", "fire_dept", "ambulance", "gas_company",
-    "doctor", "dispatch", "call_premises", "call_contacts", "call_second_number", "responder_check",
-    "assist_gas_crew", "first_aid", "perimeter_check", "book_visit", "attach_images", "voice_announcement",
-    "recall_responder",
-))  # fmt: skip
+WORDS = (
+    N_("false_alarm"),
+    N_("confirmed"),
+    N_("no_answer"),
+    N_("wrong_code"),
+    N_("police"),
+    N_("fire_dept"),
+    N_("ambulance"),
+    N_("gas_company"),
+    N_("doctor"),
+    N_("dispatch"),
+    N_("call_premises"),
+    N_("call_contacts"),
+    N_("call_second_number"),
+    N_("responder_check"),
+    N_("assist_gas_crew"),
+    N_("first_aid"),
+    N_("perimeter_check"),
+    N_("book_visit"),
+    N_("attach_images"),
+    N_("voice_announcement"),
+    N_("recall_responder"),
+)
 
 
 @dataclass(frozen=True, slots=True)

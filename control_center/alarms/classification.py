@@ -43,10 +43,13 @@ _CID_RANGES: list[tuple[range, ServiceType, str]] = [
     (range(150, 170), S.EQUIPMENT, N_("24-hour non-burglary")),
     (range(200, 300), S.EQUIPMENT, N_("fire supervisory")),
     (range(350, 360), S.LINE_CUT, N_("communication trouble")),
+    (range(301, 302), S.EQUIPMENT, N_("AC power loss")),
     (range(300, 400), S.EQUIPMENT, N_("system trouble")),
     (range(641, 642), S.LIFE_WATCH, N_("senior watch trouble")),
     (range(654, 655), S.LIFE_WATCH, N_("system inactivity")),
 ]
+# A power loss that comes back by itself within minutes closes its incident (control_center/alarms/inbox.py).
+POWER_LOSS = frozenset({"AC power loss", "AC power trouble"})
 _CID_OPEN_CLOSE = frozenset({400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 441, 442})
 _CID_TESTS = range(600, 610)
 _CID_INFO = (range(410, 420), range(570, 580))

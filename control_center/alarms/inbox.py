@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from control_center.alarms.classification import SignalKind
+from control_center.alarms import timers
+from control_center.alarms.classification import POWER_LOSS, SignalKind
+from control_center.alarms.service_types import Priority
 from control_center.db import is_postgresql, utcnow
+from control_center.incidents import flows
 from control_center.incidents import service as incidents
 from control_center.subscribers import service as subscribers
 from panel_gateway.models import Signal
@@ -23,10 +28,47 @@ from panel_gateway.models import Signal
 log = logging.getLogger(__name__)
 
 
-async def process_pending(*, session: AsyncSession, limit: int = 500) -> set[int]:
+@dataclass(frozen=True, slots=True)
+class Runaway:
+    """A device sending more than ``limit`` alarms within ``window`` has its further alarms held
+    for ``hold`` (still stored; processed when the hold ends). Life-safety alarms are never held."""
+
+    limit: int = 25
+    window: dt.timedelta = dt.timedelta(minutes=5)
+    hold: dt.timedelta = dt.timedelta(minutes=5)
+
+
+POWER_RESTORE_WINDOW = dt.timedelta(minutes=15)  # a power loss restored within this closes itself
+
+
+async def _recent_counts(
+    session: AsyncSession, signals: list[Signal], since: dt.datetime
+) -> dict[tuple, int]:
+    pairs = {(s.account, s.zone) for s in signals if s.kind == SignalKind.ALARM}
+    if not pairs:
+        return {}
+    rows = await session.execute(
+        select(Signal.account, Signal.zone, func.count())
+        .where(
+            Signal.account.in_({a for a, _ in pairs}),
+            Signal.received_at >= since,
+            Signal.kind == SignalKind.ALARM,
+        )
+        .group_by(Signal.account, Signal.zone)
+    )
+    return {(a, z): n for a, z, n in rows.all() if (a, z) in pairs}
+
+
+async def process_pending(
+    *, session: AsyncSession, limit: int = 500, runaway: Runaway = Runaway(), now: dt.datetime | None = None
+) -> set[int]:
     """Process up to ``limit`` signals in one transaction; returns the incidents that changed."""
+    now = now or utcnow()
     query = (
-        select(Signal).where(Signal.processed_at.is_(None)).order_by(Signal.priority, Signal.id).limit(limit)
+        select(Signal)
+        .where(Signal.processed_at.is_(None), or_(Signal.held_until.is_(None), Signal.held_until <= now))
+        .order_by(Signal.priority, Signal.id)
+        .limit(limit)
     )
     if is_postgresql(session):
         query = query.with_for_update(skip_locked=True)
@@ -34,13 +76,26 @@ async def process_pending(*, session: AsyncSession, limit: int = 500) -> set[int
     if not signals:
         return set()
     premises = await subscribers.premises_by_account(session=session, accounts=(s.account for s in signals))
+    counts = await _recent_counts(session, signals, now - runaway.window)
     changed: set[int] = set()
-    now = utcnow()
     for signal in signals:
         premises_id = premises.get(signal.account)
+        if (
+            signal.kind == SignalKind.ALARM
+            and signal.held_until is None
+            and signal.priority > Priority.LIFE_SAFETY
+            and counts.get((signal.account, signal.zone), 0) > runaway.limit
+        ):
+            signal.held_until = now + runaway.hold  # a runaway device: hold, do not drop
+            continue
         if signal.kind == SignalKind.ALARM:
-            incident = await incidents.open_or_join(session=session, signal=signal, premises_id=premises_id)
+            incident, created = await incidents.open_or_join(
+                session=session, signal=signal, premises_id=premises_id
+            )
             await session.flush()
+            if created:
+                await flows.plan_new_incident(session=session, incident=incident, zone=signal.zone,
+                                              priority=signal.priority)  # fmt: skip
             signal.incident_id = incident.id
             changed.add(incident.id)
         elif signal.kind == SignalKind.RESTORE and signal.service_type:
@@ -48,6 +103,13 @@ async def process_pending(*, session: AsyncSession, limit: int = 500) -> set[int
             if incident is not None:
                 signal.incident_id = incident.id
                 changed.add(incident.id)
+                if (
+                    incident.description in POWER_LOSS
+                    and incident.claimed_by is None
+                    and signal.received_at - incident.opened_at <= POWER_RESTORE_WINDOW
+                ):
+                    await session.refresh(incident, ["events"])
+                    flows.close_by_system(incident, signal.received_at, "power restored within 15 minutes")
         elif signal.kind in (SignalKind.OPENING, SignalKind.CLOSING) and premises_id is not None:
             await subscribers.record_arming(
                 session=session,
@@ -56,6 +118,13 @@ async def process_pending(*, session: AsyncSession, limit: int = 500) -> set[int
                 at=signal.panel_time or signal.received_at,
             )
         signal.processed_at = now
+    # Any signal from a premises is a state change for life watch.
+    await timers.touch_life_watch(
+        session=session,
+        seen=[
+            (premises[s.account], s.received_at) for s in signals if s.account in premises and s.processed_at
+        ],
+    )
     await session.commit()
     return changed
 

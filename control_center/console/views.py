@@ -17,10 +17,12 @@ from sqlalchemy import select
 from billing import service as billing
 from billing.cancellation import Reason
 from billing.models import Contract
+from control_center import audit
 from control_center.alarms.service_types import LABELS, ServiceType
+from control_center.console.operations import operator_of
 from control_center.db import utcnow
 from control_center.i18n import LOCALES, negotiate, translations
-from control_center.incidents import service
+from control_center.incidents import flows, service
 from control_center.subscribers.models import Subscriber
 from control_center.timezones import tokyo_today
 
@@ -91,12 +93,39 @@ async def queue(request: Request) -> HTMLResponse:
 
 @router.get("/console/incidents/{incident_id}")
 async def incident_page(incident_id: int, request: Request) -> HTMLResponse:
+    now = utcnow()
     async with request.app.state.sessions() as session:
-        incident = await service.get(session=session, incident_id=incident_id)
-        if incident is None:
-            raise HTTPException(status_code=404, detail=f"incident {incident_id} not found")
+        try:
+            incident = await flows.load(session=session, incident_id=incident_id)
+        except LookupError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from exc
         signals = await service.signals_of(session=session, incident_id=incident_id)
-    return render(request, "incident.html", incident=incident, signals=signals, now=utcnow())
+        if incident.premises is not None:
+            # Personal data (contacts, address) was shown: on the record.
+            audit.record(
+                session=session,
+                actor=operator_of(request),
+                action="view",
+                subject=f"subscriber:{incident.premises.subscriber_id}",
+                at=now,
+                detail=f"incident {incident_id}",
+            )
+            await session.commit()
+    calls = (
+        flows.call_list(incident.premises, ServiceType(incident.service_type), now)
+        if incident.premises
+        else []
+    )
+    return render(
+        request,
+        "incident.html",
+        incident=incident,
+        signals=signals,
+        now=now,
+        call_list=calls,
+        message=request.query_params.get("msg", ""),
+        error=request.query_params.get("error", ""),
+    )
 
 
 @router.get("/console/subscribers/{subscriber_id}")
@@ -107,8 +136,19 @@ async def subscriber_page(subscriber_id: int, request: Request) -> HTMLResponse:
         subscriber = await session.get(Subscriber, subscriber_id)
         if subscriber is None:
             raise HTTPException(status_code=404, detail=f"subscriber {subscriber_id} not found")
-        ids = await session.scalars(select(Contract.id).where(Contract.subscriber_id == subscriber_id))
-        contracts = [await billing.load(session=session, contract_id=i) for i in ids]
+        ids = list(await session.scalars(select(Contract.id).where(Contract.subscriber_id == subscriber_id)))
+        contracts = [
+            c for c in [await billing.load(session=session, contract_id=i) for i in ids] if c is not None
+        ]
+        audit.record(
+            session=session,
+            actor=operator_of(request),
+            action="view",
+            subject=f"subscriber:{subscriber_id}",
+            at=utcnow(),
+            detail="subscriber page",
+        )
+        await session.commit()
     rows = [
         {
             "contract": c,
@@ -118,7 +158,6 @@ async def subscriber_page(subscriber_id: int, request: Request) -> HTMLResponse:
             "settlement": billing.settlement(c, today, Reason.SUBSCRIBER),
         }
         for c in contracts
-        if c is not None
     ]
     return render(request, "subscriber.html", subscriber=subscriber, rows=rows, today=today)
 

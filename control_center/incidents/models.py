@@ -3,22 +3,38 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from control_center.db import Base, UTCDateTime
+from control_center.db import Base, BigId, UTCDateTime
 from control_center.i18n import N_
 from control_center.subscribers.models import Premises
 
 
 class IncidentStatus(StrEnum):
+    """received → claimed → verifying → false alarm (closed) / confirmed / no answer → responder on
+    site → resolved (closed) → report sent."""
+
     RECEIVED = "received"
     CLAIMED = "claimed"
+    VERIFYING = "verifying"
+    FALSE_ALARM = "false_alarm"
+    CONFIRMED = "confirmed"
+    NO_ANSWER = "no_answer"
+    RESPONDER_ON_SITE = "responder_on_site"
     RESOLVED = "resolved"
+    REPORT_SENT = "report_sent"
 
 
 # Shown through the catalogs (templates call _(status)).
-STATUS_WORDS = (N_("received"), N_("claimed"), N_("resolved"))
+STATUS_WORDS = (
+    N_("received"),
+    N_("claimed"),
+    N_("verifying"),
+    N_("responder_on_site"),
+    N_("resolved"),
+    N_("report_sent"),
+)
 
 
 class Incident(Base):
@@ -38,5 +54,59 @@ class Incident(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     restored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the condition has ended
     signal_count: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)  # a resident passed the house-code check
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    responder_on_site_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    report_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    close_reason: Mapped[str | None] = mapped_column(String(300))
+    flag: Mapped[str | None] = mapped_column(String(100))  # e.g. a burglary alarm while disarmed
 
     premises: Mapped[Premises | None] = relationship()
+    events: Mapped[list[IncidentEvent]] = relationship(
+        order_by="IncidentEvent.id", cascade="all, delete-orphan"
+    )
+    tasks: Mapped[list[IncidentTask]] = relationship(order_by="IncidentTask.id", cascade="all, delete-orphan")
+
+
+class IncidentEvent(Base):
+    """One timestamped measure on an incident, with who took it: the legal alarm record."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+
+
+class IncidentTask(Base):
+    """A step the action plan asks for (or an agency to notify), open until someone records it done."""
+
+    __tablename__ = "incident_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    step: Mapped[str | None] = mapped_column(String(40))
+    agency: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    done_by: Mapped[str | None] = mapped_column(String(100))
+    reference: Mapped[str | None] = mapped_column(String(200))  # e.g. the police's case number
+
+
+class VerificationAttempt(Base):
+    """A house-code check: the name given and whether it matched; never the digits."""
+
+    __tablename__ = "verification_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    name_given: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(20))  # house_code | extra_question | ivr
+    matched: Mapped[bool] = mapped_column(Boolean)

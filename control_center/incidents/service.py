@@ -17,8 +17,11 @@ def open_key(*, premises_id: int | None, account: str, service_type: str) -> str
     return f"p{premises_id}:{service_type}" if premises_id is not None else f"a{account}:{service_type}"
 
 
-async def open_or_join(*, session: AsyncSession, signal: Signal, premises_id: int | None) -> Incident:
-    """The first alarm for a premises and service opens an incident; later ones join it."""
+async def open_or_join(
+    *, session: AsyncSession, signal: Signal, premises_id: int | None
+) -> tuple[Incident, bool]:
+    """The first alarm for a premises and service opens an incident; later ones join it.
+    Returns the incident and whether it was opened now."""
     assert signal.service_type is not None
     key = open_key(premises_id=premises_id, account=signal.account, service_type=signal.service_type)
     incident = await session.scalar(select(Incident).where(Incident.open_key == key))
@@ -43,9 +46,10 @@ async def open_or_join(*, session: AsyncSession, signal: Signal, premises_id: in
             incident = await session.scalar(select(Incident).where(Incident.open_key == key))
             assert incident is not None
             _join(incident, signal)
-        return incident
+            return incident, False
+        return incident, True
     _join(incident, signal)
-    return incident
+    return incident, False
 
 
 async def record_restore(

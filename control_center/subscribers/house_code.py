@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,3 +25,19 @@ def house_code_matches(code_hash: str, spoken: str) -> bool:
         return _hasher.verify(code_hash, spoken)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def hash_answer(answer: str) -> str:
+    """A registered question's answer, normalised (spaces, width, case) and hashed like the code."""
+    return _hasher.hash(_normalise(answer))
+
+
+def answer_matches(answer_hash: str, spoken: str) -> bool:
+    try:
+        return _hasher.verify(answer_hash, _normalise(spoken))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", "".join(text.split())).casefold()

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from control_center.db import Base, UTCDateTime, utcnow
@@ -35,6 +44,8 @@ class Premises(Base):
     arming_state: Mapped[str] = mapped_column(String(20), default="unknown")
     arming_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     life_watch_hours: Mapped[int] = mapped_column(Integer, default=12)
+    doctor_name: Mapped[str | None] = mapped_column(String(100))  # medical and life watch
+    doctor_phone: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="premises")
@@ -43,6 +54,64 @@ class Premises(Base):
         order_by="EmergencyContact.position", cascade="all, delete-orphan"
     )
     panels: Mapped[list[PanelAccount]] = relationship(back_populates="premises")
+    questions: Mapped[list[ExtraQuestion]] = relationship(
+        order_by="ExtraQuestion.position", cascade="all, delete-orphan"
+    )
+    trips: Mapped[list[Trip]] = relationship(order_by="Trip.departs_at", cascade="all, delete-orphan")
+    devices: Mapped[list[Device]] = relationship(cascade="all, delete-orphan")
+
+
+class ExtraQuestion(Base):
+    """A pre-registered question for a caller who cannot give the house code; the answer only hashed."""
+
+    __tablename__ = "extra_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    premises_id: Mapped[int] = mapped_column(ForeignKey("premises.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(String(200))
+    answer_hash: Mapped[str] = mapped_column(String(200))
+
+
+class Trip(Base):
+    """A long absence: temporary contacts replace the usual ones; optional set-forget check."""
+
+    __tablename__ = "trips"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    premises_id: Mapped[int] = mapped_column(ForeignKey("premises.id"), index=True)
+    departs_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    returns_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    set_forget_check: Mapped[bool] = mapped_column(Boolean, default=False)
+    grace_minutes: Mapped[int] = mapped_column(Integer, default=60)
+
+    contacts: Mapped[list[TripContact]] = relationship(
+        order_by="TripContact.position", cascade="all, delete-orphan"
+    )
+
+
+class TripContact(Base):
+    __tablename__ = "trip_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(ForeignKey("trips.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20))
+
+
+class Device(Base):
+    """An equipment sensor (service G) at a zone, with its agreed response type."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    premises_id: Mapped[int] = mapped_column(ForeignKey("premises.id"), index=True)
+    zone: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    response_type: Mapped[str] = mapped_column(String(20))  # notify | respond_notify | respond_first_aid
+
+    __table_args__ = (UniqueConstraint("premises_id", "zone"),)
 
 
 class PremisesService(Base):

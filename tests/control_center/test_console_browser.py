@@ -65,4 +65,4 @@ async def test_a_fire_alarm_appears_on_the_open_console_without_reload(
     await fire_row.get_by_role("link").click()
     await page.wait_for_selector("h1")
     assert "事案" in await page.inner_text("h1")
-    assert "緊急連絡先" in await page.content()
+    assert "連絡順" in await page.content()

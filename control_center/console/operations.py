@@ -1,0 +1,194 @@
+"""The operator's actions on an incident from the console (forms posting here, then back to the page).
+
+Until logins arrive (issue 10) the operator's name comes from the console's ``operator`` cookie.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+
+from control_center.alarms.action_plans import Outcome
+from control_center.db import utcnow
+from control_center.incidents import flows
+from control_center.incidents.flows import FlowError
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+def operator_of(request: Request) -> str:
+    return (request.cookies.get("operator") or "operator")[:100]
+
+
+def _back(incident_id: int, message: str = "", error: bool = False) -> RedirectResponse:
+    query = f"?{'error' if error else 'msg'}={quote(message)}" if message else ""
+    return RedirectResponse(f"/console/incidents/{incident_id}{query}", status_code=303)
+
+
+async def _run(request: Request, incident_id: int, action, ok: str = "") -> RedirectResponse:
+    try:
+        async with request.app.state.sessions() as session:
+            result = await action(session)
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    except FlowError as exc:
+        return _back(incident_id, str(exc), error=True)
+    request.app.state.hub.publish({incident_id})
+    return _back(incident_id, ok(result) if callable(ok) else ok)
+
+
+@router.post("/operator")
+async def set_operator(
+    request: Request, name: str = Form(..., min_length=1, max_length=100)
+) -> RedirectResponse:
+    response = RedirectResponse(request.headers.get("referer") or "/console", status_code=303)
+    response.set_cookie("operator", name.strip(), httponly=True, samesite="strict", max_age=12 * 3600)
+    return response
+
+
+@router.post("/incidents/{incident_id}/claim")
+async def claim(incident_id: int, request: Request) -> RedirectResponse:
+    operator = operator_of(request)
+    return await _run(
+        request,
+        incident_id,
+        lambda s: flows.claim(session=s, incident_id=incident_id, operator=operator, at=utcnow()),
+    )
+
+
+@router.post("/incidents/{incident_id}/verify")
+async def verify(
+    incident_id: int,
+    request: Request,
+    name: str = Form("", max_length=100),
+    digits: str = Form("", max_length=10),
+) -> RedirectResponse:
+    operator = operator_of(request)
+
+    def said(result: flows.Verification) -> str:
+        if result.matched:
+            return "verified"
+        return "no match"
+
+    return await _run(
+        request,
+        incident_id,
+        lambda s: flows.verify_house_code(
+            session=s, incident_id=incident_id, operator=operator, name_given=name, digits=digits, at=utcnow()
+        ),
+        said,
+    )
+
+
+@router.post("/incidents/{incident_id}/question")
+async def question(
+    incident_id: int,
+    request: Request,
+    question_id: int = Form(...),
+    answer: str = Form("", max_length=200),
+    name: str = Form("", max_length=100),
+) -> RedirectResponse:
+    operator = operator_of(request)
+    return await _run(
+        request,
+        incident_id,
+        lambda s: flows.answer_question(
+            session=s,
+            incident_id=incident_id,
+            operator=operator,
+            name_given=name,
+            question_id=question_id,
+            answer=answer,
+            at=utcnow(),
+        ),
+        lambda r: "verified" if r.matched else "no match",
+    )
+
+
+@router.post("/incidents/{incident_id}/outcome")
+async def outcome(
+    incident_id: int, request: Request, outcome: Outcome = Form(...), reason: str = Form("", max_length=300)
+) -> RedirectResponse:
+    operator = operator_of(request)
+    return await _run(
+        request,
+        incident_id,
+        lambda s: flows.record_outcome(
+            session=s, incident_id=incident_id, operator=operator, outcome=outcome, reason=reason, at=utcnow()
+        ),
+        "recorded",
+    )
+
+
+@router.post("/incidents/{incident_id}/tasks/{task_id}")
+async def task_done(
+    incident_id: int, task_id: int, request: Request, reference: str = Form("", max_length=200)
+) -> RedirectResponse:
+    operator = operator_of(request)
+    return await _run(
+        request,
+        incident_id,
+        lambda s: flows.complete_task(
+            session=s,
+            incident_id=incident_id,
+            task_id=task_id,
+            operator=operator,
+            reference=reference,
+            at=utcnow(),
+        ),
+        "recorded",
+    )
+
+
+@router.post("/incidents/{incident_id}/responder-on-site")
+async def on_site(incident_id: int, request: Request) -> RedirectResponse:
+    actor = operator_of(request)
+    return await _run(
+        request,
+        incident_id,
+        lambda s: flows.responder_on_site(session=s, incident_id=incident_id, actor=actor, at=utcnow()),
+        "recorded",
+    )
+
+
+@router.post("/incidents/{incident_id}/responder-check")
+async def checked(
+    incident_id: int, request: Request, needed: bool = Form(False), note: str = Form("", max_length=300)
+) -> RedirectResponse:
+    actor = operator_of(request)
+    return await _run(
+        request,
+        incident_id,
+        lambda s: flows.responder_checked(
+            session=s, incident_id=incident_id, actor=actor, authorities_needed=needed, note=note, at=utcnow()
+        ),
+        "recorded",
+    )
+
+
+@router.post("/incidents/{incident_id}/resolve")
+async def resolve(
+    incident_id: int, request: Request, reason: str = Form("", max_length=300)
+) -> RedirectResponse:
+    operator = operator_of(request)
+    return await _run(
+        request,
+        incident_id,
+        lambda s: flows.resolve(
+            session=s, incident_id=incident_id, operator=operator, reason=reason, at=utcnow()
+        ),
+        "resolved",
+    )
+
+
+@router.post("/incidents/{incident_id}/report-sent")
+async def report(incident_id: int, request: Request) -> RedirectResponse:
+    actor = operator_of(request)
+    return await _run(
+        request,
+        incident_id,
+        lambda s: flows.report_sent(session=s, incident_id=incident_id, actor=actor, at=utcnow()),
+        "recorded",
+    )

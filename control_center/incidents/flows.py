@@ -1,0 +1,483 @@
+"""The operator's workflow on an incident, as persisted steps (control_center/alarms/action_plans.py
+says what each service asks for; this module records who did what, when, and what comes next)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from control_center import audit
+from control_center.alarms import action_plans
+from control_center.alarms.action_plans import Actions, Outcome, ResponseType, Situation
+from control_center.alarms.service_types import Priority, ServiceType
+from control_center.db import is_postgresql
+from control_center.i18n import N_
+from control_center.incidents.models import (
+    Incident,
+    IncidentEvent,
+    IncidentStatus,
+    IncidentTask,
+    VerificationAttempt,
+)
+from control_center.subscribers.house_code import answer_matches, house_code_matches
+from control_center.subscribers.models import Device, Premises, Trip
+
+MAX_CODE_ATTEMPTS = 3
+S = ServiceType
+DISARMED_BURGLARY = N_("burglary alarm while disarmed")
+# The record's measures, call-list kinds and console notices, shown through the catalogs.
+WORDS = (
+    N_("opened"),
+    N_("claimed"),
+    N_("reassigned"),
+    N_("verification"),
+    N_("call_outcome"),
+    N_("planned"),
+    N_("step_done"),
+    N_("agency_notified"),
+    N_("responder_on_site"),
+    N_("responder_check"),
+    N_("closed"),
+    N_("report_sent"),
+    N_("contact"),
+    N_("trip_contact"),
+    N_("doctor"),
+    N_("verified"),
+    N_("recorded"),
+    N_("resolved"),
+    N_("no match"),
+)
+
+
+class FlowError(Exception):
+    """The step is not allowed now; the message says why (shown to the operator, 409 on the API)."""
+
+
+def event(incident: Incident, at: dt.datetime, actor: str, kind: str, detail: str = "") -> None:
+    incident.events.append(IncidentEvent(at=at, actor=actor, kind=kind, detail=detail[:500]))
+
+
+def _add_actions(incident: Incident, actions: Actions, at: dt.datetime, actor: str) -> None:
+    for step in actions.steps:
+        incident.tasks.append(IncidentTask(step=step.value, created_at=at))
+    for agency in actions.agencies:
+        incident.tasks.append(IncidentTask(agency=agency.value, created_at=at))
+    if actions.steps or actions.agencies:
+        planned = [s.value for s in actions.steps] + [f"notify:{a.value}" for a in actions.agencies]
+        event(incident, at, actor, "planned", ", ".join(planned))
+
+
+async def load(*, session: AsyncSession, incident_id: int, lock: bool = False) -> Incident:
+    query = (
+        select(Incident)
+        .where(Incident.id == incident_id)
+        .options(
+            selectinload(Incident.events),
+            selectinload(Incident.tasks),
+            selectinload(Incident.premises).selectinload(Premises.subscriber),
+            selectinload(Incident.premises).selectinload(Premises.contacts),
+            selectinload(Incident.premises).selectinload(Premises.questions),
+            selectinload(Incident.premises).selectinload(Premises.trips).selectinload(Trip.contacts),
+        )
+    )
+    if lock and is_postgresql(session):
+        query = query.with_for_update(of=Incident, nowait=False)
+    incident = await session.scalar(query)
+    if incident is None:
+        raise LookupError(f"incident {incident_id} not found")
+    return incident
+
+
+# --- opening: the plan on receipt -------------------------------------------------------------------------
+
+
+async def situation_for(
+    *, session: AsyncSession, incident: Incident, zone: int, low_urgency: bool
+) -> Situation:
+    premises = incident.premises
+    line_out = False
+    response_type = ResponseType.NOTIFY
+    has_doctor = False
+    if premises is not None:
+        # The premises' own line is known to be out while a line-cut incident is open for it.
+        line_out = incident.service_type != S.LINE_CUT and bool(
+            await session.scalar(
+                select(Incident.id).where(
+                    Incident.premises_id == premises.id,
+                    Incident.service_type == S.LINE_CUT.value,
+                    Incident.closed_at.is_(None),
+                    Incident.restored_at.is_(None),
+                )
+            )
+        )
+        device = await session.scalar(
+            select(Device).where(Device.premises_id == premises.id, Device.zone == zone)
+        )
+        if device is not None:
+            response_type = ResponseType(device.response_type)
+        has_doctor = bool(premises.doctor_phone)
+    return Situation(
+        low_urgency=low_urgency,
+        received_at=incident.opened_at,
+        line_out_of_order=line_out,
+        response_type=response_type,
+        has_doctor=has_doctor,
+    )
+
+
+async def plan_new_incident(*, session: AsyncSession, incident: Incident, zone: int, priority: int) -> None:
+    """Called when the inbox opens an incident: the first steps of its service's plan."""
+    await session.refresh(incident, ["premises", "events", "tasks"])
+    if incident.premises is not None:
+        await session.refresh(incident.premises, ["subscriber"])
+        if incident.service_type == S.BURGLARY and incident.premises.arming_state == "disarmed":
+            incident.flag = DISARMED_BURGLARY
+    situation = await situation_for(
+        session=session, incident=incident, zone=zone, low_urgency=priority >= Priority.TROUBLE
+    )
+    event(incident, incident.opened_at, "system", "opened", incident.description)
+    _add_actions(
+        incident,
+        action_plans.on_receipt(ServiceType(incident.service_type), situation),
+        incident.opened_at,
+        "system",
+    )
+
+
+# --- claiming --------------------------------------------------------------------------------------------
+
+
+async def claim(*, session: AsyncSession, incident_id: int, operator: str, at: dt.datetime) -> Incident:
+    """Exclusive: the first operator gets it; on PostgreSQL a row lock taken with SKIP LOCKED."""
+    query = select(Incident.id).where(
+        Incident.id == incident_id, Incident.claimed_by.is_(None), Incident.closed_at.is_(None)
+    )
+    if is_postgresql(session):
+        query = query.with_for_update(skip_locked=True)
+    if await session.scalar(query) is None:
+        holder = await session.scalar(select(Incident.claimed_by).where(Incident.id == incident_id))
+        raise FlowError(
+            f"incident {incident_id} is already claimed by {holder}"
+            if holder
+            else f"incident {incident_id} cannot be claimed"
+        )
+    incident = await load(session=session, incident_id=incident_id)
+    incident.claimed_by, incident.claimed_at, incident.status = operator, at, IncidentStatus.CLAIMED
+    event(
+        incident, at, operator, "claimed", f"{(at - incident.opened_at).total_seconds():.0f} s after receipt"
+    )
+    audit.record(
+        session=session,
+        actor=operator,
+        action="change",
+        subject=f"incident:{incident_id}",
+        at=at,
+        detail="claimed",
+    )
+    await session.commit()
+    return incident
+
+
+async def reassign(
+    *, session: AsyncSession, incident_id: int, to: str, supervisor: str, at: dt.datetime
+) -> None:
+    incident = await load(session=session, incident_id=incident_id, lock=True)
+    if incident.closed_at is not None:
+        raise FlowError("a closed incident cannot be reassigned")
+    previous = incident.claimed_by
+    incident.claimed_by = to
+    incident.claimed_at = incident.claimed_at or at
+    if incident.status == IncidentStatus.RECEIVED:
+        incident.status = IncidentStatus.CLAIMED
+    event(incident, at, supervisor, "reassigned", f"{previous or '-'} → {to}")
+    audit.record(
+        session=session,
+        actor=supervisor,
+        action="change",
+        subject=f"incident:{incident_id}",
+        at=at,
+        detail=f"reassigned to {to}",
+    )
+    await session.commit()
+
+
+def _require_operator(incident: Incident, operator: str) -> None:
+    if incident.claimed_by != operator:
+        raise FlowError(
+            f"claim incident {incident.id} first"
+            if incident.claimed_by is None
+            else f"incident {incident.id} is handled by {incident.claimed_by}"
+        )
+    if incident.closed_at is not None:
+        raise FlowError(f"incident {incident.id} is closed")
+
+
+# --- phone verification ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    matched: bool
+    code_attempts_left: int
+    questions: list[tuple[int, str]]  # (id, question) to ask when the code did not match
+
+
+async def verify_house_code(
+    *, session: AsyncSession, incident_id: int, operator: str, name_given: str, digits: str, at: dt.datetime
+) -> Verification:
+    """The operator types the 3 digits the caller says; the answer is match / no match, never the code."""
+    incident = await load(session=session, incident_id=incident_id, lock=True)
+    _require_operator(incident, operator)
+    if incident.premises is None:
+        raise FlowError("no registered premises: nobody can be verified")
+    tried = await _attempts(session, incident_id, "house_code")
+    if tried >= MAX_CODE_ATTEMPTS:
+        raise FlowError(f"{MAX_CODE_ATTEMPTS} house-code attempts used: ask the registered questions")
+    matched = house_code_matches(incident.premises.house_code_hash, digits.strip())
+    return await _record_attempt(
+        session, incident, operator, name_given, "house_code", matched, at, tried + 1
+    )
+
+
+async def answer_question(
+    *,
+    session: AsyncSession,
+    incident_id: int,
+    operator: str,
+    name_given: str,
+    question_id: int,
+    answer: str,
+    at: dt.datetime,
+) -> Verification:
+    incident = await load(session=session, incident_id=incident_id, lock=True)
+    _require_operator(incident, operator)
+    question = next(
+        (q for q in (incident.premises.questions if incident.premises else []) if q.id == question_id), None
+    )
+    if question is None:
+        raise FlowError("no such registered question for this premises")
+    matched = answer_matches(question.answer_hash, answer)
+    tried = await _attempts(session, incident_id, "house_code")
+    return await _record_attempt(
+        session, incident, operator, name_given, "extra_question", matched, at, tried
+    )
+
+
+async def _attempts(session: AsyncSession, incident_id: int, method: str) -> int:
+    rows = await session.scalars(
+        select(VerificationAttempt.id).where(
+            VerificationAttempt.incident_id == incident_id, VerificationAttempt.method == method
+        )
+    )
+    return len(list(rows))
+
+
+async def _record_attempt(
+    session: AsyncSession,
+    incident: Incident,
+    operator: str,
+    name_given: str,
+    method: str,
+    matched: bool,
+    at: dt.datetime,
+    code_attempts: int,
+) -> Verification:
+    session.add(
+        VerificationAttempt(
+            incident_id=incident.id,
+            at=at,
+            actor=operator,
+            name_given=name_given[:100],
+            method=method,
+            matched=matched,
+        )
+    )
+    if matched:
+        incident.verified = True
+    if incident.status in (IncidentStatus.CLAIMED, IncidentStatus.RECEIVED):
+        incident.status = IncidentStatus.VERIFYING
+    event(
+        incident,
+        at,
+        operator,
+        "verification",
+        f"{name_given[:60]}: {method} {'match' if matched else 'no match'}",
+    )
+    await session.commit()
+    questions = [] if matched else [(q.id, q.question) for q in incident.premises.questions]
+    return Verification(matched, max(0, MAX_CODE_ATTEMPTS - code_attempts), questions)
+
+
+# --- the call's outcome and what follows -----------------------------------------------------------------
+
+
+async def record_outcome(
+    *,
+    session: AsyncSession,
+    incident_id: int,
+    operator: str,
+    outcome: Outcome,
+    at: dt.datetime,
+    reason: str = "",
+) -> Actions:
+    incident = await load(session=session, incident_id=incident_id, lock=True)
+    _require_operator(incident, operator)
+    if outcome is Outcome.FALSE_ALARM and not incident.verified:
+        raise FlowError("only a verified resident can call off an incident")
+    situation = await situation_for(session=session, incident=incident, zone=0, low_urgency=False)
+    actions = action_plans.after_call(ServiceType(incident.service_type), outcome, situation)
+    incident.outcome = outcome.value
+    event(incident, at, operator, "call_outcome", outcome.value + (f": {reason}" if reason else ""))
+    _add_actions(incident, actions, at, operator)
+    _complete_open(incident, "call_premises", operator, at)
+    if outcome is Outcome.FALSE_ALARM:
+        incident.status = IncidentStatus.FALSE_ALARM
+        _close(incident, at, operator, reason or "false alarm: called off by a verified resident")
+    elif outcome is Outcome.CONFIRMED:
+        incident.status = IncidentStatus.CONFIRMED
+    else:
+        incident.status = IncidentStatus.NO_ANSWER
+    await session.commit()
+    return actions
+
+
+def _complete_open(incident: Incident, step: str, actor: str, at: dt.datetime) -> None:
+    for task in incident.tasks:
+        if task.step == step and task.done_at is None:
+            task.done_at, task.done_by = at, actor
+
+
+def close_by_system(incident: Incident, at: dt.datetime, reason: str) -> None:
+    incident.status = IncidentStatus.RESOLVED
+    _close(incident, at, "system", reason)
+
+
+def _close(incident: Incident, at: dt.datetime, actor: str, reason: str) -> None:
+    incident.closed_at = at
+    incident.open_key = None  # a new alarm opens a new incident
+    incident.close_reason = reason[:300]
+    event(incident, at, actor, "closed", reason)
+
+
+async def complete_task(
+    *,
+    session: AsyncSession,
+    incident_id: int,
+    task_id: int,
+    operator: str,
+    at: dt.datetime,
+    reference: str = "",
+) -> None:
+    incident = await load(session=session, incident_id=incident_id, lock=True)
+    _require_operator(incident, operator)
+    task = next((t for t in incident.tasks if t.id == task_id), None)
+    if task is None:
+        raise FlowError(f"task {task_id} is not on incident {incident_id}")
+    if task.done_at is not None:
+        raise FlowError("this step is already recorded")
+    task.done_at, task.done_by, task.reference = at, operator, reference[:200] or None
+    what = f"notify:{task.agency}" if task.agency else task.step
+    event(
+        incident,
+        at,
+        operator,
+        "agency_notified" if task.agency else "step_done",
+        f"{what}{f' ({reference})' if reference else ''}",
+    )
+    await session.commit()
+
+
+async def responder_on_site(*, session: AsyncSession, incident_id: int, actor: str, at: dt.datetime) -> None:
+    incident = await load(session=session, incident_id=incident_id, lock=True)
+    if incident.closed_at is not None:
+        raise FlowError(f"incident {incident.id} is closed")
+    incident.responder_on_site_at = incident.responder_on_site_at or at
+    incident.status = IncidentStatus.RESPONDER_ON_SITE
+    event(
+        incident,
+        at,
+        actor,
+        "responder_on_site",
+        f"{(at - incident.opened_at).total_seconds() / 60:.1f} min after receipt",
+    )
+    await session.commit()
+
+
+async def responder_checked(
+    *,
+    session: AsyncSession,
+    incident_id: int,
+    actor: str,
+    authorities_needed: bool,
+    at: dt.datetime,
+    note: str = "",
+) -> Actions:
+    incident = await load(session=session, incident_id=incident_id, lock=True)
+    situation = await situation_for(session=session, incident=incident, zone=0, low_urgency=False)
+    actions = action_plans.after_check(ServiceType(incident.service_type), authorities_needed, situation)
+    _complete_open(incident, "responder_check", actor, at)
+    event(
+        incident,
+        at,
+        actor,
+        "responder_check",
+        ("authorities needed" if authorities_needed else "all clear") + (f": {note}" if note else ""),
+    )
+    _add_actions(incident, actions, at, actor)
+    await session.commit()
+    return actions
+
+
+async def resolve(
+    *, session: AsyncSession, incident_id: int, operator: str, reason: str, at: dt.datetime
+) -> None:
+    incident = await load(session=session, incident_id=incident_id, lock=True)
+    _require_operator(incident, operator)
+    if not reason.strip():
+        raise FlowError("say how it was resolved")
+    open_agencies = [t.agency for t in incident.tasks if t.agency and t.done_at is None]
+    if open_agencies:
+        raise FlowError(f"record the notification of {', '.join(open_agencies)} first")
+    incident.status = IncidentStatus.RESOLVED
+    _close(incident, at, operator, reason)
+    await session.commit()
+
+
+async def report_sent(*, session: AsyncSession, incident_id: int, actor: str, at: dt.datetime) -> None:
+    incident = await load(session=session, incident_id=incident_id, lock=True)
+    if incident.closed_at is None:
+        raise FlowError("the written report follows the resolution")
+    incident.report_sent_at = at
+    incident.status = IncidentStatus.REPORT_SENT
+    event(incident, at, actor, "report_sent")
+    await session.commit()
+
+
+# --- who to call ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CallTarget:
+    position: int
+    name: str
+    phone: str
+    kind: str  # contact | trip_contact | doctor
+
+
+def call_list(premises: Premises, service: ServiceType, at: dt.datetime) -> list[CallTarget]:
+    """Emergency contacts in their order; during a trip its temporary contacts instead; the doctor
+    last for medical and life watch."""
+    trip = next((t for t in premises.trips if t.departs_at <= at <= t.returns_at and t.contacts), None)
+    if trip is not None:
+        targets = [CallTarget(c.position, c.name, c.phone, "trip_contact") for c in trip.contacts]
+    else:
+        targets = [CallTarget(c.position, c.name, c.phone, "contact") for c in premises.contacts]
+    if service in (S.MEDICAL, S.LIFE_WATCH) and premises.doctor_phone:
+        targets.append(
+            CallTarget(len(targets) + 1, premises.doctor_name or "", premises.doctor_phone, "doctor")
+        )
+    return targets
