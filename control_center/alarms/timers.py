@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.alarms.classification import SignalKind
@@ -140,12 +140,29 @@ async def sweep(*, session: AsyncSession, now: dt.datetime, limit: int = 1000) -
             )
         ).all()
     )
+    hours = dict(
+        (
+            await session.execute(
+                select(Premises.id, Premises.life_watch_hours).where(Premises.id.in_(premises_ids))
+            )
+        ).all()
+    )
     rows = []
     for timer in due:
-        timer.fired_at = now
         account = accounts.get(timer.premises_id)
         if account is None:
+            timer.fired_at = now
             continue
+        if timer.kind == LIFE_WATCH:
+            # A signal stored but not yet processed is a state change too: look before raising.
+            latest = await session.scalar(
+                select(func.max(Signal.received_at)).where(Signal.account == account)
+            )
+            deadline = latest + dt.timedelta(hours=hours.get(timer.premises_id) or 12) if latest else None
+            if deadline is not None and deadline > now:
+                timer.due_at = deadline
+                continue
+        timer.fired_at = now
         if timer.kind == SET_FORGET and armed.get(timer.premises_id) == "armed":
             continue  # armed in time: nothing to do
         rows.append(_signal(account, timer.kind, timer, now))

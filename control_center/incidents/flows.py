@@ -159,11 +159,18 @@ async def claim(*, session: AsyncSession, incident_id: int, operator: str, at: d
     if is_postgresql(session):
         query = query.with_for_update(skip_locked=True)
     if await session.scalar(query) is None:
-        holder = await session.scalar(select(Incident.claimed_by).where(Incident.id == incident_id))
+        row = (
+            await session.execute(
+                select(Incident.claimed_by, Incident.closed_at).where(Incident.id == incident_id)
+            )
+        ).first()
+        if row is None:
+            raise LookupError(f"incident {incident_id} not found")
+        holder, closed_at = row
         raise FlowError(
-            f"incident {incident_id} is already claimed by {holder}"
-            if holder
-            else f"incident {incident_id} cannot be claimed"
+            f"incident {incident_id} is closed"
+            if closed_at
+            else f"incident {incident_id} is already claimed by {holder}"
         )
     incident = await load(session=session, incident_id=incident_id)
     incident.claimed_by, incident.claimed_at, incident.status = operator, at, IncidentStatus.CLAIMED

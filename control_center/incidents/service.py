@@ -12,9 +12,15 @@ from control_center.subscribers.models import Premises
 from panel_gateway.models import Signal
 
 
-def open_key(*, premises_id: int | None, account: str, service_type: str) -> str:
+def open_key(*, premises_id: int | None, account: str, service_type: str, task: str | None = None) -> str:
     # An alarm from an account nobody registered still opens an incident: keyed on the account.
-    return f"p{premises_id}:{service_type}" if premises_id is not None else f"a{account}:{service_type}"
+    key = f"p{premises_id}:{service_type}" if premises_id is not None else f"a{account}:{service_type}"
+    # Scheduled tasks (set-forget check, return call) are incidents of their own, not joined to alarms.
+    return f"{key}:{task}" if task else key
+
+
+def _task_of(signal: Signal) -> str | None:
+    return signal.event_code if signal.format == "timer" and signal.service_type != "H" else None
 
 
 async def open_or_join(
@@ -23,7 +29,12 @@ async def open_or_join(
     """The first alarm for a premises and service opens an incident; later ones join it.
     Returns the incident and whether it was opened now."""
     assert signal.service_type is not None
-    key = open_key(premises_id=premises_id, account=signal.account, service_type=signal.service_type)
+    key = open_key(
+        premises_id=premises_id,
+        account=signal.account,
+        service_type=signal.service_type,
+        task=_task_of(signal),
+    )
     incident = await session.scalar(select(Incident).where(Incident.open_key == key))
     if incident is None:
         incident = Incident(

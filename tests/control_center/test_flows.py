@@ -1,0 +1,262 @@
+"""The operator's workflow, persisted, on both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from control_center.alarms.action_plans import Outcome
+from control_center.alarms.inbox import process_pending
+from control_center.incidents import flows
+from control_center.incidents.flows import FlowError
+from control_center.incidents.models import Incident, VerificationAttempt
+from control_center.subscribers.models import Device, Trip, TripContact
+from tests.control_center.factories import HOUSE_CODE, Panel, premises
+
+T0 = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)  # 12:00 in Tokyo
+M = dt.timedelta(minutes=1)
+
+
+async def open_incident(
+    sessions, code: int, at: dt.datetime = T0, zone: int = 1, account: str = "2001"
+) -> Incident:
+    await Panel(sessions, account).send(code, at, zone=zone)
+    async with sessions() as session:
+        await process_pending(session=session, now=at)
+        incident_id = await session.scalar(select(Incident.id).order_by(Incident.id.desc()))
+        return await flows.load(session=session, incident_id=incident_id)
+
+
+def open_tasks(incident: Incident) -> list[str]:
+    return [t.step or f"notify:{t.agency}" for t in incident.tasks if t.done_at is None]
+
+
+async def reload(sessions, incident_id: int) -> Incident:
+    async with sessions() as session:
+        return await flows.load(session=session, incident_id=incident_id)
+
+
+async def test_burglary_verified_false_alarm(sessions) -> None:
+    await premises(sessions)
+    incident = await open_incident(sessions, 130)
+    assert open_tasks(incident) == ["dispatch", "call_premises"]
+    async with sessions() as session:
+        await flows.claim(session=session, incident_id=incident.id, operator="suzuki", at=T0 + M)
+    async with sessions() as session:
+        with pytest.raises(FlowError, match="already claimed by suzuki"):
+            await flows.claim(session=session, incident_id=incident.id, operator="tanaka", at=T0 + M)
+    async with sessions() as session:
+        with pytest.raises(FlowError, match="only a verified resident"):
+            await flows.record_outcome(
+                session=session,
+                incident_id=incident.id,
+                operator="suzuki",
+                outcome=Outcome.FALSE_ALARM,
+                at=T0 + 2 * M,
+            )
+    async with sessions() as session:
+        wrong = await flows.verify_house_code(
+            session=session,
+            incident_id=incident.id,
+            operator="suzuki",
+            name_given="山田花子",
+            digits="999",
+            at=T0 + 2 * M,
+        )
+    assert (wrong.matched, wrong.code_attempts_left, wrong.questions[0][1]) == (False, 2, "ペットの名前は？")
+    async with sessions() as session:
+        right = await flows.verify_house_code(
+            session=session,
+            incident_id=incident.id,
+            operator="suzuki",
+            name_given="山田花子",
+            digits=HOUSE_CODE,
+            at=T0 + 3 * M,
+        )
+        await flows.record_outcome(
+            session=session,
+            incident_id=incident.id,
+            operator="suzuki",
+            outcome=Outcome.FALSE_ALARM,
+            at=T0 + 4 * M,
+            reason="家族の操作ミス",
+        )
+    assert right.matched
+    done = await reload(sessions, incident.id)
+    assert (done.status, done.open_key, done.verified) == ("false_alarm", None, True)
+    assert open_tasks(done) == ["dispatch", "recall_responder"]
+    kinds = [e.kind for e in done.events]
+    assert kinds[:3] == ["opened", "planned", "claimed"] and "closed" in kinds
+    # The record says match / no match and who; never the digits.
+    assert all(HOUSE_CODE not in e.detail and "999" not in e.detail for e in done.events)
+    async with sessions() as session:
+        attempts = list(await session.scalars(select(VerificationAttempt).order_by(VerificationAttempt.id)))
+    assert [(a.name_given, a.matched) for a in attempts] == [("山田花子", False), ("山田花子", True)]
+
+
+async def test_code_attempts_are_limited_then_the_registered_question(sessions) -> None:
+    await premises(sessions)
+    incident = await open_incident(sessions, 110)
+    async with sessions() as session:
+        await flows.claim(session=session, incident_id=incident.id, operator="op", at=T0)
+        for _ in range(3):
+            await flows.verify_house_code(
+                session=session, incident_id=incident.id, operator="op", name_given="?", digits="000", at=T0
+            )
+        with pytest.raises(FlowError, match="3 house-code attempts"):
+            await flows.verify_house_code(
+                session=session,
+                incident_id=incident.id,
+                operator="op",
+                name_given="?",
+                digits=HOUSE_CODE,
+                at=T0,
+            )
+        ((question_id, _),) = (await reload(sessions, incident.id)).premises.questions and [
+            (q.id, q.question) for q in (await reload(sessions, incident.id)).premises.questions
+        ]
+        result = await flows.answer_question(
+            session=session,
+            incident_id=incident.id,
+            operator="op",
+            name_given="山田",
+            question_id=question_id,
+            answer=" ぽち ",
+            at=T0,
+        )
+    assert not result.matched  # hiragana is not the registered katakana: an exact answer is asked for
+    async with sessions() as session:
+        result = await flows.answer_question(
+            session=session,
+            incident_id=incident.id,
+            operator="op",
+            name_given="山田",
+            question_id=question_id,
+            answer="ポチ",
+            at=T0,
+        )
+    assert result.matched and (await reload(sessions, incident.id)).verified
+
+
+async def test_burglary_no_answer_to_police_after_the_check_and_the_record(sessions) -> None:
+    await premises(sessions)
+    incident = await open_incident(sessions, 130)
+    async with sessions() as session:
+        await flows.claim(session=session, incident_id=incident.id, operator="op", at=T0 + M)
+        await flows.record_outcome(
+            session=session, incident_id=incident.id, operator="op", outcome=Outcome.NO_ANSWER, at=T0 + 2 * M
+        )
+    assert open_tasks(await reload(sessions, incident.id)) == [
+        "dispatch",
+        "call_second_number",
+        "responder_check",
+    ]
+    async with sessions() as session:
+        await flows.responder_on_site(
+            session=session, incident_id=incident.id, actor="responder-7", at=T0 + 18 * M
+        )
+        await flows.responder_checked(
+            session=session,
+            incident_id=incident.id,
+            actor="responder-7",
+            authorities_needed=True,
+            note="窓ガラス破損",
+            at=T0 + 20 * M,
+        )
+    current = await reload(sessions, incident.id)
+    assert open_tasks(current) == ["dispatch", "call_second_number", "notify:police"]
+    police = next(t for t in current.tasks if t.agency == "police")
+    async with sessions() as session:
+        with pytest.raises(FlowError, match="police"):
+            await flows.resolve(
+                session=session, incident_id=incident.id, operator="op", reason="x", at=T0 + 21 * M
+            )
+        await flows.complete_task(
+            session=session,
+            incident_id=incident.id,
+            task_id=police.id,
+            operator="op",
+            reference="中署 受付123",
+            at=T0 + 21 * M,
+        )
+        await flows.resolve(
+            session=session, incident_id=incident.id, operator="op", reason="警察に引継ぎ", at=T0 + 40 * M
+        )
+        with pytest.raises(FlowError, match="closed"):
+            await flows.claim(session=session, incident_id=incident.id, operator="other", at=T0 + 41 * M)
+        await flows.report_sent(session=session, incident_id=incident.id, actor="op", at=T0 + 60 * M)
+    final = await reload(sessions, incident.id)
+    assert (final.status, final.responder_on_site_at) == ("report_sent", T0 + 18 * M)
+    assert any(e.kind == "agency_notified" and "中署 受付123" in e.detail for e in final.events)
+    assert any(e.kind == "responder_on_site" and "18.0 min" in e.detail for e in final.events)
+
+
+async def test_gas_with_no_answer_calls_the_gas_company_at_once(sessions) -> None:
+    await premises(sessions)
+    incident = await open_incident(sessions, 151)
+    async with sessions() as session:
+        await flows.claim(session=session, incident_id=incident.id, operator="op", at=T0)
+        await flows.record_outcome(
+            session=session, incident_id=incident.id, operator="op", outcome=Outcome.NO_ANSWER, at=T0
+        )
+    assert open_tasks(await reload(sessions, incident.id)) == [
+        "dispatch",
+        "responder_check",
+        "assist_gas_crew",
+        "notify:gas_company",
+    ]
+
+
+async def test_a_burglary_alarm_while_disarmed_is_flagged(sessions) -> None:
+    await premises(sessions, arming="disarmed")
+    incident = await open_incident(sessions, 130)
+    assert incident.flag == flows.DISARMED_BURGLARY
+
+
+async def test_a_premises_with_its_line_cut_gets_the_authorities_directly(sessions) -> None:
+    await premises(sessions)
+    await open_incident(sessions, 351)  # communication trouble: line cut (F)
+    fire = await open_incident(sessions, 110, at=T0 + M)
+    assert open_tasks(fire) == ["dispatch", "notify:fire_dept"]
+
+
+async def test_equipment_follows_the_device_and_night_gets_a_perimeter_check(sessions) -> None:
+    place = await premises(sessions)
+    async with sessions() as session:
+        session.add(
+            Device(premises_id=place, zone=4, name="給湯器漏水センサー", response_type="respond_first_aid")
+        )
+        await session.commit()
+    water = await open_incident(sessions, 154, zone=4)
+    assert open_tasks(water) == ["dispatch", "responder_check", "first_aid", "call_contacts"]
+    night = dt.datetime(2026, 11, 22, 15, 0, tzinfo=dt.UTC)  # 00:00 in Tokyo
+    await premises(sessions, account="2002")
+    battery = await open_incident(sessions, 302, at=night, account="2002")
+    assert open_tasks(battery) == ["perimeter_check", "book_visit"]
+
+
+async def test_call_list_uses_trip_contacts_during_a_trip_and_adds_the_doctor(sessions) -> None:
+    place = await premises(sessions)
+    async with sessions() as session:
+        session.add(
+            Trip(
+                premises_id=place,
+                departs_at=T0,
+                returns_at=T0 + dt.timedelta(days=7),
+                contacts=[TripContact(position=1, name="旅行先ホテル", phone="03-0000-0000")],
+            )
+        )
+        await session.commit()
+    incident = await open_incident(sessions, 100, at=T0 + M)
+    during = flows.call_list(incident.premises, flows.S.MEDICAL, T0 + M)
+    after = flows.call_list(incident.premises, flows.S.MEDICAL, T0 + dt.timedelta(days=8))
+    assert [(c.kind, c.name) for c in during] == [
+        ("trip_contact", "旅行先ホテル"),
+        ("doctor", "栄クリニック"),
+    ]
+    assert [c.kind for c in after] == ["contact", "contact", "contact", "doctor"]
+    assert [c.kind for c in flows.call_list(incident.premises, flows.S.FIRE, T0 + dt.timedelta(days=8))] == [
+        "contact"
+    ] * 3
