@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing import views as billing_views
 from control_center.console import operations as console_operations
+from control_center.console import supervisor_views
 from control_center.console import views as console_views
 from control_center.console.hub import Hub
 from control_center.incidents import views as incident_views
@@ -39,5 +40,7 @@ def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], h
     app.include_router(billing_views.router)
     app.include_router(console_views.router)
     app.include_router(console_operations.router)
+    app.include_router(supervisor_views.router)
+    app.include_router(supervisor_views.api)
     app.mount("/static", StaticFiles(directory=Path(console_views.__file__).parent / "static"), name="static")
     return app

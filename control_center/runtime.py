@@ -71,7 +71,7 @@ class Runtime:
 
     async def receivers(self) -> list[Coroutine[Any, Any, Any]]:
         """Start the DC-09 listeners (when a port is set) and return the loops to run beside them."""
-        loops: list[Coroutine[Any, Any, Any]] = [self.committer.run(), self.keys.run()]
+        loops: list[Coroutine[Any, Any, Any]] = [self.committer.run(), self.keys.run(), self.timers.run()]
         self.scheduler = start_scheduler(self.sessions)  # the daily billing run
         s = self.settings
         if s.dc09_port:

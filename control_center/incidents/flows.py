@@ -50,6 +50,9 @@ WORDS = (
     N_("recorded"),
     N_("resolved"),
     N_("no match"),
+    N_("bulk_closed"),
+    N_("view"),
+    N_("change"),
 )
 
 

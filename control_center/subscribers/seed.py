@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.models import Contract
 from control_center.alarms.service_types import ServiceType
 from control_center.alarms.supervision import CELLULAR_CHECK_IN
-from control_center.subscribers.house_code import hash_house_code
+from control_center.subscribers.house_code import hash_answer, hash_house_code
 from control_center.subscribers.models import (
     EmergencyContact,
+    ExtraQuestion,
     PanelAccount,
     Premises,
     PremisesService,
@@ -90,6 +91,7 @@ async def seed(*, session: AsyncSession, count: int = 40, seed: int = 20261122) 
         lat = CENTER[0] + rng.uniform(-0.06, 0.06)
         lon = CENTER[1] + rng.uniform(-0.07, 0.07)
         ward = rng.choice(WARDS)
+        has_doctor = rng.random() < 0.5
         services = [ServiceType.BURGLARY, ServiceType.FIRE, ServiceType.EMERGENCY]
         services += rng.sample(OPTIONAL_SERVICES, rng.randrange(1, len(OPTIONAL_SERVICES) + 1))
         premises = Premises(
@@ -102,6 +104,13 @@ async def seed(*, session: AsyncSession, count: int = 40, seed: int = 20261122) 
             house_code_hash=hash_house_code(entry.house_code),
             life_watch_hours=12,
             services=[PremisesService(service_type=s.value) for s in sorted(set(services))],
+            doctor_name=f"{ward}クリニック" if has_doctor else None,
+            doctor_phone=_phone(rng) if has_doctor else None,
+            questions=[
+                ExtraQuestion(
+                    position=1, question="最初に飼ったペットの名前は？", answer_hash=hash_answer("ポチ")
+                )
+            ],
             contacts=[
                 EmergencyContact(
                     position=position,

@@ -1,0 +1,137 @@
+"""The supervisor's figures, reassignment, disaster-mode bulk handling and the legal record."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from control_center.alarms.action_plans import Outcome
+from control_center.alarms.inbox import process_pending
+from control_center.alarms.timer_models import AuditEntry
+from control_center.incidents import flows
+from control_center.incidents import supervisor as sv
+from control_center.incidents.models import Incident
+from tests.control_center.factories import HOUSE_CODE, Panel, premises
+
+T0 = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)
+M = dt.timedelta(minutes=1)
+
+
+async def alarms(sessions, *codes_accounts: tuple[int, str], at: dt.datetime = T0) -> list[int]:
+    for code, account in codes_accounts:
+        await Panel(sessions, account).send(code, at)
+    async with sessions() as session:
+        await process_pending(session=session, now=at)
+        return list(await session.scalars(select(Incident.id).order_by(Incident.id)))
+
+
+async def test_time_to_first_claim_and_reassignment(sessions) -> None:
+    await premises(sessions, account="3001")
+    await premises(sessions, account="3002")
+    first, second = await alarms(sessions, (130, "3001"), (110, "3002"))
+    async with sessions() as session:
+        await flows.claim(
+            session=session, incident_id=first, operator="suzuki", at=T0 + 30 * dt.timedelta(seconds=1)
+        )
+        await flows.claim(
+            session=session, incident_id=second, operator="suzuki", at=T0 + 90 * dt.timedelta(seconds=1)
+        )
+        await flows.reassign(
+            session=session, incident_id=second, to="tanaka", supervisor="chief", at=T0 + 2 * M
+        )
+        figures = await sv.figures(session=session, now=T0 + 3 * M)
+    assert (figures.claim_seconds_median, figures.claim_seconds_max) == (60.0, 90.0)
+    assert figures.by_operator == {"suzuki": 1, "tanaka": 1} and figures.unclaimed == 0
+
+
+async def test_disaster_mode_closes_power_losses_in_an_area_with_one_audited_action(sessions) -> None:
+    for account in ("4001", "4002"):
+        await premises(sessions, account=account)
+    ids = await alarms(sessions, (301, "4001"), (301, "4002"), (110, "4001"))
+    async with sessions() as session:
+        with pytest.raises(ValueError, match="never closed in bulk"):
+            await sv.bulk_close(
+                session=session,
+                supervisor="chief",
+                services={"B", "G"},
+                description=None,
+                area=sv.Area(address_contains="名古屋市"),
+                reason="地震",
+                at=T0 + M,
+            )
+        closed = await sv.bulk_close(
+            session=session,
+            supervisor="chief",
+            services={"G"},
+            description="AC power loss",
+            area=sv.Area(lat=35.17, lon=136.90, radius_km=2),
+            reason="地震による停電",
+            at=T0 + M,
+        )
+        entries = list(await session.scalars(select(AuditEntry)))
+    async with sessions() as session:
+        rows = {i.id: i for i in await session.scalars(select(Incident).where(Incident.id.in_(ids)))}
+    assert sorted(closed) == sorted(i for i in ids if rows[i].service_type == "G")
+    fire = next(i for i in rows.values() if i.service_type == "B")
+    assert len(closed) == 2 and fire.closed_at is None
+    assert len(entries) == 1 and "closed 2" in entries[0].detail and entries[0].actor == "chief"
+
+
+async def test_the_legal_record_as_csv(sessions) -> None:
+    await premises(sessions, account="5001")
+    (incident_id,) = await alarms(sessions, (130, "5001"))
+    async with sessions() as session:
+        await flows.claim(session=session, incident_id=incident_id, operator="op", at=T0 + M)
+        await flows.verify_house_code(
+            session=session,
+            incident_id=incident_id,
+            operator="op",
+            name_given="山田",
+            digits=HOUSE_CODE,
+            at=T0 + 2 * M,
+        )
+        await flows.record_outcome(
+            session=session, incident_id=incident_id, operator="op", outcome=Outcome.CONFIRMED, at=T0 + 3 * M
+        )
+        await flows.responder_on_site(session=session, incident_id=incident_id, actor="r1", at=T0 + 22 * M)
+        body = await sv.records_csv(session=session, start=dt.date(2026, 11, 22), end=dt.date(2026, 11, 22))
+        empty = await sv.records_csv(session=session, start=dt.date(2026, 11, 23), end=dt.date(2026, 11, 23))
+    (row,) = list(csv.DictReader(io.StringIO(body)))
+    assert row["received_jst"] == "2026-11-22 12:00:00" and row["address"].startswith("愛知県")
+    assert row["minutes_to_arrival"] == "22.0" and row["result"] == "responder_on_site"
+    assert "12:01:00 op claimed" in row["measures"] and "call_outcome confirmed" in row["measures"]
+    assert HOUSE_CODE not in body
+    assert len(list(csv.DictReader(io.StringIO(empty)))) == 0
+
+
+async def test_supervisor_page_and_api(database_url: str, sessions) -> None:
+    from control_center.app import create_app
+    from control_center.console.hub import Hub
+    from control_center.settings import Settings
+
+    await premises(sessions, account="6001")
+    await alarms(sessions, (130, "6001"))
+    app = create_app(Settings(_env_file=None, database_url=database_url), sessions, Hub())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        page = await client.get("/console/supervisor")
+        figures = (await client.get("/api/supervisor/figures")).json()
+        csv_response = await client.get("/api/records.csv", params={"from": "2026-11-22", "to": "2026-11-22"})
+        bad = await client.get("/api/records.csv", params={"from": "2026-11-22", "to": "2026-11-01"})
+        client.cookies.set("operator", "sato")
+        incident_page = await client.get("/console/incidents/1")
+    assert page.status_code == 200 and "災害モード" in page.text
+    assert figures["unclaimed"] == 1
+    assert (
+        csv_response.headers["content-type"].startswith("text/csv")
+        and "6001" not in csv_response.text.split("\n")[0]
+    )
+    assert bad.status_code == 422
+    assert incident_page.status_code == 200
+    async with sessions() as session:
+        views = list(await session.scalars(select(AuditEntry).where(AuditEntry.action == "view")))
+    assert [(v.actor, v.subject) for v in views] == [("sato", "subscriber:1")]
