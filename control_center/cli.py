@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     bench_decode = bench_sub.add_parser("decode", help="decoder frames/s, against pysiaalarm")
     bench_decode.add_argument("--json", action="store_true", help="print one JSON object")
     bench_decode.add_argument("--frames", type=int, default=5000, help="frames per set")
+    bench_storm = bench_sub.add_parser("storm", help="100k low-priority signals queued, then a fire alarm")
+    bench_storm.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_storm.add_argument("--signals", type=int, default=100_000)
+    bench_storm.add_argument("--database-url", help="default: a temporary SQLite file")
 
     from billing.cli import add_parser as add_billing
 

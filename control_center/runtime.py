@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from billing.scheduler import start_scheduler
 from control_center.alarms.inbox import InboxWorker
 from control_center.alarms.supervision import SupervisionWorker
+from control_center.alarms.timers import TimerWorker
 from control_center.app import create_app
 from control_center.console.hub import Hub
 from control_center.db import create_engine, session_factory
@@ -46,6 +47,7 @@ class Runtime:
         self.supervision = SupervisionWorker(
             self.sessions, self.worker.wake, settings.supervision_sweep_seconds
         )
+        self.timers = TimerWorker(self.sessions, self.worker.wake, settings.supervision_sweep_seconds)
         self.broker: EmbeddedBroker | None = None
         self._servers: list[Any] = []
         self.scheduler: AsyncIOScheduler | None = None

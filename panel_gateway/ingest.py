@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.alarms.classification import classify
 from control_center.alarms.supervision import record_check_ins
-from control_center.db import insert_ignoring_conflicts
+from control_center.db import insert_new
 from panel_gateway.models import DeadLetter, Signal
 from panel_gateway.protocols.contact_id import ContactIdEvent
 from panel_gateway.protocols.errors import ParseError
@@ -102,7 +102,7 @@ class Ingest:
     async def store_rows(self, rows: Sequence[dict[str, object]]) -> None:
         """Signals the center raises itself (supervision, receiver failure), stored like any other."""
         async with self._sessions() as session, session.begin():
-            await session.execute(insert_ignoring_conflicts(Signal, rows, session.bind.dialect.name))
+            await insert_new(session, Signal, rows)
         if self._on_stored:
             self._on_stored()
 
@@ -134,15 +134,10 @@ class Ingest:
         dead = [
             _dead_row(item, item.decoded.reason) for item in batch if isinstance(item.decoded, ParseError)
         ]
-        stored = 0
         woke_for_restore = False
         async with self._sessions() as session, session.begin():
-            dialect = session.bind.dialect.name
-            if signals:
-                result = await session.execute(insert_ignoring_conflicts(Signal, signals, dialect))
-                stored = result.rowcount
-            if dead:
-                await session.execute(insert_ignoring_conflicts(DeadLetter, dead, dialect))
+            stored = await insert_new(session, Signal, signals)
+            await insert_new(session, DeadLetter, dead)
             if decoded:
                 # Every message from a panel is a check-in for link supervision, in the same commit.
                 restored = await record_check_ins(

@@ -59,25 +59,44 @@ async def _recent_counts(
     return {(a, z): n for a, z, n in rows.all() if (a, z) in pairs}
 
 
+GROUP = 100  # signals per transaction below life safety: a new fire waits at most one such group
+
+
 async def process_pending(
     *, session: AsyncSession, limit: int = 500, runaway: Runaway = Runaway(), now: dt.datetime | None = None
 ) -> set[int]:
-    """Process up to ``limit`` signals in one transaction; returns the incidents that changed."""
+    """Process up to ``limit`` signals, most urgent first; returns the incidents that changed.
+
+    Each transaction holds one priority only, and the most urgent waiting priority is looked up
+    again before each: a fire commits on its own, never behind a batch of trouble signals.
+    """
     now = now or utcnow()
-    query = (
-        select(Signal)
-        .where(Signal.processed_at.is_(None), or_(Signal.held_until.is_(None), Signal.held_until <= now))
-        .order_by(Signal.priority, Signal.id)
-        .limit(limit)
-    )
+    changed: set[int] = set()
+    done = 0
+    while done < limit:
+        processed = await _process_group(session, min(limit - done, GROUP), runaway, now, changed)
+        if not processed:
+            break
+        done += processed
+    return changed
+
+
+async def _process_group(
+    session: AsyncSession, limit: int, runaway: Runaway, now: dt.datetime, changed: set[int]
+) -> int:
+    ready = (Signal.processed_at.is_(None), or_(Signal.held_until.is_(None), Signal.held_until <= now))
+    top = await session.scalar(select(func.min(Signal.priority)).where(*ready))
+    if top is None:
+        return 0
+    query = select(Signal).where(*ready, Signal.priority == top).order_by(Signal.id).limit(limit)
     if is_postgresql(session):
         query = query.with_for_update(skip_locked=True)
     signals = list(await session.scalars(query))
     if not signals:
-        return set()
+        await session.commit()
+        return 0
     premises = await subscribers.premises_by_account(session=session, accounts=(s.account for s in signals))
     counts = await _recent_counts(session, signals, now - runaway.window)
-    changed: set[int] = set()
     for signal in signals:
         premises_id = premises.get(signal.account)
         if (
@@ -126,7 +145,7 @@ async def process_pending(
         ],
     )
     await session.commit()
-    return changed
+    return len(signals)
 
 
 class InboxWorker:

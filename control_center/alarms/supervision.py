@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.alarms.classification import SignalKind
 from control_center.alarms.service_types import PRIORITY, Priority, ServiceType
-from control_center.db import insert_ignoring_conflicts, is_postgresql, utcnow
+from control_center.db import insert_new, is_postgresql, utcnow
 from control_center.i18n import N_
 from control_center.subscribers.models import PanelAccount
 from panel_gateway.models import Signal
@@ -93,7 +93,7 @@ async def record_check_ins(*, session: AsyncSession, seen: Iterable[tuple[str, d
         )
     if restored:
         rows = [restored_row(a, latest[a]) for a in restored]
-        await session.execute(insert_ignoring_conflicts(Signal, rows, session.bind.dialect.name))
+        await insert_new(session, Signal, rows)
     return restored
 
 
@@ -113,7 +113,7 @@ async def sweep(*, session: AsyncSession, now: dt.datetime, limit: int = 1000) -
     rows = [lost_row(p.account, p.check_in_deadline or 0, now) for p in overdue]
     for panel in overdue:
         panel.link_lost_at = now
-    await session.execute(insert_ignoring_conflicts(Signal, rows, session.bind.dialect.name))
+    await insert_new(session, Signal, rows)
     await session.commit()
     return [p.account for p in overdue]
 

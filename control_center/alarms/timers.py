@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from control_center.alarms.classification import SignalKind
 from control_center.alarms.service_types import PRIORITY, Priority, ServiceType
 from control_center.alarms.timer_models import Timer
-from control_center.db import insert_ignoring_conflicts, is_postgresql, utcnow
+from control_center.db import insert_new, is_postgresql, utcnow
 from control_center.i18n import N_
 from control_center.subscribers.models import PanelAccount, Premises, PremisesService, Trip
 
@@ -167,7 +167,7 @@ async def sweep(*, session: AsyncSession, now: dt.datetime, limit: int = 1000) -
             continue  # armed in time: nothing to do
         rows.append(_signal(account, timer.kind, timer, now))
     if rows:
-        await session.execute(insert_ignoring_conflicts(Signal, rows, session.bind.dialect.name))
+        await insert_new(session, Signal, rows)
     await session.commit()
     return len(rows)
 

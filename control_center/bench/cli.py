@@ -22,4 +22,22 @@ def run_bench_command(args: argparse.Namespace) -> int:
             print(f"{name:<10} {row['ours_per_s']:>10} {row['peer_per_s']:>13} {row['ratio']:>6}")
         print(f"{'contact_id':<10} {result['contact_id_per_s']:>10} {'(no peer)':>13}")
         return 0
+    if args.bench_command == "storm":
+        from control_center.bench import storm
+
+        result = storm.main(args.signals, args.database_url)
+        if args.json:
+            print(json.dumps(result))
+        else:
+            print(
+                f"storm bench on {result['database']}: {result['queued_before']:,} trouble signals queued "
+                f"(filled in {result['fill_seconds']} s), then a fire alarm"
+            )
+            print(
+                f"fire: position {result['fire_queue_position']} in the operators' queue, "
+                f"{result['fire_latency_ms']} ms from receipt (baseline with an empty inbox: "
+                f"{result['baseline_latency_ms']} ms); the storm still queued behind it: "
+                f"{result['storm_still_queued']}"
+            )
+        return 0
     return 2
