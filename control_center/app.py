@@ -16,6 +16,7 @@ from control_center.console import views as console_views
 from control_center.console.hub import Hub
 from control_center.incidents import views as incident_views
 from control_center.settings import Settings
+from control_center.subscribers import views as subscriber_views
 
 
 def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], hub: Hub) -> FastAPI:
@@ -38,6 +39,7 @@ def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], h
 
     app.include_router(incident_views.router)
     app.include_router(billing_views.router)
+    app.include_router(subscriber_views.router)
     app.include_router(console_views.router)
     app.include_router(console_operations.router)
     app.include_router(supervisor_views.router)

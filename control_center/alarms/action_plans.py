@@ -195,3 +195,11 @@ def after_check(service: ServiceType, needed: bool, situation: Situation) -> Act
     if service is S.EQUIPMENT or not needed:
         return Actions((), (), may_close=True)
     return Actions((), _agencies(PLANS[service].after_check, situation))
+
+
+# Outdoor camera: the pre-set announcement played at the premises, chosen by the operator's risk level.
+VOICE_ANNOUNCEMENTS: dict[int, str] = {
+    1: N_("This property is monitored by a security company. You are being recorded."),
+    2: N_("Warning: entry to this property is prohibited. Leave now."),
+    3: N_("Warning: the police have been called. Leave immediately."),
+}

@@ -5,7 +5,7 @@ Until logins arrive (issue 10) the operator's name comes from the console's ``op
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
@@ -19,7 +19,8 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 
 def operator_of(request: Request) -> str:
-    return (request.cookies.get("operator") or "operator")[:100]
+    # Cookies carry Latin-1 only: the (usually Japanese) name travels percent-encoded.
+    return unquote(request.cookies.get("operator") or "operator")[:100]
 
 
 def _back(incident_id: int, message: str = "", error: bool = False) -> RedirectResponse:
@@ -44,7 +45,7 @@ async def set_operator(
     request: Request, name: str = Form(..., min_length=1, max_length=100)
 ) -> RedirectResponse:
     response = RedirectResponse(request.headers.get("referer") or "/console", status_code=303)
-    response.set_cookie("operator", name.strip(), httponly=True, samesite="strict", max_age=12 * 3600)
+    response.set_cookie("operator", quote(name.strip()), httponly=True, samesite="strict", max_age=12 * 3600)
     return response
 
 
@@ -190,5 +191,28 @@ async def report(incident_id: int, request: Request) -> RedirectResponse:
         request,
         incident_id,
         lambda s: flows.report_sent(session=s, incident_id=incident_id, actor=actor, at=utcnow()),
+        "recorded",
+    )
+
+
+@router.post("/incidents/{incident_id}/camera")
+async def camera(
+    incident_id: int,
+    request: Request,
+    risk_level: int = Form(..., ge=1, le=3),
+    illegal_act: bool = Form(False),
+) -> RedirectResponse:
+    operator = operator_of(request)
+    return await _run(
+        request,
+        incident_id,
+        lambda s: flows.camera_assessment(
+            session=s,
+            incident_id=incident_id,
+            operator=operator,
+            risk_level=risk_level,
+            illegal_act=illegal_act,
+            at=utcnow(),
+        ),
         "recorded",
     )

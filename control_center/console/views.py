@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from functools import cache
 from pathlib import Path
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request
@@ -18,6 +19,7 @@ from billing import service as billing
 from billing.cancellation import Reason
 from billing.models import Contract
 from control_center import audit
+from control_center.alarms.action_plans import VOICE_ANNOUNCEMENTS
 from control_center.alarms.service_types import LABELS, ServiceType
 from control_center.console.operations import operator_of
 from control_center.db import utcnow
@@ -67,7 +69,11 @@ def render(request: Request, template: str, **context: object) -> HTMLResponse:
         request.headers.get("accept-language"),
         settings.default_locale,
     )
-    html = environment(locale).get_template(template).render(request=request, **context)
+    html = (
+        environment(locale)
+        .get_template(template)
+        .render(request=request, operator=unquote(request.cookies.get("operator", "")), **context)
+    )
     response = HTMLResponse(html)
     if request.query_params.get("lang") in LOCALES:
         response.set_cookie("lang", locale, httponly=True, samesite="lax", max_age=365 * 86400)
@@ -119,6 +125,7 @@ async def incident_page(incident_id: int, request: Request) -> HTMLResponse:
     return render(
         request,
         "incident.html",
+        voice=VOICE_ANNOUNCEMENTS,
         incident=incident,
         signals=signals,
         now=now,

@@ -4,7 +4,7 @@ says what each service asks for; this module records who did what, when, and wha
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +51,7 @@ WORDS = (
     N_("resolved"),
     N_("no match"),
     N_("bulk_closed"),
+    N_("illegal_act"),
     N_("view"),
     N_("change"),
 )
@@ -383,7 +384,8 @@ async def complete_task(
     reference: str = "",
 ) -> None:
     incident = await load(session=session, incident_id=incident_id, lock=True)
-    _require_operator(incident, operator)
+    if incident.claimed_by != operator:  # closed incidents too: a recall is recorded after the call-off
+        raise FlowError(f"incident {incident.id} is handled by {incident.claimed_by or 'nobody yet'}")
     task = next((t for t in incident.tasks if t.id == task_id), None)
     if task is None:
         raise FlowError(f"task {task_id} is not on incident {incident_id}")
@@ -464,6 +466,41 @@ async def report_sent(*, session: AsyncSession, incident_id: int, actor: str, at
     incident.report_sent_at = at
     incident.status = IncidentStatus.REPORT_SENT
     event(incident, at, actor, "report_sent")
+    await session.commit()
+
+
+async def camera_assessment(
+    *,
+    session: AsyncSession,
+    incident_id: int,
+    operator: str,
+    risk_level: int,
+    illegal_act: bool,
+    at: dt.datetime,
+) -> None:
+    """Outdoor camera (I): the operator has looked at the images. A clearly illegal act → police at
+    once and a responder; the announcement played is the one for the risk level."""
+    incident = await load(session=session, incident_id=incident_id, lock=True)
+    _require_operator(incident, operator)
+    if incident.service_type != S.OUTDOOR_CAMERA:
+        raise FlowError("only outdoor-camera incidents have images to assess")
+    if risk_level not in action_plans.VOICE_ANNOUNCEMENTS:
+        raise FlowError("risk level is 1, 2 or 3")
+    _complete_open(incident, "attach_images", operator, at)
+    _complete_open(incident, "voice_announcement", operator, at)
+    event(
+        incident,
+        at,
+        operator,
+        "voice_announcement",
+        f"level {risk_level}: {action_plans.VOICE_ANNOUNCEMENTS[risk_level]}",
+    )
+    if illegal_act:
+        situation = await situation_for(session=session, incident=incident, zone=0, low_urgency=False)
+        actions = action_plans.on_receipt(S.OUTDOOR_CAMERA, replace(situation, illegal_act=True))
+        wanted = Actions(tuple(s for s in actions.steps if s is action_plans.Step.DISPATCH), actions.agencies)
+        event(incident, at, operator, "illegal_act", "clearly illegal act in the images")
+        _add_actions(incident, wanted, at, operator)
     await session.commit()
 
 

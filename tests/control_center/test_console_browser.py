@@ -66,3 +66,40 @@ async def test_a_fire_alarm_appears_on_the_open_console_without_reload(
     await page.wait_for_selector("h1")
     assert "事案" in await page.inner_text("h1")
     assert "連絡順" in await page.content()
+
+
+async def test_claim_call_verify_and_decide_in_the_browser(system: System, page, sessions) -> None:
+    from sqlalchemy import select
+
+    from control_center.incidents.models import Incident
+    from control_center.subscribers.seed import plan
+
+    house_code = plan(5)[0].house_code  # account 1001's, as the household would say it
+    await system.alarm("1001", 130)
+    await page.goto(f"{system.base_url}/console")
+    await page.locator("tr[data-service='A'] a").first.click()
+    await page.fill("form.operator input[name=name]", "鈴木")
+    await page.click("form.operator button")
+    await page.click("button[name=claim]")
+    assert await page.get_attribute("[data-claimed-by]", "data-claimed-by") == "鈴木"
+    assert await page.locator("button[value=false_alarm]").is_disabled()  # not verified yet
+
+    await page.fill("form.verify input[name=name]", "山田花子")
+    await page.fill("form.verify input[name=digits]", f"{(int(house_code) + 1) % 1000:03d}")
+    await page.click("form.verify button")
+    assert "不一致" in await page.inner_text(".flash")
+    await page.fill("form.verify input[name=name]", "山田花子")
+    await page.fill("form.verify input[name=digits]", house_code)
+    await page.click("form.verify button")
+    assert await page.get_attribute("[data-verified]", "data-verified") == "1"
+    assert house_code not in await page.content()
+
+    await page.fill("form.outcomes input[name=reason]", "家族の誤操作")
+    await page.click("button[value=false_alarm]")
+    assert await page.get_attribute("[data-status]", "data-status") == "false_alarm"
+    timeline = await page.inner_text("table.timeline")
+    assert "本人確認" in timeline and "鈴木" in timeline
+    await page.screenshot(path="/tmp/incident-flow.png", full_page=True)
+    async with sessions() as session:
+        incident = await session.scalar(select(Incident).where(Incident.account == "1001"))
+    assert (incident.claimed_by, incident.verified, incident.closed_at is not None) == ("鈴木", True, True)

@@ -260,3 +260,74 @@ async def test_call_list_uses_trip_contacts_during_a_trip_and_adds_the_doctor(se
     assert [c.kind for c in flows.call_list(incident.premises, flows.S.FIRE, T0 + dt.timedelta(days=8))] == [
         "contact"
     ] * 3
+
+
+async def test_camera_images_a_clearly_illegal_act_means_police_and_a_responder(sessions) -> None:
+    await premises(sessions)
+    await Panel(sessions).send(130, T0)  # the camera's intrusion detection
+    async with sessions() as session:
+        from panel_gateway.models import Signal
+
+        await session.execute(Signal.__table__.update().values(device="outdoor_camera", service_type="I"))
+        await session.commit()
+        await process_pending(session=session, now=T0)
+        incident_id = await session.scalar(select(Incident.id))
+        await flows.claim(session=session, incident_id=incident_id, operator="op", at=T0)
+        with pytest.raises(FlowError, match="risk level"):
+            await flows.camera_assessment(
+                session=session,
+                incident_id=incident_id,
+                operator="op",
+                risk_level=4,
+                illegal_act=False,
+                at=T0,
+            )
+        await flows.camera_assessment(
+            session=session, incident_id=incident_id, operator="op", risk_level=3, illegal_act=True, at=T0 + M
+        )
+    incident = await reload(sessions, incident_id)
+    assert open_tasks(incident) == ["call_premises", "dispatch", "notify:police"]
+    assert any(e.kind == "voice_announcement" and "level 3" in e.detail for e in incident.events)
+
+
+async def test_trips_are_registered_through_the_api_with_their_timers(database_url: str, sessions) -> None:
+    import httpx
+
+    from control_center.alarms.timer_models import Timer
+    from control_center.app import create_app
+    from control_center.console.hub import Hub
+    from control_center.settings import Settings
+
+    place = await premises(sessions)
+    app = create_app(Settings(_env_file=None, database_url=database_url), sessions, Hub())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        ok = await client.post(
+            f"/api/premises/{place}/trips",
+            json={
+                "departs_at": "2026-12-28T09:00:00+09:00",
+                "returns_at": "2027-01-04T18:00:00+09:00",
+                "set_forget_check": True,
+                "grace_minutes": 30,
+                "contacts": [{"name": "実家", "phone": "0561-00-0000"}],
+            },
+        )
+        backwards = await client.post(
+            f"/api/premises/{place}/trips",
+            json={"departs_at": "2026-12-28T09:00:00+09:00", "returns_at": "2026-12-27T09:00:00+09:00"},
+        )
+        naive = await client.post(
+            f"/api/premises/{place}/trips",
+            json={"departs_at": "2026-12-28T09:00:00", "returns_at": "2026-12-29T09:00:00"},
+        )
+        missing = await client.post(
+            "/api/premises/9999/trips",
+            json={"departs_at": "2026-12-28T09:00:00+09:00", "returns_at": "2026-12-29T09:00:00+09:00"},
+        )
+    assert ok.status_code == 201 and backwards.status_code == 422 and naive.status_code == 422
+    assert missing.status_code == 404
+    async with sessions() as session:
+        due = {t.kind: t.due_at for t in await session.scalars(select(Timer))}
+    assert due == {
+        "set_forget": dt.datetime(2026, 12, 28, 0, 30, tzinfo=dt.UTC),
+        "return_call": dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC),
+    }
