@@ -25,6 +25,12 @@ ALARMS: dict[str, tuple[int, str | None]] = {
     "life-watch": (654, None),
     "camera": (130, "outdoor_camera"),
 }
+# A placeholder frame (32×24 PNG) standing in for the camera's snapshot.
+CAMERA_SNAPSHOT = (
+    "data:image/png;base64,"
+    "iVBORw0KGgoAAAANSUhEUgAAACAAAAAYCAIAAAAUMWhjAAAAJElEQVR4nGPQsImiKWIYtWDUglELRi0YtWDUglELRi"
+    "0YGhYAAMLpOh9U1i6hAAAAAElFTkSuQmCC"
+)
 ALARM_SERVICE = {
     "burglary": "A",
     "fire": "B",
@@ -55,6 +61,8 @@ def payload(
     }
     if device:
         doc["device"] = device
+    if device == "outdoor_camera":
+        doc["images"] = [CAMERA_SNAPSHOT]
     return json.dumps(doc).encode()
 
 

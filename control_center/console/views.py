@@ -27,6 +27,7 @@ from control_center.i18n import LOCALES, negotiate, translations
 from control_center.incidents import flows, service
 from control_center.subscribers.models import Subscriber
 from control_center.timezones import tokyo_today
+from panel_gateway.protocols.mqtt_payload import images_in
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -126,6 +127,7 @@ async def incident_page(incident_id: int, request: Request) -> HTMLResponse:
         request,
         "incident.html",
         voice=VOICE_ANNOUNCEMENTS,
+        images=[image for s in signals for image in images_in(s.raw)],
         incident=incident,
         signals=signals,
         now=now,

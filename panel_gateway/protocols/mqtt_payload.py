@@ -21,6 +21,9 @@ ACCOUNT = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
 MESSAGE_ID = re.compile(r"^[\x21-\x7e]{1,64}$")  # printable ASCII, no spaces
 DEVICES = frozenset({"outdoor_camera"})
 MAX_PAYLOAD = 16 * 1024
+MAX_IMAGES = 10
+MAX_IMAGE_REF = 12 * 1024
+IMAGE_PREFIXES = ("https://", "http://", "data:image/jpeg;base64,", "data:image/png;base64,")
 _RAW_CONTACT_ID = re.compile(rb"^[0-9A-Fa-f ]{16,24}$")
 
 
@@ -92,6 +95,9 @@ def parse_json(account: str, payload: bytes) -> PanelSignal | ParseError:
     device = doc.get("device")
     if device is not None and device not in DEVICES:
         return ParseError(f"unknown device {device!r}")
+    images = doc.get("images", [])
+    if not isinstance(images, list) or len(images) > MAX_IMAGES or not all(_image_ref(i) for i in images):
+        return ParseError(f"images must be a list of at most {MAX_IMAGES} http(s) URLs or JPEG/PNG data URIs")
 
     if doc.get("heartbeat") is True and "contact_id" not in doc and "sia" not in doc:
         return PanelSignal(account, message_id, panel_time, None)
@@ -109,6 +115,20 @@ def parse_json(account: str, payload: bytes) -> PanelSignal | ParseError:
     if isinstance(event, ParseError):
         return event
     return PanelSignal(account, message_id, panel_time, event, device)
+
+
+def _image_ref(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_IMAGE_REF and value.startswith(IMAGE_PREFIXES)
+
+
+def images_in(raw: str) -> list[str]:
+    """The camera images a stored payload carried (validated when it was received)."""
+    try:
+        doc = json.loads(raw)
+    except (json.JSONDecodeError, TypeError):
+        return []
+    images = doc.get("images", []) if isinstance(doc, dict) else []
+    return [i for i in images if _image_ref(i)] if isinstance(images, list) else []
 
 
 def _panel_time(value: object) -> dt.datetime | ParseError | None:

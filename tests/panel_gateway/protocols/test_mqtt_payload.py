@@ -58,6 +58,8 @@ def test_integer_message_ids_are_accepted_as_text() -> None:
         (body(sia={"code": "fa"}), "two capital letters"),
         (body(sia={"code": "FA", "zone": -1}), "zone"),
         (body(contact_id=FIRE, device="toaster"), "unknown device"),
+        (body(contact_id=FIRE, images=["file:///etc/passwd"]), "images"),
+        (body(contact_id=FIRE, images="https://x"), "images"),
         (b"{" + b" " * 20000 + b"}", "larger than"),
     ],
 )
@@ -105,3 +107,14 @@ def test_a_raw_dc09_frame_is_accepted_encrypted_too() -> None:
 def test_a_raw_frame_for_another_account_is_refused() -> None:
     frame = dc09.encode(dc09.Outgoing("SIA-DCS", 3, "9999", "Nri1/FA001"), at=NOW)
     assert "does not match" in parse("1234", frame).reason
+
+
+def test_camera_images_travel_with_the_alarm() -> None:
+    raw = body(
+        contact_id=FIRE,
+        device="outdoor_camera",
+        images=["https://nvr.local/a.jpg", "data:image/jpeg;base64,AAA="],
+    )
+    assert isinstance(parse("1234", raw), list)
+    assert mqtt_payload.images_in(raw.decode()) == ["https://nvr.local/a.jpg", "data:image/jpeg;base64,AAA="]
+    assert mqtt_payload.images_in("not json") == []
