@@ -12,9 +12,9 @@ import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from billing.scheduler import start_scheduler
+from control_center.alarms import supervision, timers
 from control_center.alarms.inbox import InboxWorker
-from control_center.alarms.supervision import SupervisionWorker
-from control_center.alarms.timers import TimerWorker
+from control_center.alarms.sweeper import Sweeper
 from control_center.app import create_app
 from control_center.console.hub import Hub
 from control_center.db import create_engine, session_factory
@@ -44,10 +44,10 @@ class Runtime:
         self.gateway = MqttGateway(settings, self.ingest, lambda: self.keys.keys)
         self.committer = GroupCommitter(self.ingest)
         self.dc09 = Dc09Receiver(self.committer, lambda: self.keys.keys)
-        self.supervision = SupervisionWorker(
-            self.sessions, self.worker.wake, settings.supervision_sweep_seconds
-        )
-        self.timers = TimerWorker(self.sessions, self.worker.wake, settings.supervision_sweep_seconds)
+        every = settings.supervision_sweep_seconds
+        wake = self.worker.wake
+        self.supervision = Sweeper("check-in overdue", self.sessions, supervision.sweep, wake, every)
+        self.timers = Sweeper("timers", self.sessions, timers.sweep, wake, every)
         self.broker: EmbeddedBroker | None = None
         self._servers: list[Any] = []
         self.scheduler: AsyncIOScheduler | None = None

@@ -8,23 +8,18 @@ restore. The contract's interval for cellular-only premises is 36 hours.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
-import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.alarms.classification import SignalKind
 from control_center.alarms.service_types import PRIORITY, Priority, ServiceType
-from control_center.db import insert_new, is_postgresql, utcnow
+from control_center.db import insert_new, is_postgresql
 from control_center.i18n import N_
 from control_center.subscribers.models import PanelAccount
 from panel_gateway.models import Signal
-
-log = logging.getLogger(__name__)
 
 CELLULAR_CHECK_IN = dt.timedelta(hours=36)  # 通信状況確認: every 36 hours for cellular-only premises
 TRANSPORT = "supervision"
@@ -116,31 +111,3 @@ async def sweep(*, session: AsyncSession, now: dt.datetime, limit: int = 1000) -
     await insert_new(session, Signal, rows)
     await session.commit()
     return [p.account for p in overdue]
-
-
-class SupervisionWorker:
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        on_raised: Callable[[], None],
-        every_seconds: float = 5.0,
-        clock: Callable[[], dt.datetime] = utcnow,
-    ) -> None:
-        self._sessions = sessions
-        self._on_raised = on_raised
-        self._every = every_seconds
-        self._clock = clock
-
-    async def run(self) -> None:
-        while True:
-            try:
-                async with self._sessions() as session:
-                    lost = await sweep(session=session, now=self._clock())
-                if lost:
-                    log.warning("check-in overdue: %s", ", ".join(lost[:20]))
-                    self._on_raised()
-                    continue
-            except Exception:
-                log.exception("supervision sweep failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.sleep(self._every)

@@ -11,23 +11,18 @@ The alarms they raise are signals like any other (transport ``timer``), so they 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
-import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.alarms.classification import SignalKind
 from control_center.alarms.service_types import PRIORITY, Priority, ServiceType
 from control_center.alarms.timer_models import Timer
-from control_center.db import insert_new, is_postgresql, utcnow
+from control_center.db import insert_new, is_postgresql
 from control_center.i18n import N_
 from control_center.subscribers.models import PanelAccount, Premises, PremisesService, Trip
-
-log = logging.getLogger(__name__)
 
 LIFE_WATCH, SET_FORGET, RETURN_CALL = "life_watch", "set_forget", "return_call"
 DESCRIPTIONS = {
@@ -170,25 +165,3 @@ async def sweep(*, session: AsyncSession, now: dt.datetime, limit: int = 1000) -
         await insert_new(session, Signal, rows)
     await session.commit()
     return len(rows)
-
-
-class TimerWorker:
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        on_raised: Callable[[], None],
-        every_seconds: float = 5.0,
-        clock: Callable[[], dt.datetime] = utcnow,
-    ) -> None:
-        self._sessions, self._on_raised, self._every, self._clock = sessions, on_raised, every_seconds, clock
-
-    async def run(self) -> None:
-        while True:
-            try:
-                async with self._sessions() as session:
-                    if await sweep(session=session, now=self._clock()):
-                        self._on_raised()
-            except Exception:
-                log.exception("timer sweep failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.sleep(self._every)

@@ -34,34 +34,20 @@ def describe(frame: str, *, keys: Mapping[str, bytes], now: dt.datetime) -> dict
     if _CONTACT_ID.match(text) and '"' not in text:
         return _contact_id(text)
     result = dc09.parse(frame.encode("latin-1", errors="replace"), keys=keys, now=now)
-    base: dict[str, Any] = {"protocol": "dc09"}
-    if isinstance(result, dc09.Frame):
-        return base | {
-            "valid": True,
-            "error": None,
-            "reason": None,
-            "account": result.panel_account,
-            "sequence": result.sequence,
-            "receiver": result.receiver,
-            "line": result.line,
-            "id_token": result.id_token,
-            "encrypted": result.encrypted,
-            "timestamp": _iso(result.timestamp),
-            "events": [event_json(e) for e in result.events],
-            "response": dc09.response(result, keys=keys, now=now).decode("ascii"),
-        }
-    return base | {
-        "valid": False,
-        "error": result.code,
-        "reason": result.reason,
-        "account": result.account,
+    valid = isinstance(result, dc09.Frame)
+    return {
+        "protocol": "dc09",
+        "valid": valid,
+        "error": None if valid else result.code,
+        "reason": None if valid else result.reason,
+        "account": result.panel_account if valid else result.account,
         "sequence": result.sequence,
         "receiver": result.receiver,
         "line": result.line,
         "id_token": result.id_token,
         "encrypted": result.encrypted,
         "timestamp": _iso(result.timestamp),
-        "events": [],
+        "events": [event_json(e) for e in result.events] if valid else [],
         "response": dc09.response(result, keys=keys, now=now).decode("ascii"),
     }
 
