@@ -56,6 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     bench_decode = bench_sub.add_parser("decode", help="decoder frames/s, against pysiaalarm")
     bench_decode.add_argument("--json", action="store_true", help="print one JSON object")
     bench_decode.add_argument("--frames", type=int, default=5000, help="frames per set")
+    bench_ingest = bench_sub.add_parser(
+        "ingest", help="signals/s through broker, gateway and commit, vs the raw broker"
+    )
+    bench_ingest.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_ingest.add_argument("--messages", type=int, default=20_000)
+    bench_ingest.add_argument("--panels", type=int, default=50)
+    bench_ingest.add_argument("--batch", type=int, default=200, help="gateway group-commit size")
+    bench_ingest.add_argument("--database-url", help="default: a temporary SQLite file")
+    bench_ingest.add_argument("--mqtt-url", help="a broker URL, or 'embedded' (default: a private Mosquitto)")
     bench_storm = bench_sub.add_parser("storm", help="100k low-priority signals queued, then a fire alarm")
     bench_storm.add_argument("--json", action="store_true", help="print one JSON object")
     bench_storm.add_argument("--signals", type=int, default=100_000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import platform
 
@@ -21,6 +22,25 @@ def run_bench_command(args: argparse.Namespace) -> int:
         for name, row in result["comparisons"].items():
             print(f"{name:<10} {row['ours_per_s']:>10} {row['peer_per_s']:>13} {row['ratio']:>6}")
         print(f"{'contact_id':<10} {result['contact_id_per_s']:>10} {'(no peer)':>13}")
+        return 0
+    if args.bench_command == "ingest":
+        from control_center.bench import ingest
+
+        result = asyncio.run(
+            ingest.run(args.messages, args.panels, args.database_url, args.mqtt_url, args.batch)
+        )
+        if args.json:
+            print(json.dumps(result))
+        else:
+            print(
+                f"ingest bench: {result['messages']:,} messages from {result['panels']} panels, "
+                f"{result['database']} + {result['broker']}"
+            )
+            print(f"raw broker ceiling (bare subscriber): {result['raw_per_s']:,}/s")
+            print(
+                f"ours (store, commit, then PUBACK):    {result['ours_per_s']:,}/s  ratio {result['ratio']}"
+            )
+            print(f"ack latency: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms")
         return 0
     if args.bench_command == "storm":
         from control_center.bench import storm

@@ -45,11 +45,16 @@ def decode(message: aiomqtt.Message, topic_root: str, keys: Mapping[str, bytes])
 
 class MqttGateway:
     def __init__(
-        self, settings: Settings, ingest: Ingest, keys: Callable[[], Mapping[str, bytes]] = dict
+        self,
+        settings: Settings,
+        ingest: Ingest,
+        keys: Callable[[], Mapping[str, bytes]] = dict,
+        on_acked: Callable[[list[Received]], None] | None = None,
     ) -> None:
         self._settings = settings
         self._ingest = ingest
         self._keys = keys
+        self._on_acked = on_acked  # measurement hook (bench ingest); called after the PUBACKs
         self.ready = asyncio.Event()
 
     def _client(self) -> aiomqtt.Client:
@@ -123,3 +128,5 @@ class MqttGateway:
             if message.qos > 0:
                 client._client.ack(message.mid, message.qos)
         log.debug("batch committed and acked: %s", result)
+        if self._on_acked is not None:
+            self._on_acked(items)

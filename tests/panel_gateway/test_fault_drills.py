@@ -1,0 +1,98 @@
+"""Fault drill: the broker restarts mid-stream. Every signal the panels sent is stored exactly once.
+
+Runs against a private Mosquitto (persistence on, ``max_queued_messages 0``) so the system broker is
+never touched; the drill is bounded in time and stays on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import aiomqtt
+import pytest
+
+from control_center.bench.private_broker import PrivateMosquitto, free_port, mosquitto_binary
+from control_center.settings import Settings
+from simulators.panel import payload
+from tests.conftest import CI
+from tests.helpers import count, eventually, running_gateway
+
+
+async def send_reliably(settings: Settings, account: str, bodies: list[bytes], stop: asyncio.Event) -> int:
+    """A panel that keeps each message until the broker confirmed it, reconnecting as real panels do."""
+    target = settings.broker
+    sent = 0
+    while sent < len(bodies):
+        try:
+            async with aiomqtt.Client(
+                target.host,
+                target.port,
+                identifier=f"drill-{account}",
+                username=account,
+                clean_session=False,
+                timeout=5,
+            ) as client:
+                while sent < len(bodies):
+                    await client.publish(f"{settings.mqtt_topic_root}/{account}/signals", bodies[sent], qos=1)
+                    sent += 1
+                    await asyncio.sleep(0.005)
+        except aiomqtt.MqttError:
+            await asyncio.sleep(0.3)  # the broker is away: try again, the same message first
+        if stop.is_set():
+            break
+    return sent
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Mosquitto 2.0.11 does not resend QoS 1 messages that were in flight to a persistent session when "
+    "it restarts (the gateway had them, uncommitted and unacknowledged): about 3 per panel are lost. "
+    "Needs an end-to-end receipt from the gateway to the panels, or a broker that persists in-flight state; "
+    "see docs/architecture.md. Strict: this test fails loudly once the loss is gone.",
+)
+async def test_a_broker_restart_loses_nothing_and_repeats_nothing(
+    database_url: str, sessions, tmp_path
+) -> None:
+    if mosquitto_binary() is None:
+        if CI:
+            pytest.fail("mosquitto is not installed")
+        pytest.skip("mosquitto is not installed")
+    broker = PrivateMosquitto(tmp_path, free_port(), persistence=True)
+    await broker.start()
+    run = uuid.uuid4().hex[:8]
+    settings = Settings(
+        _env_file=None,
+        database_url=database_url,
+        mqtt_url=broker.url,
+        mqtt_topic_root=f"drill-{run}/panels",
+        mqtt_client_id=f"drill-gw-{run}",
+    )
+    bodies = {
+        f"{8000 + n:04d}": [payload(f"{8000 + n:04d}", f"{run}-{i}", 602) for i in range(60)]
+        for n in range(10)
+    }
+    stop = asyncio.Event()
+    try:
+        async with running_gateway(settings, sessions):
+            senders = [asyncio.create_task(send_reliably(settings, a, b, stop)) for a, b in bodies.items()]
+            await asyncio.sleep(0.5)
+            await broker.stop()  # mid-stream
+            await asyncio.sleep(1.0)
+            await broker.start()  # same port, same persistence directory
+            sent = await asyncio.wait_for(asyncio.gather(*senders), 60)
+            total = sum(sent)
+            assert total == 600
+            await eventually(lambda: _at_least(count(sessions), total), timeout=20)
+            await asyncio.sleep(1.0)  # a redelivered copy, if any, would arrive by now
+    finally:
+        stop.set()
+        await broker.stop()
+    stored = await count(sessions)
+    assert stored == total, (
+        f"drill: sent {total}, stored {stored}, duplicates 0 (unique key), lost {total - stored}"
+    )
+
+
+async def _at_least(value, n: int):
+    return (await value) >= n
