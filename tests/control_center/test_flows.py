@@ -114,9 +114,8 @@ async def test_code_attempts_are_limited_then_the_registered_question(sessions) 
                 digits=HOUSE_CODE,
                 at=T0,
             )
-        ((question_id, _),) = (await reload(sessions, incident.id)).premises.questions and [
-            (q.id, q.question) for q in (await reload(sessions, incident.id)).premises.questions
-        ]
+        (question,) = (await reload(sessions, incident.id)).premises.questions
+        question_id = question.id
         result = await flows.answer_question(
             session=session,
             incident_id=incident.id,
