@@ -52,6 +52,8 @@ class PrivateMosquitto:
         binary = mosquitto_binary()
         if binary is None:
             raise RuntimeError("mosquitto is not installed")
+        # Started as root, mosquitto drops to its own user: it must be able to write its persistence.
+        self.directory.chmod(0o777)
         conf = self.directory / "mosquitto.conf"
         conf.write_text(
             CONFIG.format(
