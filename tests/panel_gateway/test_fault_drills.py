@@ -48,10 +48,10 @@ async def send_reliably(settings: Settings, account: str, bodies: list[bytes], s
 
 @pytest.mark.xfail(
     strict=True,
-    reason="Open defect: after a restart of the private Mosquitto (persistence on) the gateway "
-    "reconnects and re-subscribes but receives none of the ~200 messages still queued for its "
-    "session, although a bare aiomqtt client with manual acks receives them all in the same "
-    "scenario. Strict: passes only once fixed.",
+    reason="Open defect: when the gateway's commit is held (here by another writer's lock) while the "
+    "broker restarts, the gateway reconnects and re-subscribes but receives none of the ~200 "
+    "messages still queued for its session. Without the held commit the same drill passes. "
+    "Strict: passes only once fixed.",
 )
 async def test_a_broker_restart_loses_nothing_and_repeats_nothing(
     database_url: str, sessions, tmp_path
