@@ -13,7 +13,6 @@ from sqlalchemy.orm import selectinload
 from billing import dunning, invoicing, tax, terms
 from billing.cancellation import FeeDecision, Plan, Reason, Settlement, settle
 from billing.models import (
-    ChargeRow,
     Contract,
     DemandRow,
     FeeDecisionRow,
@@ -213,14 +212,6 @@ async def run(
             pass  # another run made it a moment ago: the unique key keeps one
     await session.commit()
     return created
-
-
-async def add_charge(
-    *, session: AsyncSession, contract_id: int, day: dt.date, description: str, amount: Yen
-) -> None:
-    if amount < 0:
-        raise ValueError("a charge cannot be negative")
-    session.add(ChargeRow(contract_id=contract_id, day=day, description=description, amount=amount))
 
 
 async def change_price(

@@ -62,7 +62,3 @@ def expiry_on(service_start: dt.date, on: dt.date, end_notices: Iterable[dt.date
             return expiry
         previous_deadline = deadline
         expiry = period_end(expiry + dt.timedelta(days=1), RENEWAL_MONTHS)
-
-
-def in_initial_term(service_start: dt.date, day: dt.date) -> bool:
-    return day <= initial_expiry(service_start)

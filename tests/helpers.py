@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiomqtt
 from sqlalchemy import func, select
@@ -29,6 +29,13 @@ async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 15.0, i
             assert value, f"condition not met within {timeout}s (last value {value!r})"
             return value
         await asyncio.sleep(interval)
+
+
+async def at_least(value: Awaitable[Any], n: int) -> Any:
+    """For eventually(): the awaited count or rows once there are at least ``n``, else None."""
+    result = await value
+    size = result if isinstance(result, int) else len(result)
+    return result if size >= n else None
 
 
 async def count(sessions: async_sessionmaker[AsyncSession], model: type = Signal, **where: object) -> int:

@@ -28,7 +28,3 @@ class Hub:
             yield queue
         finally:
             self._subscribers.discard(queue)
-
-    @property
-    def listeners(self) -> int:
-        return len(self._subscribers)

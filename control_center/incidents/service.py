@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -115,7 +113,3 @@ async def signals_of(*, session: AsyncSession, incident_id: int) -> list[Signal]
         select(Signal).where(Signal.incident_id == incident_id).order_by(Signal.received_at, Signal.id)
     )
     return list(rows)
-
-
-def age(incident: Incident, now: dt.datetime) -> dt.timedelta:
-    return now - incident.opened_at

@@ -17,7 +17,7 @@ from control_center.bench.private_broker import PrivateMosquitto, free_port, mos
 from control_center.settings import Settings
 from simulators.panel import payload
 from tests.conftest import CI
-from tests.helpers import count, eventually, running_gateway
+from tests.helpers import at_least, count, eventually, running_gateway
 from tests.panel_gateway.test_mqtt_ingest import database_write_lock
 
 
@@ -89,7 +89,7 @@ async def test_a_broker_restart_loses_nothing_and_repeats_nothing(
             total = sum(sent)
             assert total == 300
             with contextlib.suppress(AssertionError):
-                await eventually(lambda: _at_least(count(sessions), total), timeout=20)
+                await eventually(lambda: at_least(count(sessions), total), timeout=20)
     finally:
         stop.set()
         await broker.stop()
@@ -97,7 +97,3 @@ async def test_a_broker_restart_loses_nothing_and_repeats_nothing(
     assert stored == total, (
         f"drill: sent {total}, stored {stored}, duplicates 0 (unique key), lost {total - stored}"
     )
-
-
-async def _at_least(value, n: int):
-    return (await value) >= n

@@ -23,7 +23,7 @@ from panel_gateway.protocols import contact_id
 from panel_gateway.protocols.contact_id import Qualifier
 from simulators.dc09_panel import Dc09Panel
 from simulators.panel import SimulatedPanel, payload
-from tests.helpers import count, dead_letters, eventually, forget_gateway_session, running_gateway
+from tests.helpers import at_least, count, dead_letters, eventually, forget_gateway_session, running_gateway
 
 
 @pytest.fixture
@@ -91,17 +91,12 @@ async def test_unparseable_payloads_go_to_the_dead_letter_table(clean_broker: Se
         await panel.send_raw(json.dumps({"msg_id": "bad-sum", "contact_id": corrupted}).encode())
         message_id = await panel.alarm("burglary")  # the gateway is still alive after bad input
         await eventually(lambda: count(sessions, message_id=message_id))
-        rows = await eventually(lambda: _at_least(dead_letters(sessions), 2))
+        rows = await eventually(lambda: at_least(dead_letters(sessions), 2))
     assert rows[0].reason.startswith("payload is not JSON")
     assert rows[1].reason == "contact id checksum mismatch"
     assert rows[0].payload.startswith("\\x00\\xff")
     assert rows[0].source == f"{settings.mqtt_topic_root}/0077/signals"
     assert await count(sessions, DeadLetter) == 2
-
-
-async def _at_least(rows_coro, n: int):
-    rows = await rows_coro
-    return rows if len(rows) >= n else None
 
 
 # --- the crash drill: kill -9 the gateway after it received a signal, before it committed ---------------

@@ -16,7 +16,7 @@ from control_center.settings import MqttTarget, Settings
 from panel_gateway.models import Signal
 from simulators.panel import SimulatedPanel
 from tests.conftest import MOSQUITTO_URL, require_server
-from tests.helpers import count, eventually, forget_gateway_session
+from tests.helpers import at_least, count, eventually, forget_gateway_session
 from tests.panel_gateway.test_mqtt_ingest import start_gateway_process, wait_for_line
 
 
@@ -56,7 +56,7 @@ async def test_two_gateways_and_two_workers_lose_nothing_and_repeat_nothing(
                     await p.send(602)
 
         await asyncio.gather(*(panel(n) for n in range(20)))
-        await eventually(lambda: _at_least(count(sessions), 200), timeout=60)
+        await eventually(lambda: at_least(count(sessions), 200), timeout=60)
         await asyncio.sleep(1)
         assert await count(sessions) == 200  # the unique key would refuse a second copy; none is missing
         received = [sum(1 for line in _drain(lines) if "batch received" in line) for _, _, lines in gateways]
@@ -93,10 +93,6 @@ async def _pending(session) -> bool:
     return bool(
         await session.scalar(select(func.count()).select_from(Signal).where(Signal.processed_at.is_(None)))
     )
-
-
-async def _at_least(value, n: int):
-    return (await value) >= n
 
 
 def _drain(lines: asyncio.Queue[str]) -> list[str]:
