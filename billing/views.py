@@ -10,10 +10,13 @@ from billing import service
 from billing.cancellation import Reason
 from billing.claims import TheftLoss, theft_insurance
 from billing.schemas import CancellationFeeRequest, ClaimRequest, claim_json, settle_request, settlement_json
+from control_center.access.guard import allowed
+from control_center.access.roles import Permission
+from control_center.api_types import RowId
 from control_center.db import utcnow
 from control_center.timezones import tokyo_today
 
-router = APIRouter(prefix="/api/billing", tags=["billing"])
+router = APIRouter(prefix="/api/billing", tags=["billing"], dependencies=[allowed(Permission.CONTRACTS_READ)])
 
 
 @router.post("/cancellation-fee", summary="Settlement on termination: fee, deposit, removal, total")
@@ -30,7 +33,7 @@ async def claim(body: ClaimRequest) -> dict[str, Any]:
 @router.get(
     "/contracts/{contract_id}", summary="A contract, its invoices and what ending it today would cost"
 )
-async def contract(contract_id: int, request: Request) -> dict[str, Any]:
+async def contract(contract_id: RowId, request: Request) -> dict[str, Any]:
     async with request.app.state.sessions() as session:
         row = await service.load(session=session, contract_id=contract_id)
         if row is None:

@@ -5,16 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing import views as billing_views
+from control_center.access import views as access_views
+from control_center.access.guard import NotSignedIn, login_redirect_target
+from control_center.access.headers import Hardening
 from control_center.console import operations as console_operations
 from control_center.console import supervisor_views
 from control_center.console import views as console_views
 from control_center.console.hub import Hub
 from control_center.incidents import views as incident_views
+from control_center.secret_box import SecretBox
 from control_center.settings import Settings
 from control_center.subscribers import views as subscriber_views
 
@@ -30,6 +35,19 @@ def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], h
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.hub = hub
+    app.state.csrf_key = SecretBox.from_settings(settings).subkey("csrf")
+    app.add_middleware(Hardening, max_body_bytes=settings.max_request_bytes)
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        # Browsers asking for a page go to the login form; API clients get 401.
+        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse(login_redirect_target(request), status_code=303)
+        return JSONResponse(
+            {"detail": "sign in, or send Authorization: Bearer <API token>"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database reachability")
     async def healthz(request: Request) -> dict[str, str]:
@@ -37,6 +55,8 @@ def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], h
             await session.execute(text("SELECT 1"))
         return {"status": "ok"}
 
+    app.include_router(access_views.router)
+    app.include_router(access_views.api)
     app.include_router(incident_views.router)
     app.include_router(billing_views.router)
     app.include_router(subscriber_views.router)

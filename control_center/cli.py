@@ -71,8 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     bench_storm.add_argument("--database-url", help="default: a temporary SQLite file")
 
     from billing.cli import add_parser as add_billing
+    from control_center.access.cli import add_parser as add_users
 
     add_billing(sub)
+    add_users(sub)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -138,10 +140,16 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
             return await _db(settings, args)
         case "billing":
             return await _billing_run(settings, args.on)
+        case "users":
+            from control_center.access.cli import run as run_users
+
+            return await run_users(settings, args)
     return 2
 
 
 async def _demo(settings: Settings, panels: int, interval: float) -> int:
+    from control_center.access.demo_users import ensure_demo_users
+    from control_center.db import utcnow
     from control_center.runtime import Runtime
     from control_center.subscribers.seed import plan, seed
     from simulators.fleet import run_fleet
@@ -150,6 +158,7 @@ async def _demo(settings: Settings, panels: int, interval: float) -> int:
     await runtime.prepare()
     async with runtime.sessions() as session:
         await seed(session=session, count=panels)
+        logins, token = await ensure_demo_users(session=session, at=utcnow())
     server = runtime.web_server()
     accounts = [p.account for p in plan(panels)]
 
@@ -157,7 +166,10 @@ async def _demo(settings: Settings, panels: int, interval: float) -> int:
         while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
             await asyncio.sleep(0.05)
         await runtime.gateway.ready.wait()
-        print(f"Console: {settings.base_url}/console", flush=True)
+        print(f"Console: {settings.base_url}/login", flush=True)
+        for login in logins:
+            print(f"  login {login.login:<11} password {login.password}   ({login.role})", flush=True)
+        print(f"API token: {token}", flush=True)
         print(f"API:     {settings.base_url}/api/incidents", flush=True)
         print(
             f"Broker:  {settings.broker.host}:{settings.broker.port}"

@@ -11,6 +11,7 @@ from billing.models import (
     PriceChangeRow,
     SuspensionRow,
 )
+from control_center.access.models import ApiToken, LoginSession, User
 from control_center.alarms.timer_models import AuditEntry, Timer
 from control_center.db import Base
 from control_center.incidents.models import Incident, IncidentEvent, IncidentTask, VerificationAttempt
@@ -25,15 +26,19 @@ from control_center.subscribers.models import (
     Trip,
     TripContact,
 )
+from dispatch.models import Assignment, Depot, Responder
 from panel_gateway.models import DeadLetter, Signal
 
 __all__ = [
+    "ApiToken",
+    "Assignment",
     "AuditEntry",
     "Base",
     "ChargeRow",
     "Contract",
     "DeadLetter",
     "DemandRow",
+    "Depot",
     "Device",
     "EmergencyContact",
     "EndNotice",
@@ -44,15 +49,18 @@ __all__ = [
     "IncidentTask",
     "InvoiceLineRow",
     "InvoiceRow",
+    "LoginSession",
     "PanelAccount",
     "Premises",
     "PremisesService",
     "PriceChangeRow",
+    "Responder",
     "Signal",
     "Subscriber",
     "SuspensionRow",
     "Timer",
     "Trip",
     "TripContact",
+    "User",
     "VerificationAttempt",
 ]

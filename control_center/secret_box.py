@@ -6,6 +6,8 @@ The center's key comes from ``CC_SECRET_KEY`` (64 hex digits); without it, one i
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -21,6 +23,7 @@ class SecretBox:
         if len(key) != 32:
             raise ValueError("the center's secret key must be 32 bytes")
         self._aead = AESGCM(key)
+        self._key = key
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecretBox:
@@ -33,6 +36,10 @@ class SecretBox:
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_hex(32))
         return cls(bytes.fromhex(path.read_text().strip()))
+
+    def subkey(self, purpose: str) -> bytes:
+        """A separate key for another use (e.g. CSRF tokens), so the sealing key itself never leaves."""
+        return hmac.new(self._key, b"subkey:" + purpose.encode(), hashlib.sha256).digest()
 
     def seal(self, plain: bytes, *, purpose: str) -> str:
         nonce = secrets.token_bytes(12)

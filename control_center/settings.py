@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     ingest_batch_wait_ms: float = Field(default=5.0, ge=0, description="How long a batch waits to fill")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    max_request_bytes: int = Field(default=1_000_000, ge=1024, description="Larger request bodies get 413")
+    secure_cookies: bool = Field(default=False, description="Mark the session cookie Secure (behind HTTPS)")
     public_base_url: str | None = Field(default=None, description="Base URL the outside world uses")
     dc09_host: str = "127.0.0.1"
     dc09_port: int | None = Field(default=None, description="DC-09 receiver on TCP and UDP (unset: off)")

@@ -78,3 +78,30 @@ async def forget_gateway_session(settings: Settings) -> None:
             clean_session=True,
         ):
             pass
+
+
+PASSWORD = "correct-horse-battery"
+
+
+async def add_user(
+    sessions: async_sessionmaker[AsyncSession], role: str, login: str | None = None
+) -> tuple[str, dict[str, str]]:
+    """A user of ``role`` with password ``PASSWORD``; returns the login and Bearer headers of a new token."""
+    from control_center.access import service
+    from control_center.access.roles import Role
+    from control_center.db import utcnow
+
+    login = login or role
+    async with sessions() as session:
+        user = await service.create_user(
+            session=session,
+            login=login,
+            name=login,
+            role=Role(role),
+            password=PASSWORD,
+            actor="test",
+            at=utcnow(),
+        )
+        token = await service.issue_token(session=session, user=user, label="test", actor="test", at=utcnow())
+        await session.commit()
+    return login, {"Authorization": f"Bearer {token}"}

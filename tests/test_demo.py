@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 import time
@@ -39,18 +40,22 @@ async def test_demo_shows_a_simulated_fire_alarm_on_the_console(tmp_path) -> Non
     try:
         assert demo.stdout is not None
         banner = ""
-        while "Console:" not in banner:
+        while "API token:" not in banner:
             line = await asyncio.wait_for(demo.stdout.readline(), 60)
             assert line, f"demo exited early: {banner}"
             banner += line.decode()
-        assert f"http://127.0.0.1:{port}/console" in banner
+        assert f"http://127.0.0.1:{port}/login" in banner
+        token = re.search(r"^API token: (\S+)$", banner, re.M).group(1)
+        passwords = dict(re.findall(r"login (\S+)\s+password (\S+)", banner))
+        assert set(passwords) == {"operator", "supervisor", "responder", "billing", "admin"}
 
         sent_at = time.monotonic()
         code, out = await run_cli("simulate", "--alarm", "fire", env=env)
         assert code == 0, out
         account = out.split()[1].rstrip(":")
 
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        auth = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=auth) as client:
 
             async def fire_listed() -> dict | None:
                 rows = (await client.get("/api/incidents")).json()
@@ -61,6 +66,13 @@ async def test_demo_shows_a_simulated_fire_alarm_on_the_console(tmp_path) -> Non
             queue = (await client.get("/console/queue")).text
         assert f'data-incident="{incident["id"]}"' in queue
         assert incident["priority"] == 1
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as browser:
+            assert (await browser.get("/api/incidents")).status_code == 401
+            signed_in = await browser.post(
+                "/login", data={"login": "operator", "password": passwords["operator"]}
+            )
+            assert signed_in.status_code == 303 and signed_in.headers["location"] == "/console"
+            assert (await browser.get("/console/queue")).status_code == 200
     finally:
         demo.send_signal(signal.SIGINT)
         returncode = await asyncio.wait_for(demo.wait(), 20)

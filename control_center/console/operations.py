@@ -1,34 +1,31 @@
-"""The operator's actions on an incident from the console (forms posting here, then back to the page).
-
-Until logins arrive (issue 10) the operator's name comes from the console's ``operator`` cookie.
-"""
+"""The operator's actions on an incident from the console (forms posting here, then back to the page)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
+from control_center.access.guard import actor_of, allowed
+from control_center.access.roles import Permission
 from control_center.alarms.action_plans import Outcome
+from control_center.api_types import FormRowId, RowId
 from control_center.db import utcnow
 from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(
+    prefix="/console", include_in_schema=False, dependencies=[allowed(Permission.INCIDENTS_WORK)]
+)
 
 
-def operator_of(request: Request) -> str:
-    # Cookies carry Latin-1 only: the (usually Japanese) name travels percent-encoded.
-    return unquote(request.cookies.get("operator") or "operator")[:100]
-
-
-def _back(incident_id: int, message: str = "", error: bool = False) -> RedirectResponse:
+def _back(incident_id: RowId, message: str = "", error: bool = False) -> RedirectResponse:
     query = f"?{'error' if error else 'msg'}={quote(message)}" if message else ""
     return RedirectResponse(f"/console/incidents/{incident_id}{query}", status_code=303)
 
 
-async def _run(request: Request, incident_id: int, action, ok: str = "") -> RedirectResponse:
+async def _run(request: Request, incident_id: RowId, action, ok: str = "") -> RedirectResponse:
     try:
         async with request.app.state.sessions() as session:
             result = await action(session)
@@ -40,18 +37,9 @@ async def _run(request: Request, incident_id: int, action, ok: str = "") -> Redi
     return _back(incident_id, ok(result) if callable(ok) else ok)
 
 
-@router.post("/operator")
-async def set_operator(
-    request: Request, name: str = Form(..., min_length=1, max_length=100)
-) -> RedirectResponse:
-    response = RedirectResponse(request.headers.get("referer") or "/console", status_code=303)
-    response.set_cookie("operator", quote(name.strip()), httponly=True, samesite="strict", max_age=12 * 3600)
-    return response
-
-
 @router.post("/incidents/{incident_id}/claim")
-async def claim(incident_id: int, request: Request) -> RedirectResponse:
-    operator = operator_of(request)
+async def claim(incident_id: RowId, request: Request) -> RedirectResponse:
+    operator = actor_of(request)
     return await _run(
         request,
         incident_id,
@@ -61,12 +49,12 @@ async def claim(incident_id: int, request: Request) -> RedirectResponse:
 
 @router.post("/incidents/{incident_id}/verify")
 async def verify(
-    incident_id: int,
+    incident_id: RowId,
     request: Request,
     name: str = Form("", max_length=100),
     digits: str = Form("", max_length=10),
 ) -> RedirectResponse:
-    operator = operator_of(request)
+    operator = actor_of(request)
 
     def said(result: flows.Verification) -> str:
         if result.matched:
@@ -85,13 +73,13 @@ async def verify(
 
 @router.post("/incidents/{incident_id}/question")
 async def question(
-    incident_id: int,
+    incident_id: RowId,
     request: Request,
-    question_id: int = Form(...),
+    question_id: FormRowId,
     answer: str = Form("", max_length=200),
     name: str = Form("", max_length=100),
 ) -> RedirectResponse:
-    operator = operator_of(request)
+    operator = actor_of(request)
     return await _run(
         request,
         incident_id,
@@ -110,9 +98,9 @@ async def question(
 
 @router.post("/incidents/{incident_id}/outcome")
 async def outcome(
-    incident_id: int, request: Request, outcome: Outcome = Form(...), reason: str = Form("", max_length=300)
+    incident_id: RowId, request: Request, outcome: Outcome = Form(...), reason: str = Form("", max_length=300)
 ) -> RedirectResponse:
-    operator = operator_of(request)
+    operator = actor_of(request)
     return await _run(
         request,
         incident_id,
@@ -125,9 +113,9 @@ async def outcome(
 
 @router.post("/incidents/{incident_id}/tasks/{task_id}")
 async def task_done(
-    incident_id: int, task_id: int, request: Request, reference: str = Form("", max_length=200)
+    incident_id: RowId, task_id: RowId, request: Request, reference: str = Form("", max_length=200)
 ) -> RedirectResponse:
-    operator = operator_of(request)
+    operator = actor_of(request)
     return await _run(
         request,
         incident_id,
@@ -144,8 +132,8 @@ async def task_done(
 
 
 @router.post("/incidents/{incident_id}/responder-on-site")
-async def on_site(incident_id: int, request: Request) -> RedirectResponse:
-    actor = operator_of(request)
+async def on_site(incident_id: RowId, request: Request) -> RedirectResponse:
+    actor = actor_of(request)
     return await _run(
         request,
         incident_id,
@@ -156,9 +144,9 @@ async def on_site(incident_id: int, request: Request) -> RedirectResponse:
 
 @router.post("/incidents/{incident_id}/responder-check")
 async def checked(
-    incident_id: int, request: Request, needed: bool = Form(False), note: str = Form("", max_length=300)
+    incident_id: RowId, request: Request, needed: bool = Form(False), note: str = Form("", max_length=300)
 ) -> RedirectResponse:
-    actor = operator_of(request)
+    actor = actor_of(request)
     return await _run(
         request,
         incident_id,
@@ -171,9 +159,9 @@ async def checked(
 
 @router.post("/incidents/{incident_id}/resolve")
 async def resolve(
-    incident_id: int, request: Request, reason: str = Form("", max_length=300)
+    incident_id: RowId, request: Request, reason: str = Form("", max_length=300)
 ) -> RedirectResponse:
-    operator = operator_of(request)
+    operator = actor_of(request)
     return await _run(
         request,
         incident_id,
@@ -185,8 +173,8 @@ async def resolve(
 
 
 @router.post("/incidents/{incident_id}/report-sent")
-async def report(incident_id: int, request: Request) -> RedirectResponse:
-    actor = operator_of(request)
+async def report(incident_id: RowId, request: Request) -> RedirectResponse:
+    actor = actor_of(request)
     return await _run(
         request,
         incident_id,
@@ -197,12 +185,12 @@ async def report(incident_id: int, request: Request) -> RedirectResponse:
 
 @router.post("/incidents/{incident_id}/camera")
 async def camera(
-    incident_id: int,
+    incident_id: RowId,
     request: Request,
     risk_level: int = Form(..., ge=1, le=3),
     illegal_act: bool = Form(False),
 ) -> RedirectResponse:
-    operator = operator_of(request)
+    operator = actor_of(request)
     return await _run(
         request,
         incident_id,

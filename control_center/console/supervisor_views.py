@@ -11,16 +11,19 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from control_center.access.guard import actor_of, allowed
+from control_center.access.roles import Permission
+from control_center.access.service import may_work_incidents
 from control_center.alarms.timer_models import AuditEntry
-from control_center.console.operations import operator_of
+from control_center.api_types import FormRowId
 from control_center.console.views import render
 from control_center.db import utcnow
 from control_center.incidents import flows, service
 from control_center.incidents import supervisor as sv
 from control_center.incidents.flows import FlowError
 
-router = APIRouter(include_in_schema=False)
-api = APIRouter(tags=["supervisor"])
+router = APIRouter(include_in_schema=False, dependencies=[allowed(Permission.SUPERVISE)])
+api = APIRouter(tags=["supervisor"], dependencies=[allowed(Permission.SUPERVISE)])
 
 
 @router.get("/console/supervisor")
@@ -53,15 +56,17 @@ def _back(message: str, error: bool = False) -> RedirectResponse:
 
 @router.post("/console/supervisor/reassign")
 async def reassign(
-    request: Request, incident_id: int = Form(...), to: str = Form(..., min_length=1, max_length=100)
+    request: Request, incident_id: FormRowId, to: str = Form(..., min_length=1, max_length=100)
 ):
     try:
         async with request.app.state.sessions() as session:
+            if not await may_work_incidents(session=session, login=to.strip()):
+                raise FlowError(f"{to.strip()!r} is not an active operator or supervisor")
             await flows.reassign(
                 session=session,
                 incident_id=incident_id,
                 to=to.strip(),
-                supervisor=operator_of(request),
+                supervisor=actor_of(request),
                 at=utcnow(),
             )
     except LookupError as exc:
@@ -88,7 +93,7 @@ async def bulk(
         async with request.app.state.sessions() as session:
             closed = await sv.bulk_close(
                 session=session,
-                supervisor=operator_of(request),
+                supervisor=actor_of(request),
                 services=set(services),
                 description=description or None,
                 area=area,

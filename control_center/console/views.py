@@ -7,11 +7,10 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from functools import cache
 from pathlib import Path
-from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
@@ -19,9 +18,11 @@ from billing import service as billing
 from billing.cancellation import Reason
 from billing.models import Contract
 from control_center import audit
+from control_center.access.guard import actor_of, allowed, csrf_token
+from control_center.access.roles import Permission
 from control_center.alarms.action_plans import VOICE_ANNOUNCEMENTS
 from control_center.alarms.service_types import LABELS, ServiceType
-from control_center.console.operations import operator_of
+from control_center.api_types import RowId
 from control_center.db import utcnow
 from control_center.i18n import LOCALES, negotiate, translations
 from control_center.incidents import flows, service
@@ -70,10 +71,11 @@ def render(request: Request, template: str, **context: object) -> HTMLResponse:
         request.headers.get("accept-language"),
         settings.default_locale,
     )
+    principal = getattr(request.state, "principal", None)
     html = (
         environment(locale)
         .get_template(template)
-        .render(request=request, operator=unquote(request.cookies.get("operator", "")), **context)
+        .render(request=request, principal=principal, csrf_token=csrf_token(request), **context)
     )
     response = HTMLResponse(html)
     if request.query_params.get("lang") in LOCALES:
@@ -81,25 +83,20 @@ def render(request: Request, template: str, **context: object) -> HTMLResponse:
     return response
 
 
-@router.get("/")
-async def root() -> RedirectResponse:
-    return RedirectResponse("/console")
-
-
-@router.get("/console")
+@router.get("/console", dependencies=[allowed(Permission.INCIDENTS_READ)])
 async def console(request: Request) -> HTMLResponse:
     return render(request, "console.html")
 
 
-@router.get("/console/queue")
+@router.get("/console/queue", dependencies=[allowed(Permission.INCIDENTS_READ)])
 async def queue(request: Request) -> HTMLResponse:
     async with request.app.state.sessions() as session:
         incidents = await service.list_open(session=session)
     return render(request, "_queue.html", incidents=incidents, now=utcnow())
 
 
-@router.get("/console/incidents/{incident_id}")
-async def incident_page(incident_id: int, request: Request) -> HTMLResponse:
+@router.get("/console/incidents/{incident_id}", dependencies=[allowed(Permission.INCIDENTS_READ)])
+async def incident_page(incident_id: RowId, request: Request) -> HTMLResponse:
     now = utcnow()
     async with request.app.state.sessions() as session:
         try:
@@ -111,7 +108,7 @@ async def incident_page(incident_id: int, request: Request) -> HTMLResponse:
             # Personal data (contacts, address) was shown: on the record.
             audit.record(
                 session=session,
-                actor=operator_of(request),
+                actor=actor_of(request),
                 action="view",
                 subject=f"subscriber:{incident.premises.subscriber_id}",
                 at=now,
@@ -137,8 +134,33 @@ async def incident_page(incident_id: int, request: Request) -> HTMLResponse:
     )
 
 
-@router.get("/console/subscribers/{subscriber_id}")
-async def subscriber_page(subscriber_id: int, request: Request) -> HTMLResponse:
+@router.get(
+    "/console/subscribers", dependencies=[allowed(Permission.INCIDENTS_READ, Permission.CONTRACTS_READ)]
+)
+async def subscribers_page(request: Request, q: str = "") -> HTMLResponse:
+    """Find a subscriber by name, kana or phone (the billing clerk's way in)."""
+    q = q.strip()[:100]
+    async with request.app.state.sessions() as session:
+        query = select(Subscriber).order_by(Subscriber.id).limit(100)
+        if q:
+            like = f"%{q}%"
+            query = query.where(
+                Subscriber.name.like(like) | Subscriber.name_kana.like(like) | Subscriber.phone.like(like)
+            )
+        rows = list(await session.scalars(query))
+        audit.record(
+            session=session, actor=actor_of(request), action="view", subject="subscribers", at=utcnow(),
+            detail=f"search {q!r}: {len(rows)} shown",
+        )  # fmt: skip
+        await session.commit()
+    return render(request, "subscribers.html", subscribers=rows, q=q)
+
+
+@router.get(
+    "/console/subscribers/{subscriber_id}",
+    dependencies=[allowed(Permission.INCIDENTS_READ, Permission.CONTRACTS_READ)],
+)
+async def subscriber_page(subscriber_id: RowId, request: Request) -> HTMLResponse:
     """The subscriber with their contracts: expiry, fee in force, invoices, and ending it today."""
     today = tokyo_today(utcnow())
     async with request.app.state.sessions() as session:
@@ -151,7 +173,7 @@ async def subscriber_page(subscriber_id: int, request: Request) -> HTMLResponse:
         ]
         audit.record(
             session=session,
-            actor=operator_of(request),
+            actor=actor_of(request),
             action="view",
             subject=f"subscriber:{subscriber_id}",
             at=utcnow(),
@@ -171,7 +193,7 @@ async def subscriber_page(subscriber_id: int, request: Request) -> HTMLResponse:
     return render(request, "subscriber.html", subscriber=subscriber, rows=rows, today=today)
 
 
-@router.get("/console/events")
+@router.get("/console/events", dependencies=[allowed(Permission.INCIDENTS_READ)])
 async def events(request: Request) -> StreamingResponse:
     """Server-sent events: ``incidents`` whenever the queue changed; the page then re-fetches it."""
     hub = request.app.state.hub

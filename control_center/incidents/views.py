@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from control_center import audit
+from control_center.access.guard import allowed, require
+from control_center.access.roles import Permission
+from control_center.access.service import Principal
+from control_center.api_types import RowId
+from control_center.db import utcnow
 from control_center.incidents import service
 from control_center.incidents.models import Incident
 from control_center.incidents.schemas import (
@@ -13,8 +21,10 @@ from control_center.incidents.schemas import (
     PremisesSummary,
     SignalOut,
 )
+from dispatch.access import assigned_now
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
+Reader = Annotated[Principal, Depends(require(Permission.INCIDENTS_READ, Permission.ASSIGNED_INCIDENTS))]
 
 
 def summary(incident: Incident) -> IncidentOut:
@@ -33,7 +43,12 @@ def summary(incident: Incident) -> IncidentOut:
     )
 
 
-@router.get("", response_model=list[IncidentOut], summary="Open incidents, most urgent first")
+@router.get(
+    "",
+    response_model=list[IncidentOut],
+    summary="Open incidents, most urgent first",
+    dependencies=[allowed(Permission.INCIDENTS_READ)],
+)
 async def list_incidents(request: Request) -> list[IncidentOut]:
     async with request.app.state.sessions() as session:
         return [summary(i) for i in await service.list_open(session=session)]
@@ -45,12 +60,26 @@ async def list_incidents(request: Request) -> list[IncidentOut]:
     responses={404: {"description": "No such incident"}},
     summary="One incident with premises, contacts and signal history (never the house code)",
 )
-async def get_incident(incident_id: int, request: Request) -> IncidentDetail:
+async def get_incident(incident_id: RowId, request: Request, principal: Reader) -> IncidentDetail:
     async with request.app.state.sessions() as session:
+        if not principal.may(Permission.INCIDENTS_READ) and not await assigned_now(
+            session=session, user_id=principal.user_id, incident_id=incident_id
+        ):
+            raise HTTPException(status_code=403, detail="only while you are assigned to this incident")
         incident = await service.get(session=session, incident_id=incident_id)
         if incident is None:
             raise HTTPException(status_code=404, detail=f"incident {incident_id} not found")
         signals = await service.signals_of(session=session, incident_id=incident_id)
+        if incident.premises is not None:
+            audit.record(
+                session=session,
+                actor=principal.actor,
+                action="view",
+                subject=f"subscriber:{incident.premises.subscriber_id}",
+                at=utcnow(),
+                detail=f"incident {incident_id} (API)",
+            )
+            await session.commit()
     premises = incident.premises
     return IncidentDetail(
         **summary(incident).model_dump(),

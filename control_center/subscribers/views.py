@@ -9,12 +9,16 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from control_center import audit
+from control_center.access.guard import actor_of, allowed
+from control_center.access.roles import Permission
 from control_center.alarms import timers
-from control_center.console.operations import operator_of
+from control_center.api_types import RowId
 from control_center.db import utcnow
 from control_center.subscribers.models import Premises, Trip, TripContact
 
-router = APIRouter(prefix="/api/premises", tags=["premises"])
+router = APIRouter(
+    prefix="/api/premises", tags=["premises"], dependencies=[allowed(Permission.SUBSCRIBERS_WRITE)]
+)
 
 
 class TripContactIn(BaseModel):
@@ -41,7 +45,7 @@ class TripIn(BaseModel):
 @router.post(
     "/{premises_id}/trips", status_code=201, summary="Register a trip: temporary contacts, set-forget check"
 )
-async def add_trip(premises_id: int, body: TripIn, request: Request) -> dict[str, Any]:
+async def add_trip(premises_id: RowId, body: TripIn, request: Request) -> dict[str, Any]:
     async with request.app.state.sessions() as session:
         if await session.get(Premises, premises_id) is None:
             raise HTTPException(status_code=404, detail=f"premises {premises_id} not found")
@@ -59,7 +63,7 @@ async def add_trip(premises_id: int, body: TripIn, request: Request) -> dict[str
         await timers.schedule_trip(session=session, trip=trip)
         audit.record(
             session=session,
-            actor=operator_of(request),
+            actor=actor_of(request),
             action="change",
             subject=f"premises:{premises_id}",
             at=utcnow(),

@@ -19,6 +19,7 @@ from control_center.app import create_app
 from control_center.console.hub import Hub
 from control_center.settings import Settings
 from control_center.subscribers.seed import seed
+from tests.helpers import add_user
 
 D = dt.date
 
@@ -92,8 +93,11 @@ async def test_unpaid_fees_show_and_count_in_the_settlement(sessions) -> None:
 
 @pytest.fixture
 async def client(database_url: str, sessions):
+    _, clerk = await add_user(sessions, "billing_clerk")
     app = create_app(Settings(_env_file=None, database_url=database_url), sessions, Hub())
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers=clerk
+    ) as c:
         yield c
 
 

@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 import uvicorn
 
@@ -19,16 +20,21 @@ from panel_gateway.ingest import Ingest, Received
 from panel_gateway.protocols import mqtt_payload
 from simulators.panel import payload
 from tests.conftest import free_port
-from tests.helpers import eventually
+from tests.helpers import add_user, eventually
 
 NOW = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)
 
 
 class System:
-    def __init__(self, base_url: str, ingest: Ingest) -> None:
+    def __init__(self, base_url: str, ingest: Ingest, operator: dict[str, str]) -> None:
         self.base_url = base_url
         self.ingest = ingest
+        self.operator = operator  # Bearer headers of an operator's API token
         self._n = 0
+
+    def client(self, **kwargs: object) -> httpx.AsyncClient:
+        """An HTTP client signed in as the operator (through an API token)."""
+        return httpx.AsyncClient(base_url=self.base_url, headers=self.operator, **kwargs)  # type: ignore[arg-type]
 
     async def alarm(self, account: str, code: int) -> None:
         self._n += 1
@@ -43,6 +49,7 @@ async def system(database_url: str, sessions) -> AsyncIterator[System]:
     """Seeded database, inbox worker and the web app on a free port, as `control-center serve` runs them."""
     async with sessions() as session:
         await seed(session=session, count=5)
+    _, operator = await add_user(sessions, "operator", "op-api")
     hub = Hub()
     worker = InboxWorker(sessions, hub.publish)
     port = free_port()
@@ -53,7 +60,7 @@ async def system(database_url: str, sessions) -> AsyncIterator[System]:
     )  # fmt: skip
     tasks = [asyncio.create_task(server.serve()), asyncio.create_task(worker.run())]
     await eventually(lambda: asyncio.sleep(0, server.started))
-    yield System(f"http://127.0.0.1:{port}", Ingest(sessions, worker.wake))
+    yield System(f"http://127.0.0.1:{port}", Ingest(sessions, worker.wake), operator)
     server.should_exit = True
     tasks[1].cancel()
     for task in tasks:

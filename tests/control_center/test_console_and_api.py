@@ -16,7 +16,7 @@ from tests.helpers import eventually
 
 
 async def test_health_and_openapi(system: System) -> None:
-    async with httpx.AsyncClient(base_url=system.base_url) as client:
+    async with system.client() as client:
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         spec = (await client.get("/openapi.json")).json()
     assert {"/healthz", "/api/incidents", "/api/incidents/{incident_id}"} <= set(spec["paths"])
@@ -26,7 +26,7 @@ async def test_api_lists_incidents_most_urgent_first(system: System) -> None:
     await system.alarm("1001", 130)  # burglary
     await system.alarm("1002", 302)  # trouble
     await system.alarm("1003", 110)  # fire: last in, first in the queue
-    async with httpx.AsyncClient(base_url=system.base_url) as client:
+    async with system.client() as client:
         rows = await eventually(lambda: _incidents(client, 3))
     assert [(r["account"], r["service_type"]) for r in rows] == [("1003", "B"), ("1001", "A"), ("1002", "G")]
     first = rows[0]
@@ -46,7 +46,7 @@ async def test_incident_detail_has_contacts_and_history_but_never_the_house_code
     await system.alarm("1001", 130)
     await system.alarm("1001", 131)
     codes = {p.house_code for p in plan(5)}
-    async with httpx.AsyncClient(base_url=system.base_url) as client:
+    async with system.client() as client:
         (row,) = await eventually(lambda: _incidents(client, 1))
         await eventually(lambda: _signal_count(client, row["id"], 2))
         detail = (await client.get(f"/api/incidents/{row['id']}")).json()
@@ -74,7 +74,7 @@ async def _signal_count(client: httpx.AsyncClient, incident_id: int, n: int) -> 
 
 async def test_the_console_is_japanese_first_and_english_on_request(system: System) -> None:
     await system.alarm("1001", 110)
-    async with httpx.AsyncClient(base_url=system.base_url) as client:
+    async with system.client() as client:
         await eventually(lambda: _incidents(client, 1))
         ja = (await client.get("/console")).text
         queue_ja = (await client.get("/console/queue")).text
@@ -88,7 +88,7 @@ async def test_the_console_is_japanese_first_and_english_on_request(system: Syst
 
 async def test_a_new_alarm_is_pushed_to_open_consoles(system: System) -> None:
     async with (
-        httpx.AsyncClient(base_url=system.base_url, timeout=10) as client,
+        system.client(timeout=10) as client,
         client.stream("GET", "/console/events") as stream,
     ):
         lines = stream.aiter_lines()

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import CI
 from tests.control_center.conftest import System
+from tests.helpers import PASSWORD, add_user
 
 CHROMIUM = os.environ.get("CC_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_INSTALLED = os.path.exists(CHROMIUM)
@@ -41,10 +42,19 @@ async def page() -> AsyncIterator[object]:
         await browser.close()
 
 
+async def sign_in(page, system: System, sessions, login: str, role: str = "operator") -> None:
+    await add_user(sessions, role, login)
+    await page.goto(f"{system.base_url}/console")  # not signed in: sent to the login form
+    await page.fill("form.login input[name=login]", login)
+    await page.fill("form.login input[name=password]", PASSWORD)
+    await page.click("form.login button")
+    await page.wait_for_url(f"{system.base_url}/console")
+
+
 async def test_a_fire_alarm_appears_on_the_open_console_without_reload(
-    system: System, page, tmp_path
+    system: System, page, sessions, tmp_path
 ) -> None:
-    await page.goto(f"{system.base_url}/console")
+    await sign_in(page, system, sessions, "sato")
     await page.wait_for_selector("[data-count='0']")
     await page.evaluate("window.stillTheSamePage = true")
 
@@ -76,12 +86,10 @@ async def test_claim_call_verify_and_decide_in_the_browser(system: System, page,
 
     house_code = plan(5)[0].house_code  # account 1001's, as the household would say it
     await system.alarm("1001", 130)
-    await page.goto(f"{system.base_url}/console")
+    await sign_in(page, system, sessions, "suzuki")
     await page.locator("tr[data-service='A'] a").first.click()
-    await page.fill("form.operator input[name=name]", "鈴木")
-    await page.click("form.operator button")
     await page.click("button[name=claim]")
-    assert await page.get_attribute("[data-claimed-by]", "data-claimed-by") == "鈴木"
+    assert await page.get_attribute("[data-claimed-by]", "data-claimed-by") == "suzuki"
     assert await page.locator("button[value=false_alarm]").is_disabled()  # not verified yet
 
     await page.fill("form.verify input[name=name]", "山田花子")
@@ -98,8 +106,8 @@ async def test_claim_call_verify_and_decide_in_the_browser(system: System, page,
     await page.click("button[value=false_alarm]")
     assert await page.get_attribute("[data-status]", "data-status") == "false_alarm"
     timeline = await page.inner_text("table.timeline")
-    assert "本人確認" in timeline and "鈴木" in timeline
+    assert "本人確認" in timeline and "suzuki" in timeline
     await page.screenshot(path="/tmp/incident-flow.png", full_page=True)
     async with sessions() as session:
         incident = await session.scalar(select(Incident).where(Incident.account == "1001"))
-    assert (incident.claimed_by, incident.verified, incident.closed_at is not None) == ("鈴木", True, True)
+    assert (incident.claimed_by, incident.verified, incident.closed_at is not None) == ("suzuki", True, True)

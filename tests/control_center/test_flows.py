@@ -14,6 +14,7 @@ from control_center.incidents.flows import FlowError
 from control_center.incidents.models import Incident, VerificationAttempt
 from control_center.subscribers.models import Device, Trip, TripContact
 from tests.control_center.factories import HOUSE_CODE, Panel, premises
+from tests.helpers import add_user
 
 T0 = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)  # 12:00 in Tokyo
 M = dt.timedelta(minutes=1)
@@ -298,8 +299,10 @@ async def test_trips_are_registered_through_the_api_with_their_timers(database_u
     from control_center.settings import Settings
 
     place = await premises(sessions)
+    _, operator = await add_user(sessions, "operator")
     app = create_app(Settings(_env_file=None, database_url=database_url), sessions, Hub())
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=operator) as client:
         ok = await client.post(
             f"/api/premises/{place}/trips",
             json={

@@ -17,6 +17,7 @@ from control_center.incidents import flows
 from control_center.incidents import supervisor as sv
 from control_center.incidents.models import Incident
 from tests.control_center.factories import HOUSE_CODE, Panel, premises
+from tests.helpers import add_user
 
 T0 = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)
 M = dt.timedelta(minutes=1)
@@ -116,13 +117,14 @@ async def test_supervisor_page_and_api(database_url: str, sessions) -> None:
 
     await premises(sessions, account="6001")
     await alarms(sessions, (130, "6001"))
+    _, supervisor = await add_user(sessions, "supervisor", "sato")
     app = create_app(Settings(_env_file=None, database_url=database_url), sessions, Hub())
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=supervisor) as client:
         page = await client.get("/console/supervisor")
         figures = (await client.get("/api/supervisor/figures")).json()
         csv_response = await client.get("/api/records.csv", params={"from": "2026-11-22", "to": "2026-11-22"})
         bad = await client.get("/api/records.csv", params={"from": "2026-11-22", "to": "2026-11-01"})
-        client.cookies.set("operator", "sato")
         incident_page = await client.get("/console/incidents/1")
     assert page.status_code == 200 and "災害モード" in page.text
     assert figures["unclaimed"] == 1

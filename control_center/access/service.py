@@ -1,0 +1,216 @@
+"""Users, logins, sessions and API tokens: the database side of access control."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from control_center import audit
+from control_center.access import lockout, passwords, tokens
+from control_center.access.models import ApiToken, LoginSession, User
+from control_center.access.roles import PERMISSIONS, Permission, Role
+from control_center.i18n import N_
+
+# Audit actions written here, shown as _(action) in the audit log.
+AUDIT_WORDS = (
+    N_("login"), N_("login_failed"), N_("login_refused_locked"), N_("locked"), N_("logout"),
+    N_("create"), N_("password"), N_("activate"), N_("deactivate"), N_("token_issued"),
+    N_("token_revoked"), N_("dc09_key_set"),
+)  # fmt: skip
+SESSION_LIFETIME = dt.timedelta(hours=12)  # one night shift
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a signed-in user (``session_token`` set) or an API token's user."""
+
+    user_id: int
+    login: str
+    name: str
+    role: Role
+    session_token: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How they appear in incident records and the audit log: the login, which is unique."""
+        return self.login
+
+    def may(self, permission: Permission) -> bool:
+        return permission in PERMISSIONS[self.role]
+
+
+class LoginRefused(Exception):
+    """Wrong login or password, or locked: one message for all, so nobody learns which logins exist."""
+
+
+def _principal(user: User, session_token: str | None = None) -> Principal:
+    return Principal(user.id, user.login, user.name, Role(user.role), session_token)
+
+
+async def create_user(
+    *, session: AsyncSession, login: str, name: str, role: Role, password: str, actor: str, at: dt.datetime
+) -> User:
+    login = login.strip().lower()
+    if not login or len(login) > 64:
+        raise ValueError("a login is 1 to 64 characters")
+    if await session.scalar(select(User.id).where(User.login == login)):
+        raise ValueError(f"login {login!r} is taken")
+    user = User(
+        login=login,
+        name=name.strip() or login,
+        role=Role(role),
+        password_hash=passwords.hash_password(password),
+    )
+    session.add(user)
+    await session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="create",
+        subject=f"user:{user.id}",
+        at=at,
+        detail=f"{login} as {role}",
+    )
+    return user
+
+
+async def set_password(
+    *, session: AsyncSession, user: User, password: str, actor: str, at: dt.datetime
+) -> None:
+    user.password_hash = passwords.hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    # A new password ends every browser signed in with the old one.
+    await session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    audit.record(session=session, actor=actor, action="password", subject=f"user:{user.id}", at=at)
+
+
+async def set_active(*, session: AsyncSession, user: User, active: bool, actor: str, at: dt.datetime) -> None:
+    user.active = active
+    user.locked_until = None if active else user.locked_until
+    if not active:
+        await session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+        await session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+    audit.record(
+        session=session,
+        actor=actor,
+        action="activate" if active else "deactivate",
+        subject=f"user:{user.id}",
+        at=at,
+    )
+
+
+async def sign_in(
+    *, session: AsyncSession, login: str, password: str, at: dt.datetime
+) -> tuple[Principal, str]:
+    """Check the password and open a session; returns the principal and the cookie's token."""
+    user = await session.scalar(select(User).where(User.login == login.strip().lower()))
+    if user is None:
+        passwords.check(password, None)  # same work as for a real login
+        audit.record(session=session, actor=login[:100], action="login_failed", subject="user:?", at=at)
+        raise LoginRefused
+    if not user.active or lockout.locked(user.locked_until, at):
+        audit.record(
+            session=session, actor=user.name, action="login_refused_locked", subject=f"user:{user.id}", at=at
+        )
+        raise LoginRefused
+    if not passwords.check(password, user.password_hash):
+        user.failed_logins, until = lockout.after_failure(user.failed_logins, at)
+        if until is not None:
+            user.locked_until = until
+            audit.record(session=session, actor=user.name, action="locked", subject=f"user:{user.id}", at=at)
+        audit.record(
+            session=session, actor=user.name, action="login_failed", subject=f"user:{user.id}", at=at
+        )
+        raise LoginRefused
+    user.failed_logins, user.locked_until = 0, None
+    token = tokens.new_secret()
+    session.add(
+        LoginSession(
+            token_hash=tokens.digest(token), user_id=user.id, created_at=at, expires_at=at + SESSION_LIFETIME
+        )
+    )
+    audit.record(session=session, actor=user.name, action="login", subject=f"user:{user.id}", at=at)
+    return _principal(user, token), token
+
+
+async def sign_out(*, session: AsyncSession, token: str, at: dt.datetime) -> None:
+    row = await session.scalar(select(LoginSession).where(LoginSession.token_hash == tokens.digest(token)))
+    if row is not None:
+        audit.record(
+            session=session, actor=row.user.name, action="logout", subject=f"user:{row.user_id}", at=at
+        )
+        await session.delete(row)
+
+
+async def from_session(*, session: AsyncSession, token: str, at: dt.datetime) -> Principal | None:
+    row = await session.scalar(select(LoginSession).where(LoginSession.token_hash == tokens.digest(token)))
+    if row is None or row.expires_at <= at or not row.user.active:
+        return None
+    return _principal(row.user, token)
+
+
+async def issue_token(*, session: AsyncSession, user: User, label: str, actor: str, at: dt.datetime) -> str:
+    """A new API token, shown once; only its hash is kept."""
+    token = tokens.new_api_token()
+    row = ApiToken(token_hash=tokens.digest(token), user_id=user.id, label=label[:100], created_at=at)
+    session.add(row)
+    await session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="token_issued",
+        subject=f"user:{user.id}",
+        at=at,
+        detail=f"token {row.id} {label}",
+    )
+    return token
+
+
+async def revoke_token(*, session: AsyncSession, token_id: int, actor: str, at: dt.datetime) -> bool:
+    row = await session.get(ApiToken, token_id)
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = at
+    audit.record(
+        session=session,
+        actor=actor,
+        action="token_revoked",
+        subject=f"user:{row.user_id}",
+        at=at,
+        detail=f"token {row.id}",
+    )
+    return True
+
+
+async def from_token(*, session: AsyncSession, token: str, at: dt.datetime) -> Principal | None:
+    if not token.startswith(tokens.API_TOKEN_PREFIX):
+        return None
+    row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens.digest(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    # Written at most once a minute: a monitoring script polling every second need not write every time.
+    if row.last_used_at is None or at - row.last_used_at > dt.timedelta(minutes=1):
+        row.last_used_at = at
+        await session.commit()
+    return _principal(row.user)
+
+
+async def users(*, session: AsyncSession) -> list[User]:
+    return list(await session.scalars(select(User).order_by(User.role, User.login)))
+
+
+async def tokens_of(*, session: AsyncSession) -> list[ApiToken]:
+    return list(await session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+
+
+async def may_work_incidents(*, session: AsyncSession, login: str) -> bool:
+    """Whether an incident may be handed to ``login`` (an active user whose role works incidents)."""
+    user = await session.scalar(select(User).where(User.login == login.lower()))
+    return user is not None and user.active and Permission.INCIDENTS_WORK in PERMISSIONS[Role(user.role)]

@@ -1,0 +1,282 @@
+"""Login and logout, the administrator's page (users, API tokens, DC-09 keys) and the audit search."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from control_center import audit
+from control_center.access import service
+from control_center.access.guard import SESSION_COOKIE, principal_of, require, same_site_path
+from control_center.access.models import User
+from control_center.access.roles import Permission, Role
+from control_center.access.service import LoginRefused, Principal
+from control_center.api_types import RowId
+from control_center.console.views import render
+from control_center.db import utcnow
+from control_center.i18n import N_
+from control_center.secret_box import SecretBox
+from control_center.timezones import TOKYO
+from panel_gateway.keys import set_key
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["access"])
+
+SignedIn = Annotated[Principal, Depends(require(*Permission))]
+Admin = Annotated[Principal, Depends(require(Permission.USERS_MANAGE))]
+KeyAdmin = Annotated[Principal, Depends(require(Permission.KEYS_MANAGE))]
+Auditor = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
+
+FLASH_WORDS = (N_("token issued: copy it now, it is not shown again"), N_("no such active token"))
+
+HOME = {
+    Role.OPERATOR: "/console",
+    Role.SUPERVISOR: "/console/supervisor",
+    Role.RESPONDER: "/responder",
+    Role.BILLING_CLERK: "/console/subscribers",
+    Role.ADMINISTRATOR: "/console/admin",
+}
+
+
+@router.get("/")
+async def home(request: Request) -> RedirectResponse:
+    principal = await principal_of(request)
+    return RedirectResponse(HOME[principal.role] if principal else "/login", status_code=303)
+
+
+@router.get("/login")
+async def login_page(request: Request) -> HTMLResponse:
+    return render(request, "login.html", next=same_site_path(request.query_params.get("next")), error=False)
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    login: str = Form(..., max_length=64),
+    password: str = Form(..., max_length=200),
+    next: str = Form("/"),
+) -> Response:
+    async with request.app.state.sessions() as session:
+        try:
+            principal, token = await service.sign_in(
+                session=session, login=login, password=password, at=utcnow()
+            )
+        except LoginRefused:
+            await session.commit()  # the failure count and the audit entry stay
+            response = render(request, "login.html", next=same_site_path(next), error=True)
+            response.status_code = 401
+            return response
+        await session.commit()
+    target = same_site_path(next)
+    response = RedirectResponse(HOME[principal.role] if target == "/" else target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",  # sent on top-level navigation from a link; forms also need the CSRF token
+        secure=request.app.state.settings.secure_cookies,
+        max_age=int(service.SESSION_LIFETIME.total_seconds()),
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, principal: SignedIn) -> RedirectResponse:
+    if principal.session_token:
+        async with request.app.state.sessions() as session:
+            await service.sign_out(session=session, token=principal.session_token, at=utcnow())
+            await session.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _back(message: str, error: bool = False, token: str = "") -> RedirectResponse:
+    query = f"{'error' if error else 'msg'}={quote(message)}"
+    return RedirectResponse(f"/console/admin?{query}{'&token=' + token if token else ''}", status_code=303)
+
+
+@router.get("/console/admin")
+async def admin_page(request: Request, principal: Admin) -> HTMLResponse:
+    async with request.app.state.sessions() as session:
+        users = await service.users(session=session)
+        api_tokens = await service.tokens_of(session=session)
+    return render(
+        request,
+        "admin.html",
+        users=users,
+        api_tokens=api_tokens,
+        roles=list(Role),
+        now=utcnow(),
+        new_token=request.query_params.get("token", ""),
+        message=request.query_params.get("msg", ""),
+        error=request.query_params.get("error", ""),
+    )
+
+
+@router.post("/console/admin/users")
+async def add_user(
+    request: Request,
+    principal: Admin,
+    login: str = Form(..., min_length=1, max_length=64),
+    name: str = Form("", max_length=100),
+    role: Role = Form(...),
+    password: str = Form(..., max_length=200),
+) -> RedirectResponse:
+    try:
+        async with request.app.state.sessions() as session:
+            await service.create_user(
+                session=session, login=login, name=name, role=role, password=password,
+                actor=principal.actor, at=utcnow(),
+            )  # fmt: skip
+            await session.commit()
+    except ValueError as exc:
+        return _back(str(exc), error=True)
+    return _back("recorded")
+
+
+async def _user(session, user_id: RowId) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise HTTPException(status_code=404, detail=f"user {user_id} not found")
+    return user
+
+
+@router.post("/console/admin/users/{user_id}/password")
+async def reset_password(
+    user_id: RowId, request: Request, principal: Admin, password: str = Form(..., max_length=200)
+) -> RedirectResponse:
+    try:
+        async with request.app.state.sessions() as session:
+            user = await _user(session, user_id)
+            await service.set_password(
+                session=session, user=user, password=password, actor=principal.actor, at=utcnow()
+            )
+            await session.commit()
+    except ValueError as exc:
+        return _back(str(exc), error=True)
+    return _back("recorded")
+
+
+@router.post("/console/admin/users/{user_id}/active")
+async def set_active(
+    user_id: RowId, request: Request, principal: Admin, active: bool = Form(...)
+) -> RedirectResponse:
+    if user_id == principal.user_id and not active:
+        return _back("you cannot deactivate yourself", error=True)
+    async with request.app.state.sessions() as session:
+        user = await _user(session, user_id)
+        await service.set_active(
+            session=session, user=user, active=active, actor=principal.actor, at=utcnow()
+        )
+        await session.commit()
+    return _back("recorded")
+
+
+@router.post("/console/admin/users/{user_id}/tokens")
+async def add_token(
+    user_id: RowId, request: Request, principal: Admin, label: str = Form(..., min_length=1, max_length=100)
+) -> RedirectResponse:
+    async with request.app.state.sessions() as session:
+        user = await _user(session, user_id)
+        token = await service.issue_token(
+            session=session, user=user, label=label, actor=principal.actor, at=utcnow()
+        )
+        await session.commit()
+    return _back("token issued: copy it now, it is not shown again", token=token)
+
+
+@router.post("/console/admin/tokens/{token_id}/revoke")
+async def revoke(token_id: RowId, request: Request, principal: Admin) -> RedirectResponse:
+    async with request.app.state.sessions() as session:
+        done = await service.revoke_token(
+            session=session, token_id=token_id, actor=principal.actor, at=utcnow()
+        )
+        await session.commit()
+    return _back("recorded" if done else "no such active token", error=not done)
+
+
+@router.post("/console/admin/dc09-keys")
+async def dc09_key(
+    request: Request,
+    principal: KeyAdmin,
+    account: str = Form(..., min_length=1, max_length=16, pattern=r"^[0-9A-Fa-f]+$"),
+    key_hex: str = Form(..., min_length=32, max_length=64, pattern=r"^[0-9A-Fa-f]+$"),
+) -> RedirectResponse:
+    if len(key_hex) not in (32, 48, 64):
+        return _back("an AES key is 32, 48 or 64 hex digits", error=True)
+    try:
+        async with request.app.state.sessions() as session:
+            box = SecretBox.from_settings(request.app.state.settings)
+            await set_key(session=session, box=box, account=account, key_hex=key_hex)
+            audit.record(
+                session=session,
+                actor=principal.actor,
+                action="dc09_key_set",
+                subject=f"panel:{account}",
+                at=utcnow(),
+            )
+            await session.commit()
+    except (LookupError, ValueError) as exc:
+        return _back(str(exc), error=True)
+    return _back("recorded")
+
+
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
+class AuditFilter(BaseModel):
+    actor: str | None = Field(default=None, max_length=100)
+    action: str | None = Field(default=None, max_length=40)
+    subject: str | None = Field(default=None, max_length=100)
+    start: dt.date | None = Field(default=None, ge=EARLIEST, le=LATEST)
+    end: dt.date | None = Field(default=None, ge=EARLIEST, le=LATEST)
+
+
+def _jst_midnight(day: dt.date | None) -> dt.datetime | None:
+    return dt.datetime.combine(day, dt.time(), TOKYO).astimezone(dt.UTC) if day else None
+
+
+async def _search(request: Request, f: AuditFilter) -> list[Any]:
+    async with request.app.state.sessions() as session:
+        return await audit.search(
+            session=session,
+            actor=f.actor or None,
+            action=f.action or None,
+            subject=f.subject or None,
+            start=_jst_midnight(f.start),
+            end=_jst_midnight(f.end + dt.timedelta(days=1)) if f.end else None,
+        )
+
+
+@router.get("/console/audit")
+async def audit_page(
+    request: Request, principal: Auditor, f: Annotated[AuditFilter, Query()]
+) -> HTMLResponse:
+    return render(request, "audit.html", rows=await _search(request, f), filter=f)
+
+
+@api.get("/audit", summary="Search the audit log: actor, action, subject prefix, JST dates from–to")
+async def audit_json(
+    request: Request, principal: Auditor, f: Annotated[AuditFilter, Query()]
+) -> list[dict[str, str]]:
+    return [
+        {
+            "at": r.at.isoformat(),
+            "actor": r.actor,
+            "action": r.action,
+            "subject": r.subject,
+            "detail": r.detail,
+        }
+        for r in await _search(request, f)
+    ]
+
+
+@api.get("/me", summary="Who this token or session belongs to, and their role")
+async def me(principal: SignedIn) -> dict[str, str]:
+    return {"login": principal.login, "name": principal.name, "role": principal.role}
