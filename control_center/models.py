@@ -26,7 +26,17 @@ from control_center.subscribers.models import (
     Trip,
     TripContact,
 )
-from dispatch.models import Assignment, Depot, Responder
+from dispatch.models import (
+    Assignment,
+    CoverageLimit,
+    Depot,
+    DispatchNote,
+    KeyEvent,
+    KeySet,
+    PremisesCoverage,
+    Responder,
+    SentReport,
+)
 from panel_gateway.models import DeadLetter, Signal
 
 __all__ = [
@@ -36,10 +46,12 @@ __all__ = [
     "Base",
     "ChargeRow",
     "Contract",
+    "CoverageLimit",
     "DeadLetter",
     "DemandRow",
     "Depot",
     "Device",
+    "DispatchNote",
     "EmergencyContact",
     "EndNotice",
     "ExtraQuestion",
@@ -49,12 +61,16 @@ __all__ = [
     "IncidentTask",
     "InvoiceLineRow",
     "InvoiceRow",
+    "KeyEvent",
+    "KeySet",
     "LoginSession",
     "PanelAccount",
     "Premises",
+    "PremisesCoverage",
     "PremisesService",
     "PriceChangeRow",
     "Responder",
+    "SentReport",
     "Signal",
     "Subscriber",
     "SuspensionRow",

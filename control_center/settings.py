@@ -63,6 +63,20 @@ class Settings(BaseSettings):
     )
     secret_key: str | None = Field(default=None, description="64 hex digits sealing DC-09 keys at rest")
     secret_key_file: str = "./var/secret.key"
+    dispatch_road_factor: float = Field(
+        default=1.4, gt=1, description="Road distance ÷ straight-line distance"
+    )
+    dispatch_speed_kmh: float = Field(default=30.0, gt=0, description="A responder's average driving speed")
+    dispatch_candidates: int = Field(default=5, ge=1, le=50, description="Responders ranked for the operator")
+    dispatch_default_limit_minutes: int = Field(
+        default=25,
+        ge=1,
+        description="Receipt-to-arrival limit where no prefecture or area row says otherwise",
+    )
+    mail_url: str | None = Field(default=None, description="smtp[s]://user:pass@host:port (unset: an outbox)")
+    mail_sender: str = "center@example.jp"
+    mail_outbox_dir: str = Field(default="./var/outbox", description="Where the outbox writes .eml files")
+    center_phone: str = Field(default="052-000-0000", description="The center's number given to agencies")
     default_locale: str = "ja"
     log_level: str = "INFO"
 

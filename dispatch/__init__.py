@@ -1,1 +1,1 @@
-"""Dispatch: depots, responders, nearest-responder assignment, keys and on-site reports (issue 6)."""
+"""Dispatch: depots, responders, the nearest free responder, keys, on-site reports, the responder's view."""

@@ -126,7 +126,8 @@ async def records(
     if end < start or (end - start).days > 400:
         raise HTTPException(status_code=422, detail="'to' must be on or after 'from', at most 400 days later")
     async with request.app.state.sessions() as session:
-        body = await sv.records_csv(session=session, start=start, end=end)
+        default_limit = request.app.state.settings.dispatch_default_limit_minutes
+        body = await sv.records_csv(session=session, start=start, end=end, default_limit=default_limit)
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

@@ -18,6 +18,8 @@ from control_center.incidents.flows import close_by_system, event
 from control_center.incidents.models import Incident
 from control_center.subscribers.models import Premises
 from control_center.timezones import TOKYO
+from dispatch import coverage
+from dispatch.models import Assignment, CoverageLimit, Responder
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +127,10 @@ async def bulk_close(
     return closed
 
 
-async def records_csv(*, session: AsyncSession, start: dt.date, end: dt.date) -> str:
+async def records_csv(*, session: AsyncSession, start: dt.date, end: dt.date, default_limit: int = 25) -> str:
     """The legal alarm record (Security Business Act art. 44) for alarms received on JST dates
-    ``start``–``end``: receipt, premises, each measure with its time, result, minutes to arrival."""
+    ``start``–``end``: receipt, premises, each measure with its time, result, minutes to arrival
+    against the area's limit, and who was sent."""
     since = dt.datetime.combine(start, dt.time(), TOKYO)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), TOKYO)
     rows = await session.scalars(
@@ -138,6 +141,18 @@ async def records_csv(*, session: AsyncSession, start: dt.date, end: dt.date) ->
             selectinload(Incident.events), selectinload(Incident.premises).selectinload(Premises.subscriber)
         )
     )
+    rows = list(rows)
+    limits = [
+        coverage.Limit(r.prefecture, r.area, r.minutes) for r in await session.scalars(select(CoverageLimit))
+    ]
+    names: dict[int, list[str]] = {}
+    sent = select(Assignment.incident_id, Responder.name).join(
+        Responder, Responder.id == Assignment.responder_id
+    )
+    for incident_id, name in await session.execute(
+        sent.where(Assignment.incident_id.in_([i.id for i in rows])).order_by(Assignment.id)
+    ):
+        names.setdefault(incident_id, []).append(name)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -151,6 +166,9 @@ async def records_csv(*, session: AsyncSession, start: dt.date, end: dt.date) ->
             "measures",
             "result",
             "minutes_to_arrival",
+            "limit_minutes",
+            "within_limit",
+            "responder",
         ]
     )
     for i in rows:
@@ -164,6 +182,10 @@ async def records_csv(*, session: AsyncSession, start: dt.date, end: dt.date) ->
         )
         result = i.status + (f": {i.close_reason}" if i.close_reason else "")
         premises = i.premises
+        limit = coverage.limit_for(limits, premises.address, default_limit) if premises else default_limit
+        within = ""
+        if i.responder_on_site_at:
+            within = "yes" if (i.responder_on_site_at - i.opened_at).total_seconds() / 60 <= limit else "no"
         writer.writerow(
             [
                 i.id,
@@ -175,6 +197,9 @@ async def records_csv(*, session: AsyncSession, start: dt.date, end: dt.date) ->
                 measures,
                 result,
                 arrival,
+                limit,
+                within,
+                " / ".join(names.get(i.id, [])),
             ]
         )
     return out.getvalue()

@@ -25,7 +25,7 @@ async def premises(
     sessions, account: str = "2001", services: str = "ABCDEFGHI", arming: str = "armed", doctor: bool = True
 ) -> int:
     async with sessions() as session:
-        subscriber = Subscriber(name="山田 太郎", phone="090-1111-2222")
+        subscriber = Subscriber(name="山田 太郎", phone="090-1111-2222", email="yamada@example.jp")
         place = Premises(
             subscriber=subscriber,
             address="愛知県名古屋市中区栄1-1-1",

@@ -1,0 +1,53 @@
+"""The responder's status machine: which button is allowed in which state, and where it leads."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from control_center.i18n import N_
+from dispatch.models import ResponderStatus as S
+
+
+class Action(StrEnum):
+    ASSIGN = "assign"
+    ACCEPT = "accept"
+    EN_ROUTE = "en_route"
+    ARRIVED = "arrived"
+    ALL_CLEAR = "all_clear"
+    NEEDS_HELP = "needs_help"  # police, fire or ambulance wanted on site
+    REPORT = "report"  # the on-site report is filed: free again
+    RELEASE = "release"  # the operator takes the assignment back (e.g. to send someone nearer)
+    OFF_DUTY = "off_duty"
+    ON_DUTY = "on_duty"
+
+
+ACTION_WORDS = (N_("accept"), N_("en_route"), N_("arrived"), N_("all_clear"), N_("needs_help"), N_("report"))
+
+TRANSITIONS: dict[tuple[S, Action], S] = {
+    (S.AVAILABLE, Action.ASSIGN): S.ASSIGNED,
+    (S.ASSIGNED, Action.ACCEPT): S.ASSIGNED,
+    (S.ASSIGNED, Action.EN_ROUTE): S.EN_ROUTE,
+    (S.EN_ROUTE, Action.ARRIVED): S.ON_SITE,
+    (S.ON_SITE, Action.NEEDS_HELP): S.ON_SITE,
+    (S.ON_SITE, Action.ALL_CLEAR): S.REPORTING,
+    (S.REPORTING, Action.REPORT): S.AVAILABLE,
+    (S.ASSIGNED, Action.RELEASE): S.AVAILABLE,
+    (S.EN_ROUTE, Action.RELEASE): S.AVAILABLE,
+    (S.AVAILABLE, Action.OFF_DUTY): S.OFF_DUTY,
+    (S.OFF_DUTY, Action.ON_DUTY): S.AVAILABLE,
+}
+
+
+class StatusError(Exception):
+    pass
+
+
+def after(status: S | str, action: Action | str) -> S:
+    try:
+        return TRANSITIONS[(S(status), Action(action))]
+    except (KeyError, ValueError):
+        raise StatusError(f"{action} is not possible while {status}") from None
+
+
+def allowed_actions(status: S | str) -> list[Action]:
+    return [a for (s, a) in TRANSITIONS if s == S(status) and a not in (Action.ASSIGN, Action.RELEASE)]
