@@ -19,9 +19,12 @@ from control_center.console import supervisor_views
 from control_center.console import views as console_views
 from control_center.console.hub import Hub
 from control_center.incidents import views as incident_views
+from control_center.mail import mailer_from
 from control_center.secret_box import SecretBox
 from control_center.settings import Settings
 from control_center.subscribers import views as subscriber_views
+from dispatch import views as dispatch_views
+from dispatch.agencies import RecordingSwitchboard
 
 
 def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], hub: Hub) -> FastAPI:
@@ -35,6 +38,8 @@ def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], h
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.hub = hub
+    app.state.mailer = mailer_from(settings.mail_url, settings.mail_sender, settings.mail_outbox_dir)
+    app.state.switchboard = RecordingSwitchboard()  # the real one comes with telephony
     app.state.csrf_key = SecretBox.from_settings(settings).subkey("csrf")
     app.add_middleware(Hardening, max_body_bytes=settings.max_request_bytes)
 
@@ -64,5 +69,8 @@ def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], h
     app.include_router(console_operations.router)
     app.include_router(supervisor_views.router)
     app.include_router(supervisor_views.api)
+    app.include_router(dispatch_views.console)
+    app.include_router(dispatch_views.responder_pages)
+    app.include_router(dispatch_views.api)
     app.mount("/static", StaticFiles(directory=Path(console_views.__file__).parent / "static"), name="static")
     return app

@@ -148,17 +148,24 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _demo(settings: Settings, panels: int, interval: float) -> int:
+    from sqlalchemy import select
+
     from control_center.access.demo_users import ensure_demo_users
+    from control_center.access.models import User
     from control_center.db import utcnow
     from control_center.runtime import Runtime
     from control_center.subscribers.seed import plan, seed
+    from dispatch.seed import seed_dispatch
     from simulators.fleet import run_fleet
+    from simulators.responders import run_responders
 
     runtime = Runtime(settings)
     await runtime.prepare()
     async with runtime.sessions() as session:
         await seed(session=session, count=panels)
         logins, token = await ensure_demo_users(session=session, at=utcnow())
+        responder_user = await session.scalar(select(User.id).where(User.login == "responder"))
+        await seed_dispatch(session=session, settings=settings, at=utcnow(), responder_user_id=responder_user)
     server = runtime.web_server()
     accounts = [p.account for p in plan(panels)]
 
@@ -187,6 +194,7 @@ async def _demo(settings: Settings, panels: int, interval: float) -> int:
         runtime.supervision.run(),
         *await runtime.receivers(),
         run_fleet(settings, accounts, interval),
+        run_responders(runtime.sessions, settings, runtime.hub.publish),
         announce(),
     )
     return 0
@@ -303,14 +311,16 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
 
     await upgrade_async(settings.database_url)
     if args.db_command == "seed":
-        from control_center.db import create_engine, session_factory
+        from control_center.db import create_engine, session_factory, utcnow
         from control_center.subscribers.seed import seed
+        from dispatch.seed import seed_dispatch
 
         engine = create_engine(settings.database_url)
         async with session_factory(engine)() as session:
             created = await seed(session=session, count=args.count)
+            responders = await seed_dispatch(session=session, settings=settings, at=utcnow())
         await engine.dispose()
-        print(f"seeded {created} subscribers")
+        print(f"seeded {created} subscribers, {responders} responders")
     else:
         print("database is at the newest schema")
     return 0

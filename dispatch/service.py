@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.alarms.action_plans import Agency
-from control_center.db import is_postgresql
+from control_center.db import is_postgresql, utcnow
+from control_center.i18n import N_
 from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
 from control_center.incidents.models import Incident
@@ -39,6 +41,17 @@ from dispatch.models import (
 )
 from dispatch.nearest import ResponderIndex
 from dispatch.status import Action
+
+# Shown to the responder wherever a large or hunting dog is registered (domain rule, §2).
+LARGE_DOG_RULE = "大型犬・猟犬あり：緊急連絡先と合同で確認するか、外周のみ確認すること"
+
+
+# Record kinds and messages this module writes, shown through the catalogs.
+WORDS = (
+    N_("responder_assigned"), N_("responder_accepted"), N_("responder_en_route"), N_("responder_report"),
+    N_("responder_released"), N_("responder dispatched"), N_("resealed; the subscriber was told"),
+    N_("key taken out: the seal is broken"), N_("premises"), N_("depot"),
+)  # fmt: skip
 
 
 class DispatchError(FlowError):
@@ -224,6 +237,10 @@ async def act(
             await _event(session, incident_id, at, actor, "responder_en_route", responder.name)
         case Action.ARRIVED:
             assignment.arrived_at = at
+            premises = (await session.get(Incident, incident_id)).premises_id
+            place = await session.get(Premises, premises) if premises else None
+            if place is not None:  # on site means at the premises, whatever the last GPS fix said
+                responder.lat, responder.lon, responder.position_at = place.lat, place.lon, at
             await flows.responder_on_site(session=session, incident_id=incident_id, actor=actor, at=at)
         case Action.NEEDS_HELP:
             assignment.help_needed = note[:40] or "authorities"
@@ -304,6 +321,10 @@ async def assignments_of(*, session: AsyncSession, incident_id: int) -> list[Ass
             select(Assignment).where(Assignment.incident_id == incident_id).order_by(Assignment.id)
         )
     )
+
+
+async def coverage_of(*, session: AsyncSession, premises_id: int) -> PremisesCoverage | None:
+    return await session.get(PremisesCoverage, premises_id)
 
 
 async def note_of(*, session: AsyncSession, premises_id: int) -> DispatchNote | None:
@@ -462,3 +483,22 @@ async def send_written_report(
     session.add(sent)
     await flows.report_sent(session=session, incident_id=incident_id, actor=actor, at=at)
     return sent
+
+
+async def incident_context(
+    *, session: AsyncSession, incident: Incident, settings: Settings
+) -> dict[str, Any]:
+    """What the console's incident page shows about dispatch."""
+    premises = incident.premises
+    if premises is None:
+        return {"candidates": [], "assignments": [], "key_sets": [], "note": None, "coverage": None}
+    return {
+        "candidates": await rank(session=session, incident=incident, settings=settings, at=utcnow())
+        if incident.closed_at is None
+        else [],
+        "assignments": await assignments_of(session=session, incident_id=incident.id),
+        "key_sets": await key_sets(session=session, premises_id=premises.id),
+        "note": await note_of(session=session, premises_id=premises.id),
+        "coverage": await coverage_of(session=session, premises_id=premises.id),
+        "large_dog_rule": LARGE_DOG_RULE,
+    }

@@ -21,7 +21,15 @@ class Action(StrEnum):
     ON_DUTY = "on_duty"
 
 
-ACTION_WORDS = (N_("accept"), N_("en_route"), N_("arrived"), N_("all_clear"), N_("needs_help"), N_("report"))
+# What the responder's buttons say (the statuses have their own words).
+BUTTONS = {
+    "accept": N_("Accept"),
+    "en_route": N_("Leave for the premises"),
+    "arrived": N_("Arrived on site"),
+    "all_clear": N_("Check finished"),
+    "needs_help": N_("needs_help"),
+    "report": N_("report"),
+}
 
 TRANSITIONS: dict[tuple[S, Action], S] = {
     (S.AVAILABLE, Action.ASSIGN): S.ASSIGNED,

@@ -20,27 +20,27 @@ router = APIRouter(
 )
 
 
-def _back(incident_id: RowId, message: str = "", error: bool = False) -> RedirectResponse:
+def back(incident_id: RowId, message: str = "", error: bool = False) -> RedirectResponse:
     query = f"?{'error' if error else 'msg'}={quote(message)}" if message else ""
     return RedirectResponse(f"/console/incidents/{incident_id}{query}", status_code=303)
 
 
-async def _run(request: Request, incident_id: RowId, action, ok: str = "") -> RedirectResponse:
+async def run_action(request: Request, incident_id: RowId, action, ok: str = "") -> RedirectResponse:
     try:
         async with request.app.state.sessions() as session:
             result = await action(session)
     except LookupError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except FlowError as exc:
-        return _back(incident_id, str(exc), error=True)
+        return back(incident_id, str(exc), error=True)
     request.app.state.hub.publish({incident_id})
-    return _back(incident_id, ok(result) if callable(ok) else ok)
+    return back(incident_id, ok(result) if callable(ok) else ok)
 
 
 @router.post("/incidents/{incident_id}/claim")
 async def claim(incident_id: RowId, request: Request) -> RedirectResponse:
     operator = actor_of(request)
-    return await _run(
+    return await run_action(
         request,
         incident_id,
         lambda s: flows.claim(session=s, incident_id=incident_id, operator=operator, at=utcnow()),
@@ -61,7 +61,7 @@ async def verify(
             return "verified"
         return "no match"
 
-    return await _run(
+    return await run_action(
         request,
         incident_id,
         lambda s: flows.verify_house_code(
@@ -80,7 +80,7 @@ async def question(
     name: str = Form("", max_length=100),
 ) -> RedirectResponse:
     operator = actor_of(request)
-    return await _run(
+    return await run_action(
         request,
         incident_id,
         lambda s: flows.answer_question(
@@ -101,7 +101,7 @@ async def outcome(
     incident_id: RowId, request: Request, outcome: Outcome = Form(...), reason: str = Form("", max_length=300)
 ) -> RedirectResponse:
     operator = actor_of(request)
-    return await _run(
+    return await run_action(
         request,
         incident_id,
         lambda s: flows.record_outcome(
@@ -116,7 +116,7 @@ async def task_done(
     incident_id: RowId, task_id: RowId, request: Request, reference: str = Form("", max_length=200)
 ) -> RedirectResponse:
     operator = actor_of(request)
-    return await _run(
+    return await run_action(
         request,
         incident_id,
         lambda s: flows.complete_task(
@@ -134,7 +134,7 @@ async def task_done(
 @router.post("/incidents/{incident_id}/responder-on-site")
 async def on_site(incident_id: RowId, request: Request) -> RedirectResponse:
     actor = actor_of(request)
-    return await _run(
+    return await run_action(
         request,
         incident_id,
         lambda s: flows.responder_on_site(session=s, incident_id=incident_id, actor=actor, at=utcnow()),
@@ -147,7 +147,7 @@ async def checked(
     incident_id: RowId, request: Request, needed: bool = Form(False), note: str = Form("", max_length=300)
 ) -> RedirectResponse:
     actor = actor_of(request)
-    return await _run(
+    return await run_action(
         request,
         incident_id,
         lambda s: flows.responder_checked(
@@ -162,7 +162,7 @@ async def resolve(
     incident_id: RowId, request: Request, reason: str = Form("", max_length=300)
 ) -> RedirectResponse:
     operator = actor_of(request)
-    return await _run(
+    return await run_action(
         request,
         incident_id,
         lambda s: flows.resolve(
@@ -175,7 +175,7 @@ async def resolve(
 @router.post("/incidents/{incident_id}/report-sent")
 async def report(incident_id: RowId, request: Request) -> RedirectResponse:
     actor = actor_of(request)
-    return await _run(
+    return await run_action(
         request,
         incident_id,
         lambda s: flows.report_sent(session=s, incident_id=incident_id, actor=actor, at=utcnow()),
@@ -191,7 +191,7 @@ async def camera(
     illegal_act: bool = Form(False),
 ) -> RedirectResponse:
     operator = actor_of(request)
-    return await _run(
+    return await run_action(
         request,
         incident_id,
         lambda s: flows.camera_assessment(

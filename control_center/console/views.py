@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,11 +23,13 @@ from control_center.access.roles import Permission
 from control_center.alarms.action_plans import VOICE_ANNOUNCEMENTS
 from control_center.alarms.service_types import LABELS, ServiceType
 from control_center.api_types import RowId
+from control_center.console.hub import Hub
 from control_center.db import utcnow
 from control_center.i18n import LOCALES, negotiate, translations
 from control_center.incidents import flows, service
 from control_center.subscribers.models import Subscriber
 from control_center.timezones import tokyo_today
+from dispatch import service as dispatch_service
 from panel_gateway.protocols.mqtt_payload import images_in
 
 router = APIRouter(include_in_schema=False)
@@ -104,6 +106,9 @@ async def incident_page(incident_id: RowId, request: Request) -> HTMLResponse:
         except LookupError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
         signals = await service.signals_of(session=session, incident_id=incident_id)
+        dispatch = await dispatch_service.incident_context(
+            session=session, incident=incident, settings=request.app.state.settings
+        )
         if incident.premises is not None:
             # Personal data (contacts, address) was shown: on the record.
             audit.record(
@@ -123,6 +128,7 @@ async def incident_page(incident_id: RowId, request: Request) -> HTMLResponse:
     return render(
         request,
         "incident.html",
+        dispatch=dispatch,
         voice=VOICE_ANNOUNCEMENTS,
         images=[image for s in signals for image in images_in(s.raw)],
         incident=incident,
@@ -196,7 +202,13 @@ async def subscriber_page(subscriber_id: RowId, request: Request) -> HTMLRespons
 @router.get("/console/events", dependencies=[allowed(Permission.INCIDENTS_READ)])
 async def events(request: Request) -> StreamingResponse:
     """Server-sent events: ``incidents`` whenever the queue changed; the page then re-fetches it."""
-    hub = request.app.state.hub
+    return event_stream(request.app.state.hub)
+
+
+def event_stream(
+    hub: Hub, concerns: Callable[[set[int]], Awaitable[bool]] | None = None
+) -> StreamingResponse:
+    """``incidents`` events with the changed ids; ``concerns`` filters them (a responder's own only)."""
 
     async def stream() -> AsyncIterator[str]:
         with hub.subscription() as updates:
@@ -207,7 +219,8 @@ async def events(request: Request) -> StreamingResponse:
                 except TimeoutError:
                     yield ": heartbeat\n\n"
                     continue
-                yield f"event: incidents\ndata: {','.join(map(str, sorted(ids)))}\n\n"
+                if concerns is None or await concerns(ids):
+                    yield f"event: incidents\ndata: {','.join(map(str, sorted(ids)))}\n\n"
 
     return StreamingResponse(
         stream(),

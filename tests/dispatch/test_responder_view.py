@@ -1,0 +1,135 @@
+"""The responder's phone view in a real browser, and who may use the dispatch pages and API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+from sqlalchemy import select
+
+from control_center.access.models import User
+from control_center.incidents.models import Incident
+from control_center.settings import Settings
+from dispatch.models import Assignment, KeySet, Responder
+from dispatch.seed import seed_dispatch
+from tests.control_center.conftest import System
+from tests.helpers import PASSWORD, add_user, eventually
+
+PHONE = {"width": 390, "height": 844}
+
+
+async def dispatch_ready(sessions, login: str = "takahashi") -> dict[str, str]:
+    """Depots and responders seeded; the first responder is ``login``. Returns their Bearer headers."""
+    _, headers = await add_user(sessions, "responder", login)
+    async with sessions() as session:
+        user_id = await session.scalar(select(User.id).where(User.login == login))
+        await seed_dispatch(session=session, settings=Settings(_env_file=None), at=dt.datetime.now(dt.UTC),
+                            responder_user_id=user_id)  # fmt: skip
+    return headers
+
+
+async def burglary(system: System, sessions) -> int:
+    await system.alarm("1001", 130)
+
+    async def opened() -> int | None:
+        async with sessions() as session:
+            return await session.scalar(select(Incident.id).where(Incident.account == "1001"))
+
+    return await eventually(opened)
+
+
+async def test_accept_arrive_and_report_on_a_phone(system: System, page, sessions) -> None:
+    await dispatch_ready(sessions)
+    incident_id = await burglary(system, sessions)
+    async with system.client() as operator:  # the operator sends the human responder (id 1), not the nearest
+        sent = await operator.post(f"/api/incidents/{incident_id}/assignments", json={"responder_id": 1})
+    assert sent.status_code == 201
+
+    await page.set_viewport_size(PHONE)
+    await page.goto(f"{system.base_url}/responder")
+    await page.fill("form.login input[name=login]", "takahashi")
+    await page.fill("form.login input[name=password]", PASSWORD)
+    await page.click("form.login button")
+    job = page.locator("section.job")
+    await job.wait_for()
+    assert "愛知県名古屋市" in await page.inner_text("p.address")
+    assert await page.locator("svg.map .map-premises").count() == 1
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scroll
+
+    await page.locator("tr[data-key-set] button").first.click()  # takes key set 1: the seal is broken
+    await page.locator("tr[data-key-state='out']").wait_for()
+    for button, state in [("受諾する", "assigned"), ("出動する", "en_route"), ("現場到着", "on_site"),
+                          ("確認完了", "reporting")]:  # fmt: skip
+        await page.get_by_role("button", name=button).click()
+        await page.locator(f"section.job[data-responder-status='{state}']").wait_for()
+    await page.fill("form.report textarea", "窓・扉の施錠を確認。異常なし。")
+    await page.screenshot(path="/tmp/responder-view.png", full_page=True)
+    await page.click("button[name=file_report]")
+    await page.locator("section.idle[data-responder-status='available']").wait_for()
+
+    async with sessions() as session:
+        assignment = await session.scalar(select(Assignment))
+        incident = await session.get(Incident, incident_id)
+        key = await session.scalar(select(KeySet).where(KeySet.state == "out"))
+    assert assignment.report == "窓・扉の施錠を確認。異常なし。" and assignment.ended_at is not None
+    assert assignment.arrived_at is not None and incident.responder_on_site_at == assignment.arrived_at
+    assert key is not None and key.seal_number is None and key.holder_responder_id == 1
+
+
+async def test_responders_act_only_on_their_own_assignment(system: System, sessions) -> None:
+    mine = await dispatch_ready(sessions)
+    _, other_headers = await add_user(sessions, "responder", "ito")
+    async with sessions() as session:
+        other_user = await session.scalar(select(User.id).where(User.login == "ito"))
+        (await session.get(Responder, 2)).user_id = other_user
+        await session.commit()
+    incident_id = await burglary(system, sessions)
+    async with (
+        system.client() as operator,
+        httpx.AsyncClient(base_url=system.base_url, headers=mine) as takahashi,
+        httpx.AsyncClient(base_url=system.base_url, headers=other_headers) as ito,
+    ):
+        created = (
+            await operator.post(f"/api/incidents/{incident_id}/assignments", json={"responder_id": 1})
+        ).json()
+        path = f"/api/responder/assignments/{created['id']}/steps"
+        refused = [
+            await ito.post(path, json={"action": "accept"}),  # not theirs
+            await ito.get(f"/api/incidents/{incident_id}"),  # nor the incident
+            await takahashi.post(path, json={"action": "release"}),  # the operator's step
+            await takahashi.get(f"/api/incidents/{incident_id}/candidates"),  # the operator's view
+            await operator.get("/api/responder/assignment"),  # operators are not responders
+        ]
+        own = await takahashi.post(path, json={"action": "accept"})
+        visible = await takahashi.get(f"/api/incidents/{incident_id}")
+        mine_now = (await takahashi.get("/api/responder/assignment")).json()
+        wrong_order = await takahashi.post(path, json={"action": "report", "note": "x"})
+    assert [r.status_code for r in refused] == [403] * 5
+    assert own.json() == {"status": "assigned"} and visible.status_code == 200
+    assert mine_now["incident_id"] == incident_id and mine_now["actions"] == ["accept", "en_route"]
+    assert wrong_order.status_code == 409 and "not possible" in wrong_order.json()["detail"]
+
+
+async def test_the_console_dispatch_form_and_the_coverage_check(system: System, sessions) -> None:
+    await dispatch_ready(sessions)
+    incident_id = await burglary(system, sessions)
+    async with system.client() as operator:
+        await operator.post(f"/console/incidents/{incident_id}/claim")
+        page = (await operator.get(f"/console/incidents/{incident_id}")).text
+        first = page.split('data-candidate="')[1].split('"')[0]
+        sent = await operator.post(f"/console/incidents/{incident_id}/dispatch", data={"responder_id": first})
+        again = await operator.post(
+            f"/console/incidents/{incident_id}/dispatch", data={"responder_id": first}
+        )
+        sakae = {"address": "愛知県名古屋市中区栄3-1", "lat": 35.168, "lon": 136.908}
+        shitara = {"address": "愛知県北設楽郡設楽町田口", "lat": 35.096, "lon": 137.567}
+        near = (await operator.get("/api/dispatch/reach", params=sakae)).json()
+        remote = (await operator.get("/api/dispatch/reach", params=shitara)).json()
+    assert sent.status_code == 303 and "error" not in sent.headers["location"]
+    assert "error" in again.headers["location"]  # the same responder is no longer available
+    assert near["within"] and near["warning"] is None and near["depot"] == "栄待機所"
+    assert (
+        not remote["within"]
+        and remote["warning"].startswith("outside coverage")
+        and remote["limit_minutes"] == 25
+    )
