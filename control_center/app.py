@@ -23,11 +23,19 @@ from control_center.mail import mailer_from
 from control_center.secret_box import SecretBox
 from control_center.settings import Settings
 from control_center.subscribers import views as subscriber_views
+from control_center.telephony import views as telephony_views
+from control_center.telephony.adapters import Telephony
+from control_center.telephony.wiring import telephony_for
 from dispatch import views as dispatch_views
 from dispatch.agencies import RecordingSwitchboard
 
 
-def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], hub: Hub) -> FastAPI:
+def create_app(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    hub: Hub,
+    telephony: Telephony | None = None,
+) -> FastAPI:
     app = FastAPI(
         title="Control center",
         version="0.1.0",
@@ -39,7 +47,8 @@ def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], h
     app.state.sessions = sessions
     app.state.hub = hub
     app.state.mailer = mailer_from(settings.mail_url, settings.mail_sender, settings.mail_outbox_dir)
-    app.state.switchboard = RecordingSwitchboard()  # the real one comes with telephony
+    app.state.switchboard = RecordingSwitchboard()  # notifying agencies: recorded, until a real line exists
+    app.state.telephony = telephony or telephony_for(settings, sessions, hub.publish)
     app.state.csrf_key = SecretBox.from_settings(settings).subkey("csrf")
     app.add_middleware(Hardening, max_body_bytes=settings.max_request_bytes)
 
@@ -69,6 +78,9 @@ def create_app(settings: Settings, sessions: async_sessionmaker[AsyncSession], h
     app.include_router(console_operations.router)
     app.include_router(supervisor_views.router)
     app.include_router(supervisor_views.api)
+    app.include_router(telephony_views.webhooks)
+    app.include_router(telephony_views.console)
+    app.include_router(telephony_views.api)
     app.include_router(dispatch_views.console)
     app.include_router(dispatch_views.responder_pages)
     app.include_router(dispatch_views.api)

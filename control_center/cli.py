@@ -70,6 +70,14 @@ def main(argv: list[str] | None = None) -> int:
     bench_storm.add_argument("--signals", type=int, default=100_000)
     bench_storm.add_argument("--database-url", help="default: a temporary SQLite file")
 
+    bench_dispatch = bench_sub.add_parser(
+        "dispatch", help="rank the nearest responders: index vs brute force"
+    )
+    bench_dispatch.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_dispatch.add_argument("--responders", type=int, default=10_000)
+    bench_dispatch.add_argument("--premises", type=int, default=100_000)
+    bench_dispatch.add_argument("--k", type=int, default=5, help="candidates ranked per premises")
+
     from billing.cli import add_parser as add_billing
     from control_center.access.cli import add_parser as add_users
 
@@ -157,12 +165,16 @@ async def _demo(settings: Settings, panels: int, interval: float) -> int:
     from control_center.subscribers.seed import plan, seed
     from dispatch.seed import seed_dispatch
     from simulators.fleet import run_fleet
+    from simulators.households import Households
     from simulators.responders import run_responders
 
-    runtime = Runtime(settings)
+    households = Households({}, set())
+    runtime = Runtime(settings, households.answer_for)
     await runtime.prepare()
     async with runtime.sessions() as session:
         await seed(session=session, count=panels)
+        known = await Households.from_database(session, panels)
+        households.codes, households.contacts = known.codes, known.contacts
         logins, token = await ensure_demo_users(session=session, at=utcnow())
         responder_user = await session.scalar(select(User.id).where(User.login == "responder"))
         await seed_dispatch(session=session, settings=settings, at=utcnow(), responder_user_id=responder_user)

@@ -26,6 +26,7 @@ from control_center.subscribers.models import (
     Trip,
     TripContact,
 )
+from control_center.telephony.models import CallRun, ContactAttempt, WebhookReceipt
 from dispatch.models import (
     Assignment,
     CoverageLimit,
@@ -44,7 +45,9 @@ __all__ = [
     "Assignment",
     "AuditEntry",
     "Base",
+    "CallRun",
     "ChargeRow",
+    "ContactAttempt",
     "Contract",
     "CoverageLimit",
     "DeadLetter",
@@ -79,4 +82,5 @@ __all__ = [
     "TripContact",
     "User",
     "VerificationAttempt",
+    "WebhookReceipt",
 ]

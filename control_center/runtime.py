@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import uvicorn
@@ -21,6 +22,9 @@ from control_center.db import create_engine, session_factory
 from control_center.migrate import upgrade_async
 from control_center.secret_box import SecretBox
 from control_center.settings import Settings
+from control_center.telephony import flows as telephony_flows
+from control_center.telephony.adapters import Answer
+from control_center.telephony.wiring import nobody_answers, telephony_for
 from panel_gateway.embedded_broker import EmbeddedBroker, start_embedded_broker
 from panel_gateway.group_commit import GroupCommitter
 from panel_gateway.ingest import Ingest
@@ -33,7 +37,9 @@ log = logging.getLogger(__name__)
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, answer_for: Callable[[str, str], Awaitable[Answer]] = nobody_answers
+    ) -> None:
         self.settings = settings
         self.engine = create_engine(settings.database_url)
         self.sessions = session_factory(self.engine)
@@ -48,6 +54,10 @@ class Runtime:
         wake = self.worker.wake
         self.supervision = Sweeper("check-in overdue", self.sessions, supervision.sweep, wake, every)
         self.timers = Sweeper("timers", self.sessions, timers.sweep, wake, every)
+        # answer_for: who picks up when the simulated carrier rings (the demo's households)
+        self.telephony = telephony_for(settings, self.sessions, self.hub.publish, answer_for)
+        sweep_calls = functools.partial(telephony_flows.sweep, telephony=self.telephony, settings=settings)
+        self.calls = Sweeper("calls past their deadline", self.sessions, sweep_calls, lambda: None, every)
         self.broker: EmbeddedBroker | None = None
         self._servers: list[Any] = []
         self.scheduler: AsyncIOScheduler | None = None
@@ -61,7 +71,7 @@ class Runtime:
             )
 
     def web_server(self) -> uvicorn.Server:
-        app = create_app(self.settings, self.sessions, self.hub)
+        app = create_app(self.settings, self.sessions, self.hub, self.telephony)
         config = uvicorn.Config(
             app,
             host=self.settings.http_host,
@@ -73,7 +83,12 @@ class Runtime:
 
     async def receivers(self) -> list[Coroutine[Any, Any, Any]]:
         """Start the DC-09 listeners (when a port is set) and return the loops to run beside them."""
-        loops: list[Coroutine[Any, Any, Any]] = [self.committer.run(), self.keys.run(), self.timers.run()]
+        loops: list[Coroutine[Any, Any, Any]] = [
+            self.committer.run(),
+            self.keys.run(),
+            self.timers.run(),
+            self.calls.run(),
+        ]
         self.scheduler = start_scheduler(self.sessions)  # the daily billing run
         s = self.settings
         if s.dc09_port:

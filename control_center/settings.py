@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDED_BROKER_PORT = 18830  # not 1883: a system broker may hold that one
@@ -73,6 +74,18 @@ class Settings(BaseSettings):
         ge=1,
         description="Receipt-to-arrival limit where no prefecture or area row says otherwise",
     )
+    telephony: Literal["simulated", "twilio"] = Field(
+        default="simulated", description="Who places calls: Twilio, or the built-in simulated carrier"
+    )
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = Field(
+        default=None, description="Also checks the webhooks' signatures"
+    )
+    twilio_from_number: str | None = Field(default=None, description="The center's Twilio number, E.164")
+    call_ring_seconds: int = Field(
+        default=25, ge=5, le=120, description="No answer after this → the next contact"
+    )
+    sms_ack_seconds: int = Field(default=300, ge=10, description="An SMS not acknowledged by then → a call")
     mail_url: str | None = Field(default=None, description="smtp[s]://user:pass@host:port (unset: an outbox)")
     mail_sender: str = "center@example.jp"
     mail_outbox_dir: str = Field(default="./var/outbox", description="Where the outbox writes .eml files")

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from control_center.alarms.action_plans import Agency
 from control_center.db import is_postgresql, utcnow
@@ -335,9 +336,8 @@ async def note_of(*, session: AsyncSession, premises_id: int) -> DispatchNote | 
 
 
 async def key_sets(*, session: AsyncSession, premises_id: int) -> list[KeySet]:
-    return list(
-        await session.scalars(select(KeySet).where(KeySet.premises_id == premises_id).order_by(KeySet.set_no))
-    )
+    query = select(KeySet).where(KeySet.premises_id == premises_id).order_by(KeySet.set_no)
+    return list(await session.scalars(query.options(selectinload(KeySet.events))))
 
 
 async def register_keys(

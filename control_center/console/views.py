@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import service as billing
 from billing.cancellation import Reason
@@ -27,7 +28,9 @@ from control_center.console.hub import Hub
 from control_center.db import utcnow
 from control_center.i18n import LOCALES, negotiate, translations
 from control_center.incidents import flows, service
+from control_center.incidents.models import VerificationAttempt
 from control_center.subscribers.models import Subscriber
+from control_center.telephony import flows as telephony_flows
 from control_center.timezones import tokyo_today
 from dispatch import service as dispatch_service
 from panel_gateway.protocols.mqtt_payload import images_in
@@ -106,6 +109,7 @@ async def incident_page(incident_id: RowId, request: Request) -> HTMLResponse:
         except LookupError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
         signals = await service.signals_of(session=session, incident_id=incident_id)
+        call_context = await _calls_context(session, incident_id)
         dispatch = await dispatch_service.incident_context(
             session=session, incident=incident, settings=request.app.state.settings
         )
@@ -129,6 +133,7 @@ async def incident_page(incident_id: RowId, request: Request) -> HTMLResponse:
         request,
         "incident.html",
         dispatch=dispatch,
+        **call_context,
         voice=VOICE_ANNOUNCEMENTS,
         images=[image for s in signals for image in images_in(s.raw)],
         incident=incident,
@@ -160,6 +165,31 @@ async def subscribers_page(request: Request, q: str = "") -> HTMLResponse:
         )  # fmt: skip
         await session.commit()
     return render(request, "subscribers.html", subscribers=rows, q=q)
+
+
+async def _calls_context(session: AsyncSession, incident_id: int) -> dict[str, object]:
+    verifications = await session.scalars(
+        select(VerificationAttempt)
+        .where(VerificationAttempt.incident_id == incident_id)
+        .order_by(VerificationAttempt.id.desc())
+    )
+    return {
+        "calls": await telephony_flows.attempts_of(session=session, incident_id=incident_id),
+        "call_run": await telephony_flows.running_list(session, incident_id),
+        "last_verification": verifications.first(),
+    }
+
+
+@router.get("/console/incidents/{incident_id}/calls", dependencies=[allowed(Permission.INCIDENTS_READ)])
+async def calls_fragment(incident_id: RowId, request: Request) -> HTMLResponse:
+    """The calls section alone, re-fetched live while the carrier reports."""
+    async with request.app.state.sessions() as session:
+        try:
+            incident = await flows.load(session=session, incident_id=incident_id)
+        except LookupError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        context = await _calls_context(session, incident_id)
+    return render(request, "_calls.html", incident=incident, **context)
 
 
 @router.get(

@@ -216,7 +216,7 @@ async def reassign(
     await session.commit()
 
 
-def _require_operator(incident: Incident, operator: str) -> None:
+def require_operator(incident: Incident, operator: str) -> None:
     if incident.claimed_by != operator:
         raise FlowError(
             f"claim incident {incident.id} first"
@@ -238,20 +238,26 @@ class Verification:
 
 
 async def verify_house_code(
-    *, session: AsyncSession, incident_id: int, operator: str, name_given: str, digits: str, at: dt.datetime
+    *,
+    session: AsyncSession,
+    incident_id: int,
+    operator: str,
+    name_given: str,
+    digits: str,
+    at: dt.datetime,
+    method: str = "house_code",
 ) -> Verification:
-    """The operator types the 3 digits the caller says; the answer is match / no match, never the code."""
+    """The operator types the 3 digits the caller says (or the caller keys them: ``method="ivr"``);
+    the answer is match / no match, never the code. Both count toward the same 3 attempts."""
     incident = await load(session=session, incident_id=incident_id, lock=True)
-    _require_operator(incident, operator)
+    require_operator(incident, operator)
     if incident.premises is None:
         raise FlowError("no registered premises: nobody can be verified")
-    tried = await _attempts(session, incident_id, "house_code")
+    tried = await _attempts(session, incident_id, CODE_METHODS)
     if tried >= MAX_CODE_ATTEMPTS:
         raise FlowError(f"{MAX_CODE_ATTEMPTS} house-code attempts used: ask the registered questions")
     matched = house_code_matches(incident.premises.house_code_hash, digits.strip())
-    return await _record_attempt(
-        session, incident, operator, name_given, "house_code", matched, at, tried + 1
-    )
+    return await _record_attempt(session, incident, operator, name_given, method, matched, at, tried + 1)
 
 
 async def answer_question(
@@ -265,23 +271,26 @@ async def answer_question(
     at: dt.datetime,
 ) -> Verification:
     incident = await load(session=session, incident_id=incident_id, lock=True)
-    _require_operator(incident, operator)
+    require_operator(incident, operator)
     question = next(
         (q for q in (incident.premises.questions if incident.premises else []) if q.id == question_id), None
     )
     if question is None:
         raise FlowError("no such registered question for this premises")
     matched = answer_matches(question.answer_hash, answer)
-    tried = await _attempts(session, incident_id, "house_code")
+    tried = await _attempts(session, incident_id, CODE_METHODS)
     return await _record_attempt(
         session, incident, operator, name_given, "extra_question", matched, at, tried
     )
 
 
-async def _attempts(session: AsyncSession, incident_id: int, method: str) -> int:
+CODE_METHODS = ("house_code", "ivr")  # the operator typed it, or the caller keyed it
+
+
+async def _attempts(session: AsyncSession, incident_id: int, methods: tuple[str, ...]) -> int:
     rows = await session.scalars(
         select(VerificationAttempt.id).where(
-            VerificationAttempt.incident_id == incident_id, VerificationAttempt.method == method
+            VerificationAttempt.incident_id == incident_id, VerificationAttempt.method.in_(methods)
         )
     )
     return len(list(rows))
@@ -336,7 +345,7 @@ async def record_outcome(
     reason: str = "",
 ) -> Actions:
     incident = await load(session=session, incident_id=incident_id, lock=True)
-    _require_operator(incident, operator)
+    require_operator(incident, operator)
     if outcome is Outcome.FALSE_ALARM and not incident.verified:
         raise FlowError("only a verified resident can call off an incident")
     situation = await situation_for(session=session, incident=incident, zone=0, low_urgency=False)
@@ -448,7 +457,7 @@ async def resolve(
     *, session: AsyncSession, incident_id: int, operator: str, reason: str, at: dt.datetime
 ) -> None:
     incident = await load(session=session, incident_id=incident_id, lock=True)
-    _require_operator(incident, operator)
+    require_operator(incident, operator)
     if not reason.strip():
         raise FlowError("say how it was resolved")
     open_agencies = [t.agency for t in incident.tasks if t.agency and t.done_at is None]
@@ -481,7 +490,7 @@ async def camera_assessment(
     """Outdoor camera (I): the operator has looked at the images. A clearly illegal act → police at
     once and a responder; the announcement played is the one for the risk level."""
     incident = await load(session=session, incident_id=incident_id, lock=True)
-    _require_operator(incident, operator)
+    require_operator(incident, operator)
     if incident.service_type != S.OUTDOOR_CAMERA:
         raise FlowError("only outdoor-camera incidents have images to assess")
     if risk_level not in action_plans.VOICE_ANNOUNCEMENTS:

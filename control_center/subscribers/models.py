@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,6 +45,8 @@ class Premises(Base):
     arming_state: Mapped[str] = mapped_column(String(20), default="unknown")
     arming_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     life_watch_hours: Mapped[int] = mapped_column(Integer, default=12)
+    # The subscriber asked that contacts get an SMS first and a call only if it goes unacknowledged.
+    contact_sms_first: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     doctor_name: Mapped[str | None] = mapped_column(String(100))  # medical and life watch
     doctor_phone: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

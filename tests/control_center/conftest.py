@@ -16,8 +16,10 @@ from control_center.app import create_app
 from control_center.console.hub import Hub
 from control_center.settings import Settings
 from control_center.subscribers.seed import seed
+from control_center.telephony.wiring import nobody_answers, telephony_for
 from panel_gateway.ingest import Ingest, Received
 from panel_gateway.protocols import mqtt_payload
+from simulators.households import Households
 from simulators.panel import payload
 from tests.conftest import free_port
 from tests.helpers import add_user, eventually
@@ -44,25 +46,41 @@ class System:
         )
 
 
-@pytest.fixture
-async def system(database_url: str, sessions) -> AsyncIterator[System]:
-    """Seeded database, inbox worker and the web app on a free port, as `control-center serve` runs them."""
+@contextlib.asynccontextmanager
+async def running_system(
+    database_url: str, sessions, households: Households | None = None
+) -> AsyncIterator[System]:
+    """Seeded database, inbox worker and the web app on a free port, as `control-center serve` runs them.
+    With ``households``, the simulated carrier's calls are answered by them (as in the demo)."""
     async with sessions() as session:
         await seed(session=session, count=5)
+        if households is not None:
+            known = await Households.from_database(session, 5)
+            households.codes, households.contacts = known.codes, known.contacts
     _, operator = await add_user(sessions, "operator", "op-api")
     hub = Hub()
     worker = InboxWorker(sessions, hub.publish)
     port = free_port()
     settings = Settings(_env_file=None, database_url=database_url, http_port=port)
+    answer_for = households.answer_for if households is not None else nobody_answers
+    telephony = telephony_for(settings, sessions, hub.publish, answer_for)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, sessions, hub), port=port, log_level="warning",
+        uvicorn.Config(create_app(settings, sessions, hub, telephony), port=port, log_level="warning",
                        timeout_graceful_shutdown=1)
     )  # fmt: skip
     tasks = [asyncio.create_task(server.serve()), asyncio.create_task(worker.run())]
     await eventually(lambda: asyncio.sleep(0, server.started))
-    yield System(f"http://127.0.0.1:{port}", Ingest(sessions, worker.wake), operator)
-    server.should_exit = True
-    tasks[1].cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    try:
+        yield System(f"http://127.0.0.1:{port}", Ingest(sessions, worker.wake), operator)
+    finally:
+        server.should_exit = True
+        tasks[1].cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+@pytest.fixture
+async def system(database_url: str, sessions) -> AsyncIterator[System]:
+    async with running_system(database_url, sessions) as running:
+        yield running

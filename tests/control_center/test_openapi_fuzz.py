@@ -12,13 +12,16 @@ import asyncio
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from sqlalchemy import select
 from sqlalchemy.pool import NullPool
 
+from control_center.access.models import User
 from control_center.app import create_app
 from control_center.console.hub import Hub
-from control_center.db import create_engine, session_factory
+from control_center.db import create_engine, session_factory, utcnow
 from control_center.migrate import upgrade_async
 from control_center.settings import Settings
+from dispatch.seed import seed_dispatch
 from tests.control_center.factories import premises
 from tests.control_center.test_supervisor import alarms
 from tests.helpers import add_user
@@ -28,6 +31,7 @@ ROLE_FOR = (
     ("/api/supervisor", "supervisor"),
     ("/api/records", "supervisor"),
     ("/api/audit", "supervisor"),
+    ("/api/responder", "responder"),
 )
 
 
@@ -41,9 +45,13 @@ def tokens_and_app(tmp_path_factory):
         sessions = session_factory(engine)
         await premises(sessions, account="8001")
         await alarms(sessions, (130, "8001"))
-        headers = {
-            role: (await add_user(sessions, role))[1] for role in ("operator", "supervisor", "billing_clerk")
-        }
+        roles = ("operator", "supervisor", "billing_clerk", "responder")
+        headers = {role: (await add_user(sessions, role))[1] for role in roles}
+        async with sessions() as session:  # depots and responders, the first one signed in as "responder"
+            user_id = await session.scalar(select(User.id).where(User.login == "responder"))
+            await seed_dispatch(
+                session=session, settings=Settings(_env_file=None), at=utcnow(), responder_user_id=user_id
+            )
         await engine.dispose()
         return headers
 

@@ -87,3 +87,20 @@ def test_prefecture_area_and_the_most_specific_limit() -> None:
     assert coverage.limit_for(limits, "愛知県豊田市元城町1", 20) == 30
     assert coverage.limit_for(limits, "愛知県名古屋市中区栄1", 20) == 25
     assert coverage.limit_for(limits, "岐阜県岐阜市", 20) == 20
+
+
+def test_bench_dispatch_prints_its_figures_and_checks_agreement() -> None:
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "control_center.cli", "bench", "dispatch", "--json", "--responders", "500",
+         "--premises", "300", "--k", "3"],
+        capture_output=True, text=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+    result = json.loads(out)
+    assert (result["responders"], result["premises"], result["k"]) == (500, 300, 3)
+    assert result["agreement_checked"] == 300
+    assert {"p50_us", "p99_us", "baseline_p50_us", "baseline_p99_us", "speedup_p50"} <= set(result)
+    assert 0 < result["p50_us"] <= result["p99_us"]
