@@ -1,5 +1,13 @@
 """Every ORM model, imported once so the metadata (and Alembic) sees all tables."""
 
+from billing.esign.models import (
+    ContractSigner,
+    DeliveryConsent,
+    RevokedCertificate,
+    SignedDocument,
+    SigningAuthority,
+    SigningCode,
+)
 from billing.models import (
     ChargeRow,
     Contract,
@@ -49,8 +57,10 @@ __all__ = [
     "ChargeRow",
     "ContactAttempt",
     "Contract",
+    "ContractSigner",
     "CoverageLimit",
     "DeadLetter",
+    "DeliveryConsent",
     "DemandRow",
     "Depot",
     "Device",
@@ -73,8 +83,12 @@ __all__ = [
     "PremisesService",
     "PriceChangeRow",
     "Responder",
+    "RevokedCertificate",
     "SentReport",
     "Signal",
+    "SignedDocument",
+    "SigningAuthority",
+    "SigningCode",
     "Subscriber",
     "SuspensionRow",
     "Timer",

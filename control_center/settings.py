@@ -86,6 +86,9 @@ class Settings(BaseSettings):
         default=25, ge=5, le=120, description="No answer after this → the next contact"
     )
     sms_ack_seconds: int = Field(default=300, ge=10, description="An SMS not acknowledged by then → a call")
+    esign_tsa_url: str | None = Field(
+        default=None, description="RFC 3161 timestamp authority (unset: in-process)"
+    )
     mail_url: str | None = Field(default=None, description="smtp[s]://user:pass@host:port (unset: an outbox)")
     mail_sender: str = "center@example.jp"
     mail_outbox_dir: str = Field(default="./var/outbox", description="Where the outbox writes .eml files")
