@@ -12,10 +12,12 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
+	scripts/install-fonts
 	$(BIN)/control-center demo
 
 test: $(BIN)/.installed
 	scripts/install-chromium
+	scripts/install-fonts
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing import views as billing_views
+from billing.esign import views as esign_views
 from control_center.access import views as access_views
 from control_center.access.guard import NotSignedIn, login_redirect_target
 from control_center.access.headers import Hardening
@@ -73,6 +74,9 @@ def create_app(
     app.include_router(access_views.api)
     app.include_router(incident_views.router)
     app.include_router(billing_views.router)
+    app.include_router(esign_views.staff)
+    app.include_router(esign_views.signers_api)
+    app.include_router(esign_views.pages)
     app.include_router(subscriber_views.router)
     app.include_router(console_views.router)
     app.include_router(console_operations.router)

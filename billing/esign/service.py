@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, undefer
 
 from billing import terms
 from billing.esign import ca, document, pades
@@ -30,6 +30,7 @@ from billing.models import Contract
 from control_center import audit
 from control_center.access.passwords import check as check_password
 from control_center.access.passwords import hash_password
+from control_center.i18n import N_
 from control_center.mail import Mailer, Message
 from control_center.secret_box import SecretBox
 from control_center.subscribers.models import Premises, Subscriber
@@ -42,6 +43,14 @@ MAX_FAILURES = 5  # wrong passwords, codes or PINs in a row lock the signer
 RETAIN_YEARS_AFTER_EXPIRY = 7  # kept 7 years after the term the document was signed for
 KEY_PURPOSE, CA_PURPOSE, TSA_PURPOSE = "esign-signer-key", "esign-ca-key", "esign-tsa-key"
 _pins = PasswordHasher()
+# What a signer may be told (the signing page shows them through the catalogs).
+REFUSALS = (
+    N_("wrong login or password"), N_("this signer is locked: ask the center to unlock it"),
+    N_("a general user may view documents but not sign"), N_("no such contract for this signer"),
+    N_("this signer's certificate was revoked: it must be re-issued before signing"),
+    N_("no consent to electronic delivery is on record"), N_("this contract is already signed"),
+    N_("no valid one-time code: request a new one"), N_("wrong one-time code"), N_("wrong signing PIN"),
+)  # fmt: skip
 
 
 class SigningRefused(Exception):
@@ -379,18 +388,21 @@ async def sign_contract(
     place = await session.get(Premises, contract.premises_id)
     assert subscriber is not None and place is not None
     expiry = terms.initial_expiry(contract.service_start)
-    pdf = document.render(
-        document.ContractText(
-            contract.id,
-            subscriber.name,
-            place.address,
-            contract.plan,
-            contract.service_start,
-            expiry,
-            contract.monthly_fee,
-            contract.deposit,
+    try:
+        pdf = document.render(
+            document.ContractText(
+                contract.id,
+                subscriber.name,
+                place.address,
+                contract.plan,
+                contract.service_start,
+                expiry,
+                contract.monthly_fee,
+                contract.deposit,
+            )
         )
-    )
+    except document.FontMissing as exc:
+        raise SigningRefused(str(exc)) from exc
     root = await authority(session=session, box=box, at=at)
     signed = await asyncio.to_thread(  # pyHanko runs its own event loop; CPU work off ours too
         pades.sign,
@@ -446,9 +458,7 @@ async def verify_document(
 ) -> DocumentState:
     """Integrity, signature, chain to our CA and the timestamp. A certificate revoked after the
     timestamp does not undo the signature (PAdES point-in-time); it is reported beside it."""
-    stored = await session.get(SignedDocument, document_id)
-    if stored is None:
-        raise LookupError(f"document {document_id} not found")
+    stored = await _with_bytes(session, document_id)
     root = await authority(session=session, box=box, at=at)
     result = await asyncio.to_thread(pades.verify, stored.pdf, ca.load_cert(root.ca_cert_pem))
     revoked = await session.get(RevokedCertificate, stored.signer_cert_serial)
@@ -486,9 +496,7 @@ async def search(*, session: AsyncSession, criteria: Search, limit: int = 500) -
 
 async def copy_of(*, session: AsyncSession, document_id: int, actor: str, at: dt.datetime) -> SignedDocument:
     """A download: the master's bytes, and the download on the record."""
-    stored = await session.get(SignedDocument, document_id)
-    if stored is None:
-        raise LookupError(f"document {document_id} not found")
+    stored = await _with_bytes(session, document_id)
     audit.record(
         session=session,
         actor=actor,
@@ -507,3 +515,25 @@ async def of_contract(*, session: AsyncSession, contract_id: int) -> SignedDocum
         .options(defer(SignedDocument.pdf))
         .where(SignedDocument.contract_id == contract_id)
     )
+
+
+async def record_of(*, session: AsyncSession, document_id: int) -> SignedDocument:
+    """The original's record without its bytes."""
+    found = await session.scalar(
+        select(SignedDocument).options(defer(SignedDocument.pdf)).where(SignedDocument.id == document_id)
+    )
+    if found is None:
+        raise LookupError(f"document {document_id} not found")
+    return found
+
+
+async def _with_bytes(session: AsyncSession, document_id: int) -> SignedDocument:
+    found = await session.scalar(
+        select(SignedDocument)
+        .options(undefer(SignedDocument.pdf))
+        .where(SignedDocument.id == document_id)
+        .execution_options(populate_existing=True)  # it may be in the session without its bytes
+    )
+    if found is None:
+        raise LookupError(f"document {document_id} not found")
+    return found

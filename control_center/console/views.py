@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing import service as billing
 from billing.cancellation import Reason
+from billing.esign import service as esign
 from billing.models import Contract
 from control_center import audit
 from control_center.access.guard import actor_of, allowed, csrf_token
@@ -29,6 +30,7 @@ from control_center.db import utcnow
 from control_center.i18n import LOCALES, negotiate, translations
 from control_center.incidents import flows, service
 from control_center.incidents.models import VerificationAttempt
+from control_center.secret_box import SecretBox
 from control_center.subscribers.models import Subscriber
 from control_center.telephony import flows as telephony_flows
 from control_center.timezones import tokyo_today
@@ -207,6 +209,13 @@ async def subscriber_page(subscriber_id: RowId, request: Request) -> HTMLRespons
         contracts = [
             c for c in [await billing.load(session=session, contract_id=i) for i in ids] if c is not None
         ]
+        box = SecretBox.from_settings(request.app.state.settings)
+        signed = {}
+        for c in contracts:
+            if (doc := await esign.of_contract(session=session, contract_id=c.id)) is not None:
+                state = await esign.verify_document(session=session, box=box, document_id=doc.id, at=utcnow())
+                signed[c.id] = (doc, state)
+        consent = await esign.consent_in_force(session=session, subscriber_id=subscriber_id)
         audit.record(
             session=session,
             actor=actor_of(request),
@@ -218,6 +227,7 @@ async def subscriber_page(subscriber_id: RowId, request: Request) -> HTMLRespons
         await session.commit()
     rows = [
         {
+            "signed": signed.get(c.id),
             "contract": c,
             "expiry": billing.current_expiry(c, today),
             "monthly": billing.base_monthly(c, today),
@@ -226,7 +236,7 @@ async def subscriber_page(subscriber_id: RowId, request: Request) -> HTMLRespons
         }
         for c in contracts
     ]
-    return render(request, "subscriber.html", subscriber=subscriber, rows=rows, today=today)
+    return render(request, "subscriber.html", subscriber=subscriber, rows=rows, today=today, consent=consent)
 
 
 @router.get("/console/events", dependencies=[allowed(Permission.INCIDENTS_READ)])

@@ -21,7 +21,8 @@ from control_center.secret_box import SecretBox
 from control_center.subscribers.models import Premises, Subscriber
 
 AT = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)
-BOX = SecretBox(bytes(range(32)))
+BOX_KEY_HEX = bytes(range(32)).hex()
+BOX = SecretBox(bytes.fromhex(BOX_KEY_HEX))
 PASSWORD, PIN = "correct-horse-battery", "246810"
 
 
@@ -259,3 +260,82 @@ async def test_search_by_date_counterparty_and_amount(sessions) -> None:
     assert await found(counterparty="山田", amount_min=6_000, **nov) == {"山田 花子"}
     assert await found(amount_min=10_000) == set()
     assert await found() == set(docs)
+
+
+async def test_the_staff_api_and_the_signing_page(database_url, sessions, tmp_path) -> None:
+    import httpx
+
+    from control_center.app import create_app
+    from control_center.console.hub import Hub
+    from control_center.settings import Settings
+    from tests.helpers import add_user
+
+    subscriber_id, contract_id = await customer(sessions)
+    _, clerk = await add_user(sessions, "billing_clerk", "tanaka")
+    _, operator = await add_user(sessions, "operator", "sato")
+    settings = Settings(
+        _env_file=None, database_url=database_url, mail_outbox_dir=str(tmp_path), secret_key=BOX_KEY_HEX
+    )
+    app = create_app(settings, sessions, Hub())
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://t", headers=clerk) as staff,
+        httpx.AsyncClient(transport=transport, base_url="http://t") as browser,
+    ):
+        made = await staff.post(
+            "/api/esign/signers",
+            json={
+                "subscriber_id": subscriber_id,
+                "login": "yamada",
+                "name": "山田 太郎",
+                "email": "yamada@example.jp",
+                "role": "authority",
+                "password": PASSWORD,
+                "pin": PIN,
+            },
+        )
+        assert made.status_code == 201 and made.json()["cert_serial"]
+        assert (await staff.put(f"/api/esign/consents/{subscriber_id}", json={"given": True})).json() == {
+            "consent": True
+        }
+
+        page = await browser.get(f"/esign/contracts/{contract_id}")
+        asked = await browser.post(
+            f"/esign/contracts/{contract_id}/code", data={"login": "yamada", "password": PASSWORD}
+        )
+        assert page.status_code == 200 and "ワンタイムコード" in asked.text
+        code = re.search(r"ワンタイムコード: (\d{6})", app.state.mailer.sent[-1].body).group(1)
+        bad_pin = await browser.post(
+            f"/esign/contracts/{contract_id}/sign",
+            data={"login": "yamada", "password": PASSWORD, "code": code, "pin": "000000"},
+        )
+        assert "署名用PINが違います" in bad_pin.text
+        await browser.post(
+            f"/esign/contracts/{contract_id}/code", data={"login": "yamada", "password": PASSWORD}
+        )
+        code = re.search(r"ワンタイムコード: (\d{6})", app.state.mailer.sent[-1].body).group(1)
+        done = await browser.post(
+            f"/esign/contracts/{contract_id}/sign",
+            data={"login": "yamada", "password": PASSWORD, "code": code, "pin": PIN},
+        )
+        document_id = int(re.search(r'data-signed="(\d+)"', done.text).group(1))
+
+        found = (
+            await staff.get("/api/esign/documents", params={"counterparty": "山田", "amount_min": 5000})
+        ).json()
+        detail = (await staff.get(f"/api/esign/documents/{document_id}")).json()
+        copy = await staff.get(f"/api/esign/documents/{document_id}/pdf")
+        contract = (await staff.get(f"/api/billing/contracts/{contract_id}")).json()
+        refused = await staff.get("/api/esign/documents", headers=operator)
+    assert [d["id"] for d in found] == [document_id]
+    assert detail["verification"]["ok"] and detail["verification"]["timestamp_valid"]
+    assert copy.content.startswith(b"%PDF") and copy.headers["content-type"] == "application/pdf"
+    assert contract["signed_document"]["id"] == document_id and contract["signed_document"]["verified"]
+    assert refused.status_code == 403
+    async with sessions() as session:
+        logged = list(
+            await session.scalars(
+                select(AuditEntry.action).where(AuditEntry.subject == f"contract:{contract_id}")
+            )
+        )
+    assert logged == ["signed", "view", "download"]
