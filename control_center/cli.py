@@ -70,6 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     bench_storm.add_argument("--signals", type=int, default=100_000)
     bench_storm.add_argument("--database-url", help="default: a temporary SQLite file")
 
+    bench_latency = bench_sub.add_parser("latency", help="panel publish → console push, p50/p99, under load")
+    bench_latency.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_latency.add_argument("--rate", type=float, default=1000.0, help="background signals/s")
+    bench_latency.add_argument("--probes", type=int, default=100, help="probe alarms, with and without load")
+    bench_latency.add_argument("--interval", type=float, default=0.2, help="seconds between probes")
+    bench_latency.add_argument("--database-url", help="default: a temporary SQLite file")
     bench_dispatch = bench_sub.add_parser(
         "dispatch", help="rank the nearest responders: index vs brute force"
     )

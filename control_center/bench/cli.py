@@ -60,6 +60,26 @@ def run_bench_command(args: argparse.Namespace) -> int:
                 f"{result['storm_still_queued']}"
             )
         return 0
+    if args.bench_command == "latency":
+        from control_center.bench import latency
+
+        result = asyncio.run(latency.run(args.rate, args.probes, args.interval, args.database_url))
+        if args.json:
+            print(json.dumps(result))
+        else:
+            print(
+                f"latency bench: panel publish → console push, {result['probes']} probe alarms each, "
+                f"{result['database']} + {result['broker']}"
+            )
+            print(
+                f"baseline (no other traffic): p50 {result['baseline_p50_ms']} ms, "
+                f"p99 {result['baseline_p99_ms']} ms"
+            )
+            print(
+                f"under {result['background_per_s']:,} signals/s of background: p50 {result['p50_ms']} ms, "
+                f"p99 {result['p99_ms']} ms, max {result['max_ms']} ms"
+            )
+        return 0
     if args.bench_command == "dispatch":
         from control_center.bench import dispatch
 

@@ -1,0 +1,44 @@
+"""`control-center bench latency` runs the whole path and reports its figures (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from control_center.bench.private_broker import mosquitto_binary
+from tests.conftest import CI
+
+
+def test_bench_latency_measures_baseline_and_loaded_probes() -> None:
+    if mosquitto_binary() is None:
+        if CI:
+            pytest.fail("the mosquitto binary is needed for the private broker (CI=true)")
+        pytest.skip("no mosquitto binary")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "control_center.cli",
+            "bench",
+            "latency",
+            "--json",
+            "--probes",
+            "5",
+            "--rate",
+            "100",
+            "--interval",
+            "0.1",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=150,
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["probes"] == 5 and result["background_target_per_s"] == 100
+    assert result["background_per_s"] > 0  # the gateway stored background signals while the probes ran
+    assert 0 < result["baseline_p50_ms"] <= result["baseline_p99_ms"]
+    assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
