@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -21,6 +21,9 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+M = TypeVar("M")
 
 
 class Base(DeclarativeBase):
@@ -105,3 +108,15 @@ async def insert_new(session: AsyncSession, model: type[Base], rows: Sequence[di
 
 def is_postgresql(session: AsyncSession) -> bool:
     return session.bind.dialect.name == "postgresql"
+
+
+async def get_locked(session: AsyncSession, model: type[M], row_id: int, what: str) -> M:
+    """The row, locked for this transaction on PostgreSQL (SQLite serialises writers anyway);
+    ``LookupError`` naming ``what`` when there is none."""
+    query = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
+    if is_postgresql(session):
+        query = query.with_for_update(of=model)
+    found = await session.scalar(query)
+    if found is None:
+        raise LookupError(f"{what} {row_id} not found")
+    return found

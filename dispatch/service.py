@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from control_center.alarms.action_plans import Agency
-from control_center.db import is_postgresql, utcnow
+from control_center.db import get_locked, utcnow
 from control_center.i18n import N_
 from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
@@ -153,13 +153,7 @@ async def rank(
 
 
 async def _responder(session: AsyncSession, responder_id: int) -> Responder:
-    query = select(Responder).where(Responder.id == responder_id)
-    if is_postgresql(session):
-        query = query.with_for_update(of=Responder)
-    responder = await session.scalar(query)
-    if responder is None:
-        raise LookupError(f"responder {responder_id} not found")
-    return responder
+    return await get_locked(session, Responder, responder_id, "responder")
 
 
 async def assign(
@@ -205,13 +199,7 @@ async def assign(
 
 
 async def load_assignment(session: AsyncSession, assignment_id: int) -> Assignment:
-    query = select(Assignment).where(Assignment.id == assignment_id)
-    if is_postgresql(session):
-        query = query.with_for_update(of=Assignment)
-    found = await session.scalar(query)
-    if found is None:
-        raise LookupError(f"assignment {assignment_id} not found")
-    return found
+    return await get_locked(session, Assignment, assignment_id, "assignment")
 
 
 async def act(
@@ -362,12 +350,7 @@ async def register_keys(
 
 
 async def _key_set(session: AsyncSession, key_set_id: int) -> KeySet:
-    query = select(KeySet).where(KeySet.id == key_set_id)
-    if is_postgresql(session):
-        query = query.with_for_update(of=KeySet)
-    key_set = await session.scalar(query)
-    if key_set is None:
-        raise LookupError(f"key set {key_set_id} not found")
+    key_set = await get_locked(session, KeySet, key_set_id, "key set")
     await session.refresh(key_set, ["events"])
     return key_set
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.alarms.service_types import ServiceType
-from control_center.db import is_postgresql
+from control_center.db import get_locked, is_postgresql
 from control_center.i18n import N_
 from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
@@ -71,13 +71,7 @@ def _result(status: str, answered: bool) -> str:
 
 
 async def _attempt(session: AsyncSession, attempt_id: int) -> ContactAttempt:
-    query = select(ContactAttempt).where(ContactAttempt.id == attempt_id)
-    if is_postgresql(session):
-        query = query.with_for_update(of=ContactAttempt)
-    attempt = await session.scalar(query)
-    if attempt is None:
-        raise LookupError(f"call {attempt_id} not found")
-    return attempt
+    return await get_locked(session, ContactAttempt, attempt_id, "call")
 
 
 async def _event(
