@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import random
 import signal
@@ -84,6 +85,16 @@ def main(argv: list[str] | None = None) -> int:
     bench_dispatch.add_argument("--premises", type=int, default=100_000)
     bench_dispatch.add_argument("--k", type=int, default=5, help="candidates ranked per premises")
 
+    drill = sub.add_parser("drill", help="fault drills: sent / stored / duplicates / lost")
+    drill_sub = drill.add_subparsers(dest="drill_command", required=True)
+    pg_stop = drill_sub.add_parser(
+        "postgres-stop", help="a private PostgreSQL stops mid-stream, then returns"
+    )
+    pg_stop.add_argument("--seconds", type=float, default=10.0, help="how long the database is down")
+    pg_stop.add_argument("--messages", type=int, default=300)
+    pg_stop.add_argument("--rate", type=float, default=20.0, help="signals per second")
+    pg_stop.add_argument("--json", action="store_true", help="print one JSON object")
+
     from billing.cli import add_parser as add_billing
     from control_center.access.cli import add_parser as add_users
 
@@ -105,6 +116,20 @@ def main(argv: list[str] | None = None) -> int:
         from billing.cli import run_calculator
 
         return run_calculator(args)
+    if args.command == "drill":
+        from control_center.bench import drills
+
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        result = asyncio.run(drills.postgres_stop(args.seconds, args.messages, args.rate))
+        if args.json:
+            print(json.dumps(drills.report(result)))
+        else:
+            print(
+                f"{result.drill}: sent {result.sent}, stored {result.stored}, "
+                f"duplicates {result.duplicates}, lost {result.lost} "
+                f"({'passed' if result.passed else 'FAILED'}, {result.seconds} s)"
+            )
+        return 0 if result.passed else 1
     if args.command == "bench":
         from control_center.bench.cli import run_bench_command
 
