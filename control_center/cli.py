@@ -77,6 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     bench_latency.add_argument("--probes", type=int, default=100, help="probe alarms, with and without load")
     bench_latency.add_argument("--interval", type=float, default=0.2, help="seconds between probes")
     bench_latency.add_argument("--database-url", help="default: a temporary SQLite file")
+    bench_load = bench_sub.add_parser(
+        "load", help="thousands of panels connected and checking in; CPU and memory"
+    )
+    bench_load.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_load.add_argument("--panels", type=int, default=10_000)
+    bench_load.add_argument("--minutes", type=float, default=5.0, help="how long the panels keep checking in")
+    bench_load.add_argument(
+        "--interval", type=float, default=60.0, help="seconds between a panel's check-ins"
+    )
+    bench_load.add_argument("--processes", type=int, default=4, help="load-generating processes")
+    bench_load.add_argument("--database-url", help="default: a temporary SQLite file")
     bench_dispatch = bench_sub.add_parser(
         "dispatch", help="rank the nearest responders: index vs brute force"
     )

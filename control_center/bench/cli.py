@@ -80,6 +80,32 @@ def run_bench_command(args: argparse.Namespace) -> int:
                 f"p99 {result['p99_ms']} ms, max {result['max_ms']} ms"
             )
         return 0
+    if args.bench_command == "load":
+        from control_center.bench import load
+
+        result = asyncio.run(
+            load.run(args.panels, args.minutes, args.interval, args.processes, args.database_url)
+        )
+        if args.json:
+            print(json.dumps(result))
+        else:
+            print(
+                f"load bench: {result['connected']:,} of {result['panels']:,} panels connected, checking in "
+                f"every {result['check_in_interval_s']:.0f} s for {result['minutes']} min "
+                f"({result['database']})"
+            )
+            print(
+                f"check-ins acknowledged: {result['acked']:,} ({result['acked_per_s']}/s, expected "
+                f"{result['expected_per_s']}/s), ack p50 {result['ack_p50_ms']} ms, "
+                f"p99 {result['ack_p99_ms']} ms; links lost: {result['links_lost']}"
+            )
+            for name in ("center", "broker", "generators"):
+                r = result[name]
+                print(
+                    f"{name:<10} CPU avg {r['cpu_avg_pct']}% (max {r['cpu_max_pct']}%), "
+                    f"RSS max {r['rss_max_mb']} MB"
+                )
+        return 0
     if args.bench_command == "dispatch":
         from control_center.bench import dispatch
 
