@@ -52,8 +52,15 @@ class PrivateMosquitto:
         binary = mosquitto_binary()
         if binary is None:
             raise RuntimeError("mosquitto is not installed")
-        # Started as root, mosquitto drops to its own user: it must be able to write its persistence.
+        # Started as root, mosquitto drops to its own user: it must be able to reach and write its
+        # persistence, or it loses queued messages on restart without a word (its log goes nowhere).
         self.directory.chmod(0o777)
+        blocked = [p for p in self.directory.resolve().parents if not p.stat().st_mode & 0o001]
+        if self.persistence and blocked:
+            raise RuntimeError(
+                f"mosquitto could not reach its persistence under {blocked[0]} (not searchable by others);"
+                " use a directory from tempfile.mkdtemp()"
+            )
         conf = self.directory / "mosquitto.conf"
         conf.write_text(
             CONFIG.format(
