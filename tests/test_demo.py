@@ -68,9 +68,10 @@ async def test_demo_shows_a_simulated_fire_alarm_on_the_console(tmp_path) -> Non
         assert incident["priority"] == 1
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as browser:
             assert (await browser.get("/api/incidents")).status_code == 401
-            signed_in = await browser.post(
-                "/login", data={"login": "operator", "password": passwords["operator"]}
-            )
+            form = (await browser.get("/login")).text
+            token = re.search(r'name="login_csrf" value="([^"]+)"', form).group(1)
+            credentials = {"login": "operator", "password": passwords["operator"], "login_csrf": token}
+            signed_in = await browser.post("/login", data=credentials)
             assert signed_in.status_code == 303 and signed_in.headers["location"] == "/console"
             assert (await browser.get("/console/queue")).status_code == 200
     finally:

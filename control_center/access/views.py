@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from control_center import audit
-from control_center.access import service
+from control_center.access import service, tokens
 from control_center.access.guard import SESSION_COOKIE, principal_of, require, same_site_path
 from control_center.access.models import User
 from control_center.access.roles import Permission, Role
@@ -49,9 +50,28 @@ async def home(request: Request) -> RedirectResponse:
     return RedirectResponse(HOME[principal.role] if principal else "/login", status_code=303)
 
 
+LOGIN_CSRF_COOKIE = "cc_login_csrf"
+
+
+def _login_form(request: Request, next_path: str, error: bool) -> HTMLResponse:
+    """The form with a fresh double-submit token: a cookie and the same value in a hidden field, so
+    another site cannot post its own login into this browser (login CSRF)."""
+    token = tokens.new_secret()
+    response = render(request, "login.html", next=next_path, error=error, login_csrf=token)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        max_age=3600,
+        secure=request.app.state.settings.secure_cookies,
+    )
+    return response
+
+
 @router.get("/login")
 async def login_page(request: Request) -> HTMLResponse:
-    return render(request, "login.html", next=same_site_path(request.query_params.get("next")), error=False)
+    return _login_form(request, same_site_path(request.query_params.get("next")), error=False)
 
 
 @router.post("/login")
@@ -60,7 +80,11 @@ async def login(
     login: str = Form(..., max_length=64),
     password: str = Form(..., max_length=200),
     next: str = Form("/"),
+    login_csrf: str = Form("", max_length=100),
 ) -> Response:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, login_csrf):
+        raise HTTPException(status_code=403, detail="the login form expired: reload the page and try again")
     async with request.app.state.sessions() as session:
         try:
             principal, token = await service.sign_in(
@@ -68,12 +92,13 @@ async def login(
             )
         except LoginRefused:
             await session.commit()  # the failure count and the audit entry stay
-            response = render(request, "login.html", next=same_site_path(next), error=True)
+            response = _login_form(request, same_site_path(next), error=True)
             response.status_code = 401
             return response
         await session.commit()
     target = same_site_path(next)
     response = RedirectResponse(HOME[principal.role] if target == "/" else target, status_code=303)
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -131,9 +156,14 @@ async def add_user(
     try:
         async with request.app.state.sessions() as session:
             await service.create_user(
-                session=session, login=login, name=name, role=role, password=password,
-                actor=principal.actor, at=utcnow(),
-            )  # fmt: skip
+                session=session,
+                login=login,
+                name=name,
+                role=role,
+                password=password,
+                actor=principal.actor,
+                at=utcnow(),
+            )
             await session.commit()
     except ValueError as exc:
         return _back(str(exc), error=True)

@@ -145,7 +145,18 @@ async def test_signed_out_browsers_go_to_login_and_api_clients_get_401(app) -> N
 
 
 async def login(client: httpx.AsyncClient, login_: str, password: str = PASSWORD) -> httpx.Response:
-    return await client.post("/login", data={"login": login_, "password": password, "next": "/console"})
+    """Through the form, as a browser does: the page sets the login's double-submit token."""
+    form = (await client.get("/login")).text
+    token = re.search(r'name="login_csrf" value="([^"]+)"', form).group(1)
+    data = {"login": login_, "password": password, "next": "/console", "login_csrf": token}
+    return await client.post("/login", data=data)
+
+
+async def test_a_login_posted_from_elsewhere_is_refused(app, sessions) -> None:
+    await add_user(sessions, "operator", "mori")
+    async with browser(app) as client:
+        forged = await client.post("/login", data={"login": "mori", "password": PASSWORD, "login_csrf": "x"})
+    assert forged.status_code == 403 and "cc_session" not in forged.headers.get("set-cookie", "")
 
 
 async def test_login_then_forms_need_the_csrf_token_and_logout_ends_the_session(app, sessions) -> None:
