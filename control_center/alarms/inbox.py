@@ -63,21 +63,31 @@ GROUP = 100  # signals per transaction below life safety: a new fire waits at mo
 
 
 async def process_pending(
-    *, session: AsyncSession, limit: int = 500, runaway: Runaway = Runaway(), now: dt.datetime | None = None
+    *,
+    session: AsyncSession,
+    limit: int = 500,
+    runaway: Runaway = Runaway(),
+    now: dt.datetime | None = None,
+    on_committed: Callable[[set[int]], None] | None = None,
 ) -> set[int]:
     """Process up to ``limit`` signals, most urgent first; returns the incidents that changed.
 
     Each transaction holds one priority only, and the most urgent waiting priority is looked up
     again before each: a fire commits on its own, never behind a batch of trouble signals.
+    ``on_committed`` hears each transaction's changes as soon as it commits, so the console learns of
+    the fire before the trouble signals behind it are done.
     """
-    now = now or utcnow()
     changed: set[int] = set()
     done = 0
     while done < limit:
-        processed = await _process_group(session, min(limit - done, GROUP), runaway, now, changed)
+        group: set[int] = set()
+        processed = await _process_group(session, min(limit - done, GROUP), runaway, now or utcnow(), group)
         if not processed:
             break
         done += processed
+        changed |= group
+        if on_committed is not None and group:
+            on_committed(group)
     return changed
 
 
@@ -169,13 +179,13 @@ class InboxWorker:
             self._wake.clear()
             try:
                 async with self._sessions() as session:
-                    changed = await process_pending(session=session)
+                    # Each transaction's changes are pushed as it commits (not after all 500).
+                    changed = await process_pending(session=session, on_committed=self._on_changed)
             except Exception:
                 log.exception("inbox processing failed; retrying")
                 await asyncio.sleep(1)
                 continue
             if changed:
-                self._on_changed(changed)
                 continue  # there may be more
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)

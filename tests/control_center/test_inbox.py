@@ -96,3 +96,17 @@ async def test_seeded_house_codes_are_hashed_and_still_verifiable(sessions) -> N
         assert not house_code_matches(premises.house_code_hash, f"{(int(entry.house_code) + 1) % 1000:03d}")
         assert len(premises.contacts) >= 3
         assert [c.position for c in premises.contacts] == list(range(1, len(premises.contacts) + 1))
+
+
+async def test_each_transaction_is_pushed_as_it_commits_so_a_fire_is_not_held_behind_a_storm(
+    sessions,
+) -> None:
+    ingest = Ingest(sessions)
+    troubles = [received(f"{4000 + i}", f"t{i}", 302, at=i) for i in range(250)]  # three groups of trouble
+    await ingest.store([*troubles, received("5000", "fire", 110, at=300)])
+    pushed: list[set[int]] = []
+    async with sessions() as session:
+        changed = await process_pending(session=session, on_committed=pushed.append)
+        fire = await session.scalar(select(Incident.id).where(Incident.account == "5000"))
+    assert pushed[0] == {fire}  # the fire's own transaction, reported before any trouble is processed
+    assert [len(p) for p in pushed[1:]] == [100, 100, 50] and set().union(*pushed) == changed
