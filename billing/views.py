@@ -15,7 +15,6 @@ from control_center.access.guard import allowed
 from control_center.access.roles import Permission
 from control_center.api_types import RowId
 from control_center.db import utcnow
-from control_center.secret_box import SecretBox
 from control_center.timezones import tokyo_today
 
 router = APIRouter(prefix="/api/billing", tags=["billing"], dependencies=[allowed(Permission.CONTRACTS_READ)])
@@ -44,7 +43,7 @@ async def contract(contract_id: RowId, request: Request) -> dict[str, Any]:
         state = (
             await esign.verify_document(
                 session=session,
-                box=SecretBox.from_settings(request.app.state.settings),
+                box=request.app.state.secret_box,
                 document_id=signed.id,
                 at=utcnow(),
             )

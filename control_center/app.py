@@ -50,7 +50,9 @@ def create_app(
     app.state.mailer = mailer_from(settings.mail_url, settings.mail_sender, settings.mail_outbox_dir)
     app.state.switchboard = RecordingSwitchboard()  # notifying agencies: recorded, until a real line exists
     app.state.telephony = telephony or telephony_for(settings, sessions, hub.publish)
-    app.state.csrf_key = SecretBox.from_settings(settings).subkey("csrf")
+    # Read once: the views seal and open keys with it, and CSRF tokens use a subkey of it.
+    app.state.secret_box = SecretBox.from_settings(settings)
+    app.state.csrf_key = app.state.secret_box.subkey("csrf")
     app.add_middleware(Hardening, max_body_bytes=settings.max_request_bytes)
 
     @app.exception_handler(NotSignedIn)

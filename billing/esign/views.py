@@ -21,7 +21,6 @@ from control_center.api_types import MAX_ID, RowId
 from control_center.console.views import render
 from control_center.db import utcnow
 from control_center.i18n import N_
-from control_center.secret_box import SecretBox
 from control_center.timezones import TOKYO
 
 staff = APIRouter(prefix="/api/esign", tags=["electronic signing"])
@@ -42,10 +41,6 @@ WORDS = (
     N_("consent_withdrawn"),
     N_("signing_refused"),
 )
-
-
-def _box(request: Request) -> SecretBox:
-    return SecretBox.from_settings(request.app.state.settings)
 
 
 def _refused(exc: SigningRefused) -> HTTPException:
@@ -120,7 +115,11 @@ async def add_signer(body: SignerIn, request: Request, principal: Writer) -> dic
     try:
         async with request.app.state.sessions() as session:
             signer = await service.add_signer(
-                session=session, box=_box(request), actor=principal.actor, at=utcnow(), **body.model_dump()
+                session=session,
+                box=request.app.state.secret_box,
+                actor=principal.actor,
+                at=utcnow(),
+                **body.model_dump(),
             )
             await session.commit()
     except SigningRefused as exc:
@@ -195,7 +194,7 @@ async def document(document_id: RowId, request: Request, principal: Reader) -> d
     async with request.app.state.sessions() as session:
         try:
             state = await service.verify_document(
-                session=session, box=_box(request), document_id=document_id, at=now
+                session=session, box=request.app.state.secret_box, document_id=document_id, at=now
             )
         except LookupError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
@@ -250,7 +249,7 @@ async def download(document_id: RowId, request: Request, principal: Reader) -> R
 async def crl(request: Request) -> Response:
     """The CA's revocation list, for anyone checking a signed contract with their own reader."""
     async with request.app.state.sessions() as session:
-        body = await service.revocation_list(session=session, box=_box(request), at=utcnow())
+        body = await service.revocation_list(session=session, box=request.app.state.secret_box, at=utcnow())
         await session.commit()
     return Response(body, media_type="application/pkix-crl")
 
@@ -279,7 +278,7 @@ async def _sign(request: Request, contract_id: int, body: SignIn) -> Any:
     async with request.app.state.sessions() as session:
         return await service.sign_contract(
             session=session,
-            box=_box(request),
+            box=request.app.state.secret_box,
             contract_id=contract_id,
             login=body.login,
             password=body.password,
@@ -310,7 +309,12 @@ async def add_user(body: AddUserIn, request: Request) -> dict[str, Any]:
             )
             new = body.new.model_dump() | {"subscriber_id": me.subscriber_id}
             signer = await service.add_signer(
-                session=session, box=_box(request), actor=me.login, at=utcnow(), added_by=me, **new
+                session=session,
+                box=request.app.state.secret_box,
+                actor=me.login,
+                at=utcnow(),
+                added_by=me,
+                **new,
             )
             await session.commit()
     except SigningRefused as exc:
@@ -342,7 +346,7 @@ async def reissue(body: ReissueIn, request: Request) -> dict[str, str]:
         async with request.app.state.sessions() as session:
             signer = await service.reissue(
                 session=session,
-                box=_box(request),
+                box=request.app.state.secret_box,
                 login=body.login,
                 password=body.password,
                 code=body.code,

@@ -21,7 +21,6 @@ from control_center.api_types import RowId
 from control_center.console.views import render
 from control_center.db import utcnow
 from control_center.i18n import N_
-from control_center.secret_box import SecretBox
 from control_center.timezones import TOKYO
 from panel_gateway.keys import set_key
 
@@ -242,8 +241,7 @@ async def dc09_key(
         return _back("an AES key is 32, 48 or 64 hex digits", error=True)
     try:
         async with request.app.state.sessions() as session:
-            box = SecretBox.from_settings(request.app.state.settings)
-            await set_key(session=session, box=box, account=account, key_hex=key_hex)
+            await set_key(session=session, box=request.app.state.secret_box, account=account, key_hex=key_hex)
             audit.record(
                 session=session,
                 actor=principal.actor,

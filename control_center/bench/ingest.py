@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import socket
 import statistics
 import tempfile
 import time
@@ -22,7 +21,7 @@ from typing import Any
 
 import aiomqtt
 
-from control_center.bench.private_broker import private_mosquitto
+from control_center.bench.private_broker import free_port, private_mosquitto
 from control_center.db import create_engine, session_factory
 from control_center.migrate import upgrade_async
 from control_center.settings import MqttTarget, Settings
@@ -135,13 +134,7 @@ async def _ours(
     return expected / elapsed, latencies
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
@@ -156,7 +149,7 @@ async def run(
         await upgrade_async(url)
         broker_name = mqtt_url or "private mosquitto"
         if mqtt_url == "embedded":
-            port = _free_port()
+            port = free_port()
             broker = await start_embedded_broker("127.0.0.1", port)
             stack.push_async_callback(broker.shutdown)
             target = MqttTarget(f"mqtt://127.0.0.1:{port}")
@@ -174,7 +167,7 @@ async def run(
         "raw_per_s": round(raw),
         "ratio": round(ours / raw, 3),
         "p50_ms": round(statistics.median(latencies), 1),
-        "p99_ms": round(_percentile(latencies, 0.99), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
         "database": url.split(":", 1)[0],
         "broker": broker_name,
     }

@@ -29,8 +29,8 @@ from control_center.access import service as access
 from control_center.access.roles import Role
 from control_center.alarms.inbox import InboxWorker
 from control_center.app import create_app
-from control_center.bench.ingest import _free_port, _percentile
-from control_center.bench.private_broker import private_mosquitto
+from control_center.bench.ingest import percentile
+from control_center.bench.private_broker import free_port, private_mosquitto
 from control_center.console.hub import Hub
 from control_center.db import create_engine, session_factory, utcnow
 from control_center.migrate import upgrade_async
@@ -112,7 +112,7 @@ async def run(rate: float, probes: int, interval: float, database_url: str | Non
         broker = await stack.enter_async_context(private_mosquitto(persistence=False))
         target = MqttTarget(broker.url)
         run_id = uuid.uuid4().hex[:8]
-        port = _free_port()
+        port = free_port()
         settings = Settings(
             _env_file=None,
             database_url=url,
@@ -198,10 +198,10 @@ async def run(rate: float, probes: int, interval: float, database_url: str | Non
         "background_target_per_s": rate,
         "background_per_s": round(achieved),  # stored by the gateway while the probes ran
         "p50_ms": round(statistics.median(loaded), 1),
-        "p99_ms": round(_percentile(loaded, 0.99), 1),
+        "p99_ms": round(percentile(loaded, 0.99), 1),
         "max_ms": round(max(loaded), 1),
         "baseline_p50_ms": round(statistics.median(baseline), 1),
-        "baseline_p99_ms": round(_percentile(baseline, 0.99), 1),
+        "baseline_p99_ms": round(percentile(baseline, 0.99), 1),
         "database": url.split(":", 1)[0],
         "broker": "private mosquitto",
     }

@@ -30,7 +30,7 @@ from sqlalchemy import func, insert, select
 from control_center.alarms import supervision
 from control_center.alarms.inbox import InboxWorker
 from control_center.alarms.sweeper import Sweeper
-from control_center.bench.ingest import _percentile
+from control_center.bench.ingest import percentile
 from control_center.bench.private_broker import private_mosquitto
 from control_center.db import create_engine, session_factory, utcnow
 from control_center.migrate import upgrade_async
@@ -218,7 +218,7 @@ async def run(
         "acked_per_s": round(during / elapsed, 1),
         "expected_per_s": round(panels / interval, 1),
         "ack_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
-        "ack_p99_ms": round(_percentile(latencies, 0.99), 1) if latencies else None,
+        "ack_p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None,
         "links_lost": lost_links,
         "center": center.report(),
         "broker": mosquitto.report(),

@@ -30,7 +30,6 @@ from control_center.db import utcnow
 from control_center.i18n import LOCALES, negotiate, translations
 from control_center.incidents import flows, service
 from control_center.incidents.models import VerificationAttempt
-from control_center.secret_box import SecretBox
 from control_center.subscribers.models import Subscriber
 from control_center.telephony import flows as telephony_flows
 from control_center.timezones import tokyo_today
@@ -209,7 +208,7 @@ async def subscriber_page(subscriber_id: RowId, request: Request) -> HTMLRespons
         contracts = [
             c for c in [await billing.load(session=session, contract_id=i) for i in ids] if c is not None
         ]
-        box = SecretBox.from_settings(request.app.state.settings)
+        box = request.app.state.secret_box
         signed = {}
         for c in contracts:
             if (doc := await esign.of_contract(session=session, contract_id=c.id)) is not None:
