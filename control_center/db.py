@@ -90,22 +90,6 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def insert_new(session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]]) -> int:
-    """INSERT … ON CONFLICT DO NOTHING (both backends spell it the same way); returns how many rows were new.
-
-    Executed as one executemany with RETURNING, which SQLAlchemy batches into multi-row statements:
-    several times faster than one giant VALUES list, and the count is exact on both backends.
-    """
-    if not rows:
-        return 0
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(model).on_conflict_do_nothing().returning(model.__table__.primary_key.columns.values()[0])
-    )
-    result = await session.execute(statement, list(rows))
-    return len(result.all())
-
-
 def is_postgresql(session: AsyncSession) -> bool:
     return session.bind.dialect.name == "postgresql"
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.alarms.classification import classify
 from control_center.alarms.supervision import record_check_ins
-from control_center.db import insert_new
+from control_center.bulk import insert_new
 from panel_gateway.models import DeadLetter, Signal
 from panel_gateway.protocols.contact_id import ContactIdEvent
 from panel_gateway.protocols.errors import ParseError

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.alarms.classification import SignalKind
 from control_center.alarms.service_types import PRIORITY, Priority, ServiceType
-from control_center.db import insert_new, is_postgresql
+from control_center.bulk import insert_new
+from control_center.db import is_postgresql
 from control_center.i18n import N_
 from control_center.subscribers.models import PanelAccount
 from panel_gateway.models import Signal

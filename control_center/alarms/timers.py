@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from control_center.alarms.classification import SignalKind
 from control_center.alarms.service_types import PRIORITY, Priority, ServiceType
 from control_center.alarms.timer_models import Timer
-from control_center.db import insert_new, is_postgresql
+from control_center.bulk import insert_new, upsert_many
+from control_center.db import is_postgresql
 from control_center.i18n import N_
 from control_center.subscribers.models import PanelAccount, Premises, PremisesService, Trip
 
@@ -56,13 +57,25 @@ async def touch_life_watch(*, session: AsyncSession, seen: Iterable[tuple[int, d
         .join(PremisesService, PremisesService.premises_id == Premises.id)
         .where(Premises.id.in_(latest), PremisesService.service_type == ServiceType.LIFE_WATCH.value)
     )
-    for premises_id, hours in rows.all():
-        await upsert(
-            session=session,
-            kind=LIFE_WATCH,
-            premises_id=premises_id,
-            due_at=latest[premises_id] + dt.timedelta(hours=hours or 12),
-        )
+    hours = dict(rows.all())  # one row per premises, even if the service were listed twice
+    # One statement for the whole group: at 1,000 signals/s a SELECT and an UPDATE per premises
+    # was most of the inbox's time.
+    await upsert_many(
+        session,
+        Timer,
+        [
+            {
+                "kind": LIFE_WATCH,
+                "premises_id": premises_id,
+                "trip_id": 0,
+                "due_at": latest[premises_id] + dt.timedelta(hours=hours[premises_id] or 12),
+                "fired_at": None,
+            }
+            for premises_id in sorted(hours)  # a fixed lock order between concurrent workers
+        ],
+        conflict=("kind", "premises_id", "trip_id"),
+        update=("due_at", "fired_at"),
+    )
 
 
 async def schedule_trip(*, session: AsyncSession, trip: Trip) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from control_center.alarms.inbox import process_pending
-from control_center.db import create_engine, insert_new, session_factory, utcnow
+from control_center.bulk import insert_new
+from control_center.db import create_engine, session_factory, utcnow
 from control_center.incidents import service as incidents
 from control_center.incidents.models import Incident
 from control_center.migrate import upgrade_async
