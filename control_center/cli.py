@@ -268,14 +268,17 @@ async def _serve(settings: Settings) -> int:
 
 
 async def _gateway(settings: Settings) -> int:
+    from control_center.bus import Bus
+    from control_center.console.hub import Hub
     from control_center.db import create_engine, session_factory
     from panel_gateway.ingest import Ingest
     from panel_gateway.transports.mqtt import MqttGateway
 
     engine = create_engine(settings.database_url)
-    gateway = MqttGateway(settings, Ingest(session_factory(engine)))
+    bus = Bus(settings.database_url, Hub())  # wakes the inbox workers of the serve processes
+    gateway = MqttGateway(settings, Ingest(session_factory(engine), on_stored=bus.signals_stored))
     try:
-        await gateway.run()
+        await asyncio.gather(gateway.run(), bus.run())
     finally:
         await engine.dispose()
     return 0

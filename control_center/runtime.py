@@ -17,6 +17,7 @@ from control_center.alarms import supervision, timers
 from control_center.alarms.inbox import InboxWorker
 from control_center.alarms.sweeper import Sweeper
 from control_center.app import create_app
+from control_center.bus import Bus
 from control_center.console.hub import Hub
 from control_center.db import create_engine, session_factory
 from control_center.migrate import upgrade_async
@@ -44,14 +45,16 @@ class Runtime:
         self.engine = create_engine(settings.database_url)
         self.sessions = session_factory(self.engine)
         self.hub = Hub()
+        self.bus = Bus(settings.database_url, self.hub)
         self.worker = InboxWorker(self.sessions, self.hub.publish)
-        self.ingest = Ingest(self.sessions, on_stored=self.worker.wake)
+        self.bus.on_signals_stored(self.worker.wake)
+        self.ingest = Ingest(self.sessions, on_stored=self.bus.signals_stored)
         self.keys = KeyStore(self.sessions, SecretBox.from_settings(settings))
         self.gateway = MqttGateway(settings, self.ingest, lambda: self.keys.keys)
         self.committer = GroupCommitter(self.ingest)
         self.dc09 = Dc09Receiver(self.committer, lambda: self.keys.keys)
         every = settings.supervision_sweep_seconds
-        wake = self.worker.wake
+        wake = self.bus.signals_stored
         self.supervision = Sweeper("check-in overdue", self.sessions, supervision.sweep, wake, every)
         self.timers = Sweeper("timers", self.sessions, timers.sweep, wake, every)
         # answer_for: who picks up when the simulated carrier rings (the demo's households)
@@ -103,7 +106,7 @@ class Runtime:
 
     async def run(self, main: Coroutine[Any, Any, Any], *background: Coroutine[Any, Any, Any]) -> None:
         """Run ``main`` until it returns (Ctrl-C ends uvicorn's serve), with helpers cancelled after it."""
-        tasks = [asyncio.create_task(c) for c in background]
+        tasks = [asyncio.create_task(c) for c in (self.bus.run(), *background)]
         try:
             await main
         finally:

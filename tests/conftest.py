@@ -6,6 +6,7 @@ on both brokers. With CI=true a server that cannot be reached fails the test ins
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
@@ -57,6 +58,19 @@ async def database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterato
         await upgrade_async(url)
         yield url
         return
+    async with fresh_postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """For what only PostgreSQL does (several processes on one database): a fresh, migrated schema."""
+    async with fresh_postgres_schema() as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def fresh_postgres_schema() -> AsyncIterator[str]:
     pg = make_url(POSTGRES_URL)
     require_server("PostgreSQL", pg.host or "127.0.0.1", pg.port or 5432)
     schema = f"t_{uuid.uuid4().hex[:12]}"

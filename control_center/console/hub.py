@@ -1,9 +1,13 @@
-"""In-process fan-out of "incidents changed" to every open console (one queue per SSE stream)."""
+"""Fan-out of "incidents changed" to every open console of this process (one queue per SSE stream).
+
+``relay``, when set (``control_center.bus`` on PostgreSQL), carries each publish to the other processes,
+whose bus ``deliver``s it to their own consoles.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -11,8 +15,15 @@ class Hub:
     def __init__(self, backlog: int = 64) -> None:
         self._subscribers: set[asyncio.Queue[set[int]]] = set()
         self._backlog = backlog
+        self.relay: Callable[[set[int]], None] | None = None
 
     def publish(self, incident_ids: set[int]) -> None:
+        self.deliver(incident_ids)
+        if self.relay is not None:
+            self.relay(incident_ids)
+
+    def deliver(self, incident_ids: set[int]) -> None:
+        """To this process's consoles only."""
         for queue in self._subscribers:
             if queue.full():
                 # Events only tell the page to refresh from the database: merging them loses nothing.

@@ -21,24 +21,30 @@ from tests.panel_gateway.test_mqtt_ingest import start_gateway_process, wait_for
 
 
 @pytest.fixture
-def shared(database_url: str) -> Settings:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several workers share one PostgreSQL; SQLite is the single-process default")
+def shared(postgres_url: str) -> Settings:
+    """Several workers share one PostgreSQL (SQLite is the single-process demo)."""
     target = MqttTarget(MOSQUITTO_URL)
     require_server("Mosquitto", target.host, target.port)
     run = uuid.uuid4().hex[:8]
     return Settings(
         _env_file=None,
-        database_url=database_url,
+        database_url=postgres_url,
         mqtt_url=MOSQUITTO_URL,
         mqtt_topic_root=f"scale-{run}/panels",
         mqtt_shared_group=f"gw-{run}",
     )
 
 
-async def test_two_gateways_and_two_workers_lose_nothing_and_repeat_nothing(
-    shared: Settings, sessions
-) -> None:
+async def test_two_gateways_and_two_workers_lose_nothing_and_repeat_nothing(shared: Settings) -> None:
+    engine = create_engine(shared.database_url)
+    sessions = session_factory(engine)
+    try:
+        await _two_gateways_two_workers(shared, sessions)
+    finally:
+        await engine.dispose()
+
+
+async def _two_gateways_two_workers(shared: Settings, sessions) -> None:
     gateways = []
     try:
         for name in ("a", "b"):
