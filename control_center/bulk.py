@@ -84,6 +84,4 @@ def _unnest(
         assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in update)
         sql += f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {assignments}"
     # Typed as arrays of the column's own type, so its bind processing (UTC datetimes) still applies.
-    return text(sql).bindparams(
-        *(bindparam(c, type_=postgresql.ARRAY(table.c[c].type)) for c in columns)
-    )
+    return text(sql).bindparams(*(bindparam(c, type_=postgresql.ARRAY(table.c[c].type)) for c in columns))
