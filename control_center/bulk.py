@@ -10,10 +10,10 @@ SQLite keeps SQLAlchemy's executemany, which it batches into multi-row statement
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, text
+from sqlalchemy import ColumnElement, Table, any_, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
@@ -65,6 +65,14 @@ async def upsert_many(
         index_elements=list(conflict), set_={name: statement.excluded[name] for name in update}
     )
     await session.execute(statement, list(rows))
+
+
+def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(array)``, one statement text for any count
+    (psycopg re-parses statements of more than 50 parameters every time)."""
+    if session.bind.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def _columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:

@@ -19,6 +19,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from control_center.cancellation import stop_if_cancelled
 from control_center.console.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ class Bus:
                             )
                         ids = None
                 except (psycopg.Error, OSError) as exc:
+                    stop_if_cancelled()
                     log.warning("could not notify the other processes (%s); retrying", exc)
                     if connection is not None:
                         await connection.close()
@@ -139,6 +141,7 @@ class Bus:
                     async for notice in connection.notifies():
                         self._heard(notice.channel.partition(":")[0], notice.payload)
             except (psycopg.Error, OSError) as exc:
+                stop_if_cancelled()
                 log.warning("lost the notification connection (%s); reconnecting", exc)
             finally:
                 self.listening.clear()

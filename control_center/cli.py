@@ -77,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     bench_latency.add_argument("--probes", type=int, default=100, help="probe alarms, with and without load")
     bench_latency.add_argument("--interval", type=float, default=0.2, help="seconds between probes")
     bench_latency.add_argument("--database-url", help="default: a temporary SQLite file")
+    bench_latency.add_argument(
+        "--processes",
+        choices=("one", "separate"),
+        help="the center as gateway + serve processes (default on PostgreSQL), or all in one (SQLite)",
+    )
     bench_load = bench_sub.add_parser(
         "load", help="thousands of panels connected and checking in; CPU and memory"
     )

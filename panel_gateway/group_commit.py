@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
+from control_center.cancellation import stop_if_cancelled
 from panel_gateway.ingest import Ingest, Received
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class GroupCommitter:
                 await self._ingest.store(items)
                 break
             except Exception as exc:  # the database is away: hold the answers, keep the items
+                stop_if_cancelled()
                 delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
                 attempt += 1
                 log.error("commit failed (%s); retrying in %.1fs", exc, delay)

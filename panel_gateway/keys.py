@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from control_center.cancellation import stop_if_cancelled
 from control_center.secret_box import SecretBox
 from control_center.subscribers.models import PanelAccount
 from panel_gateway.protocols import dc09
@@ -58,5 +58,8 @@ class KeyStore:
     async def run(self) -> None:
         while True:
             await asyncio.sleep(self._refresh)
-            with contextlib.suppress(Exception):
+            try:
                 await self.load()
+            except Exception:
+                stop_if_cancelled()
+                log.exception("could not reload the DC-09 keys; keeping the ones loaded")

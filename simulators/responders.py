@@ -15,6 +15,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from control_center.cancellation import stop_if_cancelled
 from control_center.db import utcnow
 from control_center.incidents.flows import FlowError
 from control_center.incidents.models import Incident
@@ -98,6 +99,7 @@ async def run_responders(
                     session=session, settings=settings, now=utcnow(), seconds=every, speedup=speedup
                 )
         except Exception:  # the demo goes on; the next tick retries
+            stop_if_cancelled()
             log.exception("simulated responders")
             continue
         if changed:

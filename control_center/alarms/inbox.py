@@ -13,12 +13,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from control_center.alarms import timers
 from control_center.alarms.classification import POWER_LOSS, SignalKind
 from control_center.alarms.service_types import Priority
+from control_center.bulk import among
+from control_center.cancellation import stop_if_cancelled
 from control_center.db import is_postgresql, utcnow
 from control_center.incidents import flows
 from control_center.incidents import service as incidents
@@ -50,7 +53,7 @@ async def _recent_counts(
     rows = await session.execute(
         select(Signal.account, Signal.zone, func.count())
         .where(
-            Signal.account.in_({a for a, _ in pairs}),
+            among(session, Signal.account, {a for a, _ in pairs}),
             Signal.received_at >= since,
             Signal.kind == SignalKind.ALARM,
         )
@@ -95,9 +98,7 @@ async def _process_group(
     session: AsyncSession, limit: int, runaway: Runaway, now: dt.datetime, changed: set[int]
 ) -> int:
     ready = (Signal.processed_at.is_(None), or_(Signal.held_until.is_(None), Signal.held_until <= now))
-    top = await session.scalar(select(func.min(Signal.priority)).where(*ready))
-    if top is None:
-        return 0
+    top = select(func.min(Signal.priority)).where(*ready).scalar_subquery()  # the most urgent waiting
     query = select(Signal).where(*ready, Signal.priority == top).order_by(Signal.id).limit(limit)
     if is_postgresql(session):
         query = query.with_for_update(skip_locked=True)
@@ -105,7 +106,10 @@ async def _process_group(
     if not signals:
         await session.commit()
         return 0
-    premises = await subscribers.premises_by_account(session=session, accounts=(s.account for s in signals))
+    premises = await subscribers.premises_by_account(
+        session=session, accounts=(s.account for s in signals if s.kind != SignalKind.TEST)
+    )
+    processed: list[Signal] = []
     counts = await _recent_counts(session, signals, now - runaway.window)
     for signal in signals:
         premises_id = premises.get(signal.account)
@@ -146,16 +150,35 @@ async def _process_group(
                 kind=signal.kind,
                 at=signal.panel_time or signal.received_at,
             )
-        signal.processed_at = now
-    # Any signal from a premises is a state change for life watch.
+        processed.append(signal)
+    await _mark_processed(session, processed, now)
+    # Life watch waits for a state change of the equipment: any signal but the panel's own tests.
     await timers.touch_life_watch(
         session=session,
         seen=[
-            (premises[s.account], s.received_at) for s in signals if s.account in premises and s.processed_at
+            (premises[s.account], s.received_at)
+            for s in processed
+            if s.account in premises and s.kind != SignalKind.TEST
         ],
     )
     await session.commit()
     return len(signals)
+
+
+async def _mark_processed(session: AsyncSession, processed: list[Signal], now: dt.datetime) -> None:
+    """One UPDATE for the whole group, not one per row: most signals (periodic tests, check-ins) need
+    nothing else, and at 1,000/s the per-row updates were the worker's largest cost."""
+    if not processed:
+        return
+    await session.flush()  # what the loop changed on a few rows (incident, hold) goes first
+    await session.execute(
+        update(Signal)
+        .where(among(session, Signal.id, [s.id for s in processed]))
+        .values(processed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    for signal in processed:
+        set_committed_value(signal, "processed_at", now)
 
 
 class InboxWorker:
@@ -182,6 +205,7 @@ class InboxWorker:
                     # Each transaction's changes are pushed as it commits (not after all 500).
                     changed = await process_pending(session=session, on_committed=self._on_changed)
             except Exception:
+                stop_if_cancelled()
                 log.exception("inbox processing failed; retrying")
                 await asyncio.sleep(1)
                 continue

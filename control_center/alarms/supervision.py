@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.alarms.classification import SignalKind
 from control_center.alarms.service_types import PRIORITY, Priority, ServiceType
-from control_center.bulk import insert_new
+from control_center.bulk import among, insert_new
 from control_center.db import is_postgresql
 from control_center.i18n import N_
 from control_center.subscribers.models import PanelAccount
@@ -68,7 +68,7 @@ async def record_check_ins(*, session: AsyncSession, seen: Iterable[tuple[str, d
     restored = list(
         await session.scalars(
             select(PanelAccount.account).where(
-                PanelAccount.account.in_(sorted(latest)), PanelAccount.link_lost_at.is_not(None)
+                among(session, PanelAccount.account, sorted(latest)), PanelAccount.link_lost_at.is_not(None)
             )
         )
     )
@@ -80,7 +80,10 @@ async def record_check_ins(*, session: AsyncSession, seen: Iterable[tuple[str, d
         await session.execute(
             update(PanelAccount)
             # Sorted: a fixed lock order, so concurrent gateways never deadlock on these rows.
-            .where(PanelAccount.account.in_(sorted(accounts)), PanelAccount.check_in_seconds.is_not(None))
+            .where(
+                among(session, PanelAccount.account, sorted(accounts)),
+                PanelAccount.check_in_seconds.is_not(None),
+            )
             .values(
                 last_check_in_at=at,
                 check_in_deadline=second + PanelAccount.check_in_seconds,

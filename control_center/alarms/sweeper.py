@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from control_center.cancellation import stop_if_cancelled
 from control_center.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -41,5 +42,6 @@ class Sweeper:
                     self._on_raised()
                     continue  # there may be more due
             except Exception:
+                stop_if_cancelled()
                 log.exception("%s sweep failed; retrying", self.name)
             await asyncio.sleep(self._every)

@@ -1,7 +1,9 @@
 """Timers as deadline rows (never in-memory tasks): life watch, the set-forget check, the return call.
 
-- Life watch (service H): every signal from the premises is a state change and moves the deadline to
-  now + the subscriber's hours (default 12); at the deadline a life-watch alarm is raised.
+- Life watch (service H): every signal from the premises but the panel's own periodic test is a state
+  change of the equipment and moves the deadline to its time + the subscriber's hours (default 12); at
+  the deadline a life-watch alarm is raised. (A test arrives on the panel's schedule whatever happens
+  in the home: counting it would hold the alarm off for ever.)
 - Set-forget check: at a trip's departure + grace, if the premises is not armed, an incident asks
   the operator to phone, and a responder to arm it when nobody is home.
 - Return call: when the trip ends, an incident asks the operator to phone and report what happened
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from control_center.alarms.classification import SignalKind
 from control_center.alarms.service_types import PRIORITY, Priority, ServiceType
 from control_center.alarms.timer_models import Timer
-from control_center.bulk import insert_new, upsert_many
+from control_center.bulk import among, insert_new, upsert_many
 from control_center.db import is_postgresql
 from control_center.i18n import N_
 from control_center.subscribers.models import PanelAccount, Premises, PremisesService, Trip
@@ -55,7 +57,9 @@ async def touch_life_watch(*, session: AsyncSession, seen: Iterable[tuple[int, d
     rows = await session.execute(
         select(Premises.id, Premises.life_watch_hours)
         .join(PremisesService, PremisesService.premises_id == Premises.id)
-        .where(Premises.id.in_(latest), PremisesService.service_type == ServiceType.LIFE_WATCH.value)
+        .where(
+            among(session, Premises.id, latest), PremisesService.service_type == ServiceType.LIFE_WATCH.value
+        )
     )
     hours = dict(rows.all())  # one row per premises, even if the service were listed twice
     # One statement for the whole group: at 1,000 signals/s a SELECT and an UPDATE per premises
@@ -164,7 +168,9 @@ async def sweep(*, session: AsyncSession, now: dt.datetime, limit: int = 1000) -
         if timer.kind == LIFE_WATCH:
             # A signal stored but not yet processed is a state change too: look before raising.
             latest = await session.scalar(
-                select(func.max(Signal.received_at)).where(Signal.account == account)
+                select(func.max(Signal.received_at)).where(
+                    Signal.account == account, Signal.kind != SignalKind.TEST
+                )
             )
             deadline = latest + dt.timedelta(hours=hours.get(timer.premises_id) or 12) if latest else None
             if deadline is not None and deadline > now:

@@ -63,13 +63,15 @@ def run_bench_command(args: argparse.Namespace) -> int:
     if args.bench_command == "latency":
         from control_center.bench import latency
 
-        result = asyncio.run(latency.run(args.rate, args.probes, args.interval, args.database_url))
+        result = asyncio.run(
+            latency.run(args.rate, args.probes, args.interval, args.database_url, args.processes)
+        )
         if args.json:
             print(json.dumps(result))
         else:
             print(
                 f"latency bench: panel publish → console push, {result['probes']} probe alarms each, "
-                f"{result['database']} + {result['broker']}"
+                f"{result['database']} + {result['broker']}, center in {result['processes']} process(es)"
             )
             print(
                 f"baseline (no other traffic): p50 {result['baseline_p50_ms']} ms, "
@@ -78,6 +80,13 @@ def run_bench_command(args: argparse.Namespace) -> int:
             print(
                 f"under {result['background_per_s']:,} signals/s of background: p50 {result['p50_ms']} ms, "
                 f"p99 {result['p99_ms']} ms, max {result['max_ms']} ms"
+            )
+            st = result["stages_under_load"]
+            print(
+                "  of which (p50/p99): publish → stored by the gateway "
+                f"{st['gateway_p50_ms']}/{st['gateway_p99_ms']} ms, → taken by the worker "
+                f"{st['worker_p50_ms']}/{st['worker_p99_ms']} ms, → on the console "
+                f"{st['console_p50_ms']}/{st['console_p99_ms']} ms"
             )
         return 0
     if args.bench_command == "load":

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from control_center import audit
 from control_center.alarms import action_plans
@@ -135,11 +136,13 @@ async def situation_for(
 
 async def plan_new_incident(*, session: AsyncSession, incident: Incident, zone: int, priority: int) -> None:
     """Called when the inbox opens an incident: the first steps of its service's plan."""
-    await session.refresh(incident, ["premises", "events", "tasks"])
-    if incident.premises is not None:
-        await session.refresh(incident.premises, ["subscriber"])
-        if incident.service_type == S.BURGLARY and incident.premises.arming_state == "disarmed":
-            incident.flag = DISARMED_BURGLARY
+    # Just inserted: no events or tasks to load, and the premises is usually in the session already.
+    set_committed_value(incident, "events", [])
+    set_committed_value(incident, "tasks", [])
+    premises = await session.get(Premises, incident.premises_id) if incident.premises_id is not None else None
+    set_committed_value(incident, "premises", premises)
+    if premises is not None and incident.service_type == S.BURGLARY and premises.arming_state == "disarmed":
+        incident.flag = DISARMED_BURGLARY
     situation = await situation_for(
         session=session, incident=incident, zone=zone, low_urgency=priority >= Priority.TROUBLE
     )

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from control_center.bulk import among
 from control_center.i18n import N_
 from control_center.subscribers.models import PanelAccount, Premises
 
@@ -14,8 +15,13 @@ UNKNOWN_ARMING = N_("unknown")
 
 
 async def premises_by_account(*, session: AsyncSession, accounts: Iterable[str]) -> dict[str, int]:
+    accounts = set(accounts)
+    if not accounts:
+        return {}
     rows = await session.execute(
-        select(PanelAccount.account, PanelAccount.premises_id).where(PanelAccount.account.in_(set(accounts)))
+        select(PanelAccount.account, PanelAccount.premises_id).where(
+            among(session, PanelAccount.account, accounts)
+        )
     )
     return {account: premises_id for account, premises_id in rows.all()}
 

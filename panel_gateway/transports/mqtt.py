@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 
 import aiomqtt
 
+from control_center.cancellation import stop_if_cancelled
 from control_center.db import utcnow
 from control_center.settings import Settings
 from panel_gateway.ingest import Ingest, Received, received
@@ -85,6 +86,7 @@ class MqttGateway:
                     log.info("gateway ready: subscribed to %s", subscription(self._settings))
                     await consumer
             except aiomqtt.MqttError as exc:
+                stop_if_cancelled()
                 self.ready.clear()
                 delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
                 attempt += 1
@@ -120,6 +122,7 @@ class MqttGateway:
                 result = await self._ingest.store(items)
                 break
             except Exception as exc:  # the database is away: keep the batch, never ack it uncommitted
+                stop_if_cancelled()
                 delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
                 attempt += 1
                 log.error("commit failed (%s); retrying in %.1fs", exc, delay)

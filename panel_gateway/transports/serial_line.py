@@ -16,6 +16,7 @@ from collections.abc import Callable
 import serial_asyncio_fast
 
 from control_center.alarms import supervision
+from control_center.cancellation import stop_if_cancelled
 from control_center.db import utcnow
 from panel_gateway.group_commit import GroupCommitter
 from panel_gateway.ingest import Ingest, received
@@ -90,6 +91,7 @@ class SerialReceiverLine:
                         url=self._port, baudrate=self._baudrate, limit=MAX_MESSAGE
                     )
                 except Exception as exc:
+                    stop_if_cancelled()
                     log.error("cannot open %s (%s); retrying", self._port, exc)
                     await asyncio.sleep(2)
                     continue

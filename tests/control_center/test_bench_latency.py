@@ -12,7 +12,9 @@ from control_center.bench.private_broker import mosquitto_binary
 from tests.conftest import CI
 
 
-def test_bench_latency_measures_baseline_and_loaded_probes() -> None:
+def test_bench_latency_measures_baseline_and_loaded_probes(database_url: str) -> None:
+    """SQLite: the center in one process; PostgreSQL: gateway and serve as separate processes, which
+    must also stop on SIGTERM at the end (the bench fails if one does not)."""
     if mosquitto_binary() is None:
         if CI:
             pytest.fail("the mosquitto binary is needed for the private broker (CI=true)")
@@ -30,7 +32,9 @@ def test_bench_latency_measures_baseline_and_loaded_probes() -> None:
             "--rate",
             "100",
             "--interval",
-            "0.1",
+            "0.3",
+            "--database-url",
+            database_url,
         ],
         capture_output=True,
         text=True,
@@ -39,6 +43,10 @@ def test_bench_latency_measures_baseline_and_loaded_probes() -> None:
     ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     assert result["probes"] == 5 and result["background_target_per_s"] == 100
+    assert result["processes"] == ("separate" if database_url.startswith("postgresql") else "one")
     assert result["background_per_s"] > 0  # the gateway stored background signals while the probes ran
     assert 0 < result["baseline_p50_ms"] <= result["baseline_p99_ms"]
     assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+    stages = result["stages_under_load"]
+    for stage in ("gateway", "worker", "console"):
+        assert 0 <= stages[f"{stage}_p50_ms"] <= stages[f"{stage}_p99_ms"]

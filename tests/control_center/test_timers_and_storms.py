@@ -41,9 +41,21 @@ async def test_life_watch_raises_h_after_the_agreed_hours_without_a_state_change
     assert [i.id for i in await step(sessions, T0 + 18 * H)] == [incident.id]  # raised once
 
 
+async def test_a_periodic_test_is_not_a_state_change(sessions) -> None:
+    """The panel's own hourly test says nothing about the household: it must not hold life watch off."""
+    await premises(sessions, services="ABCH")
+    await Panel(sessions).send(401, T0, Qualifier.NEW)
+    assert await step(sessions, T0) == []
+    for hour in range(1, 12):
+        await Panel(sessions).send(602, T0 + hour * H)
+        assert await step(sessions, T0 + hour * H) == []
+    (incident,) = await step(sessions, T0 + 12 * H)
+    assert incident.service_type == "H"
+
+
 async def test_no_life_watch_for_premises_without_the_service(sessions) -> None:
     await premises(sessions, services="ABC")
-    await Panel(sessions).send(602, T0)
+    await Panel(sessions).send(401, T0, Qualifier.NEW)
     assert await step(sessions, T0 + 48 * H) == []
 
 
