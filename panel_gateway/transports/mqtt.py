@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 TRANSPORT = "mqtt"
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
+PIPELINE = 2  # batches committing at once
 
 
 def subscription(settings: Settings) -> str:
@@ -98,21 +99,34 @@ class MqttGateway:
         limit = self._settings.ingest_batch_max
         wait = self._settings.ingest_batch_wait_ms / 1000
         loop = asyncio.get_running_loop()
-        while True:
-            batch = [await anext(messages)]
-            deadline = loop.time() + wait
-            # Group commit: take what is already queued, wait a few ms for more, then commit once.
-            while len(batch) < limit:
-                queued = min(len(messages), limit - len(batch))
-                if queued:
-                    batch.extend([await anext(messages) for _ in range(queued)])
-                elif loop.time() < deadline:
-                    await asyncio.sleep(0.001)
-                else:
-                    break
-            await self._store_then_ack(client, batch)
+        # Two batches in flight: the next one commits while the last one's commit is still under way,
+        # so an alarm arriving mid-commit does not wait for it. Acknowledgements stay in order.
+        in_flight: list[asyncio.Task[None]] = []
+        try:
+            while True:
+                batch = [await anext(messages)]
+                deadline = loop.time() + wait
+                # Group commit: take what is already queued, wait a few ms for more, then commit once.
+                while len(batch) < limit:
+                    queued = min(len(messages), limit - len(batch))
+                    if queued:
+                        batch.extend([await anext(messages) for _ in range(queued)])
+                    elif loop.time() < deadline:
+                        await asyncio.sleep(0.001)
+                    else:
+                        break
+                in_flight = [t for t in in_flight if not t.done()]
+                if len(in_flight) >= PIPELINE:
+                    await in_flight[0]
+                after = in_flight[-1] if in_flight else None
+                in_flight.append(asyncio.create_task(self._store_then_ack(client, batch, after)))
+        finally:
+            for task in in_flight:
+                task.cancel()  # unacknowledged: the broker redelivers them to the next session
 
-    async def _store_then_ack(self, client: aiomqtt.Client, batch: list[aiomqtt.Message]) -> None:
+    async def _store_then_ack(
+        self, client: aiomqtt.Client, batch: list[aiomqtt.Message], after: asyncio.Task[None] | None
+    ) -> None:
         keys = self._keys()
         items = [item for m in batch for item in decode(m, self._settings.mqtt_topic_root, keys)]
         log.debug("batch received: %d message(s), committing", len(batch))
@@ -127,6 +141,8 @@ class MqttGateway:
                 attempt += 1
                 log.error("commit failed (%s); retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
+        if after is not None:
+            await after  # MQTT wants PUBACKs in the order the PUBLISHes came
         for message in batch:
             if message.qos > 0:
                 client._client.ack(message.mid, message.qos)
