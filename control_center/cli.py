@@ -107,9 +107,14 @@ def main(argv: list[str] | None = None) -> int:
         "postgres-stop", help="a private PostgreSQL stops mid-stream, then returns"
     )
     pg_stop.add_argument("--seconds", type=float, default=10.0, help="how long the database is down")
-    pg_stop.add_argument("--messages", type=int, default=300)
-    pg_stop.add_argument("--rate", type=float, default=20.0, help="signals per second")
-    pg_stop.add_argument("--json", action="store_true", help="print one JSON object")
+    gw_kill = drill_sub.add_parser("gateway-kill", help="the gateway process is killed (SIGKILL) mid-stream")
+    restart = drill_sub.add_parser("broker-restart", help="the broker stops mid-stream and starts again")
+    for each in (gw_kill, restart):
+        each.add_argument("--database-url", help="default: a temporary SQLite file")
+    for each in (pg_stop, gw_kill, restart):
+        each.add_argument("--messages", type=int, default=300)
+        each.add_argument("--rate", type=float, default=20.0, help="signals per second")
+        each.add_argument("--json", action="store_true", help="print one JSON object")
 
     from billing.cli import add_parser as add_billing
     from control_center.access.cli import add_parser as add_users
@@ -136,7 +141,13 @@ def main(argv: list[str] | None = None) -> int:
         from control_center.bench import drills
 
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-        result = asyncio.run(drills.postgres_stop(args.seconds, args.messages, args.rate))
+        for expected in ("mqtt", "asyncio"):  # the simulated panels losing their broker, on purpose
+            logging.getLogger(expected).setLevel(logging.CRITICAL)
+        if args.drill_command == "postgres-stop":
+            result = asyncio.run(drills.postgres_stop(args.seconds, args.messages, args.rate))
+        else:
+            drill = drills.DRILLS[args.drill_command]
+            result = asyncio.run(drill(args.messages, args.rate, args.database_url))
         if args.json:
             print(json.dumps(drills.report(result)))
         else:

@@ -2,28 +2,38 @@
 panels sent must be stored exactly once. Each drill prints sent / stored / duplicates / lost.
 
 - ``postgres-stop``: the database stops (as in a crash) for N seconds mid-stream and comes back.
+- ``gateway-kill``: the gateway process is killed with SIGKILL mid-stream and started again.
+- ``broker-restart``: the broker stops mid-stream and starts again with its persistence.
+
+The gateway runs as its own ``control-center gateway`` process, as deployed; the broker is a private
+Mosquitto (persistence on, no queue limit), so the machine's own services are never touched.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import aiomqtt
 from sqlalchemy import func, select
 
-from control_center.bench.private_broker import private_mosquitto
+from control_center.bench.private_broker import PrivateMosquitto, private_mosquitto
 from control_center.bench.private_postgres import PrivatePostgres
+from control_center.bench.processes import CenterProcess, child_env
 from control_center.db import create_engine, session_factory
 from control_center.migrate import upgrade_async
 from control_center.settings import MqttTarget, Settings
-from panel_gateway.ingest import Ingest
 from panel_gateway.models import Signal
-from panel_gateway.transports.mqtt import MqttGateway
 from simulators.panel import payload
+
+PANELS = 10
 
 
 @dataclass(frozen=True)
@@ -40,78 +50,151 @@ class DrillResult:
         return self.stored == self.sent and self.duplicates == 0 and self.lost == 0
 
 
-async def _send(target: MqttTarget, root: str, count: int, per_second: float, run: str) -> list[str]:
-    """One panel sends ``count`` signals at a steady pace (QoS 1); returns their message ids."""
-    ids = []
-    async with aiomqtt.Client(target.host, target.port, identifier=f"drill-{run}", username="9001") as client:
-        for i in range(count):
-            msg_id = f"{run}-{i}"
-            await client.publish(f"{root}/9001/signals", payload("9001", msg_id, 602), qos=1)
-            ids.append(msg_id)
-            await asyncio.sleep(1 / per_second)
-    return ids
+async def _panel(target: MqttTarget, root: str, account: str, ids: list[str], per_second: float,
+                 sent: list[str]) -> None:  # fmt: skip
+    """A panel that keeps each message until the broker confirmed it (PUBACK), reconnecting and sending
+    the same message again as real panels do; ``sent`` gets each id the broker confirmed."""
+    i = 0
+    while i < len(ids):
+        try:
+            async with aiomqtt.Client(
+                target.host,
+                target.port,
+                identifier=f"drill-{ids[0]}",
+                username=account,
+                clean_session=False,
+                timeout=5,
+            ) as client:
+                while i < len(ids):
+                    await client.publish(f"{root}/{account}/signals", payload(account, ids[i], 602), qos=1)
+                    sent.append(ids[i])
+                    i += 1
+                    await asyncio.sleep(1 / per_second)
+        except aiomqtt.MqttError:
+            await asyncio.sleep(0.3)  # the broker is away
 
 
-async def postgres_stop(
-    outage_seconds: float = 10.0, messages: int = 300, per_second: float = 20.0
-) -> DrillResult:
+Fault = Callable[[PrivateMosquitto, CenterProcess], Awaitable[None]]
+
+
+async def _drill(name: str, database_url: str, fault: Fault, messages: int, per_second: float) -> DrillResult:
+    """Panels stream through a private Mosquitto to a ``control-center gateway`` process; at a quarter
+    of the stream ``fault`` strikes; at the end every confirmed message must be stored exactly once."""
     started = time.perf_counter()
-    database = PrivatePostgres()
-    await database.create()
-    await database.start()
-    try:
-        await upgrade_async(database.url)
+    await upgrade_async(database_url)
+    run = uuid.uuid4().hex[:8]
+    with tempfile.TemporaryDirectory() as tmp:
         async with private_mosquitto(persistence=True) as broker:
-            run = uuid.uuid4().hex[:8]
             settings = Settings(
                 _env_file=None,
-                database_url=database.url,
+                database_url=database_url,
                 mqtt_url=broker.url,
                 mqtt_topic_root=f"drill-{run}/panels",
                 mqtt_client_id=f"drill-gw-{run}",
             )
-            engine = create_engine(database.url)
+            gateway = CenterProcess(
+                "gateway", child_env(settings), Path(tmp) / "gateway.log", "gateway ready"
+            )
+            engine = create_engine(database_url)
             sessions = session_factory(engine)
-            gateway = MqttGateway(settings, Ingest(sessions))
-            task = asyncio.create_task(gateway.run())
+            sent: list[str] = []
             try:
-                await asyncio.wait_for(gateway.ready.wait(), 30)
-                sending = asyncio.create_task(
-                    _send(MqttTarget(broker.url), settings.mqtt_topic_root, messages, per_second, run)
+                await gateway.start()
+                accounts = [f"{9001 + n:04d}" for n in range(PANELS)]
+                target, root, rate = MqttTarget(broker.url), settings.mqtt_topic_root, per_second / PANELS
+                each = messages // PANELS
+                panels = asyncio.gather(
+                    *(
+                        _panel(
+                            target, root, account, [f"{run}-{account}-{i}" for i in range(each)], rate, sent
+                        )
+                        for account in accounts
+                    )
                 )
                 await asyncio.sleep(messages / per_second / 4)  # a quarter of the stream goes through first
-                await database.stop("immediate")
-                await asyncio.sleep(outage_seconds)
-                await database.start()
-                sent = await sending
-                deadline = time.perf_counter() + 120
-                stored = 0
-                while time.perf_counter() < deadline:
-                    try:
-                        async with sessions() as session:
-                            stored = await session.scalar(select(func.count()).select_from(Signal)) or 0
-                    except Exception:  # the pool may still hold connections from before the outage
-                        stored = 0
-                    if stored >= len(sent):
-                        break
-                    await asyncio.sleep(0.5)
-                async with sessions() as session:
-                    ids = list(await session.scalars(select(Signal.message_id)))
+                await fault(broker, gateway)
+                await panels
+                ids = await _stored_ids(sessions, run, len(sent))
             finally:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                await gateway.stop()
                 await engine.dispose()
-    finally:
-        await database.destroy()
     distinct = set(ids)
     return DrillResult(
-        "postgres-stop",
+        name,
         len(sent),
         len(distinct),
         len(ids) - len(distinct),
         len(set(sent) - distinct),
         round(time.perf_counter() - started, 1),
     )
+
+
+async def _stored_ids(sessions: Any, run: str, expected: int, within: float = 120) -> list[str]:
+    """This drill's stored message ids, once all are there or ``within`` seconds have passed."""
+    ours = Signal.message_id.like(f"{run}-%")
+    deadline = time.perf_counter() + within
+    while time.perf_counter() < deadline:
+        with contextlib.suppress(Exception):  # the pool may still hold connections from before an outage
+            async with sessions() as session:
+                if (
+                    await session.scalar(select(func.count()).select_from(Signal).where(ours)) or 0
+                ) >= expected:
+                    break
+        await asyncio.sleep(0.5)
+    async with sessions() as session:
+        return list(await session.scalars(select(Signal.message_id).where(ours)))
+
+
+async def postgres_stop(
+    outage_seconds: float = 10.0, messages: int = 300, per_second: float = 20.0
+) -> DrillResult:
+    """The database stops (``pg_ctl stop -m immediate``, as in a crash) for ``outage_seconds``."""
+    database = PrivatePostgres()
+    await database.create()
+    await database.start()
+
+    async def fault(_broker: PrivateMosquitto, _gateway: CenterProcess) -> None:
+        await database.stop("immediate")
+        await asyncio.sleep(outage_seconds)
+        await database.start()
+
+    try:
+        return await _drill("postgres-stop", database.url, fault, messages, per_second)
+    finally:
+        await database.destroy()
+
+
+async def gateway_kill(
+    messages: int = 300, per_second: float = 20.0, database_url: str | None = None
+) -> DrillResult:
+    """The gateway process is killed with SIGKILL mid-stream and started again a second later."""
+
+    async def fault(_broker: PrivateMosquitto, gateway: CenterProcess) -> None:
+        await gateway.kill()
+        await asyncio.sleep(1)
+        await gateway.start()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'drill.sqlite3'}"
+        return await _drill("gateway-kill", url, fault, messages, per_second)
+
+
+async def broker_restart(
+    messages: int = 300, per_second: float = 20.0, database_url: str | None = None
+) -> DrillResult:
+    """The broker stops mid-stream and starts again a second later (same port, same persistence)."""
+
+    async def fault(broker: PrivateMosquitto, _gateway: CenterProcess) -> None:
+        await broker.stop()
+        await asyncio.sleep(1)
+        await broker.start()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'drill.sqlite3'}"
+        return await _drill("broker-restart", url, fault, messages, per_second)
+
+
+DRILLS = {"postgres-stop": postgres_stop, "gateway-kill": gateway_kill, "broker-restart": broker_restart}
 
 
 def report(result: DrillResult) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import statistics
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from control_center.alarms.inbox import InboxWorker
 from control_center.app import create_app
 from control_center.bench.ingest import percentile
 from control_center.bench.private_broker import free_port, private_mosquitto
+from control_center.bench.processes import CenterProcess, child_env
 from control_center.console.hub import Hub
 from control_center.db import create_engine, session_factory, utcnow
 from control_center.migrate import upgrade_async
@@ -142,56 +142,25 @@ async def _stages(sessions: Any, probes: list[Probe]) -> dict[str, float]:
     }
 
 
-def _child_env(settings: Settings, secret_key: str, outbox: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CC_")}
-    return env | {
-        "CC_DATABASE_URL": settings.database_url,
-        "CC_MQTT_URL": settings.mqtt_url or "",
-        "CC_MQTT_TOPIC_ROOT": settings.mqtt_topic_root,
-        "CC_MQTT_CLIENT_ID": settings.mqtt_client_id,
-        "CC_HTTP_HOST": "127.0.0.1",
-        "CC_HTTP_PORT": str(settings.http_port),
-        "CC_SECRET_KEY": secret_key,
-        "CC_MAIL_OUTBOX_DIR": outbox,
-        "CC_LOG_LEVEL": "INFO",
-    }
-
-
 @contextlib.asynccontextmanager
 async def _separate_processes(settings: Settings, tmp: Path) -> AsyncIterator[None]:
     """The documented deployment: ``control-center gateway`` and ``control-center serve`` (console, API,
     inbox worker) as two processes, the worker woken through PostgreSQL's NOTIFY."""
-    env = _child_env(settings, uuid.uuid4().hex * 2, str(tmp / "outbox"))
-    logs = {name: tmp / f"{name}.log" for name in ("serve", "gateway")}
-    processes = {}
-    for name, log_path in logs.items():
-        with log_path.open("wb") as log_file:
-            processes[name] = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "control_center.cli", name, env=env,
-                stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
-            )  # fmt: skip
+    env = child_env(settings, CC_SECRET_KEY=uuid.uuid4().hex * 2, CC_MAIL_OUTBOX_DIR=str(tmp / "outbox"))
+    serve = CenterProcess("serve", env, tmp / "serve.log", None)
+    gateway = CenterProcess("gateway", env, tmp / "gateway.log", "gateway ready")
     try:
+        await serve.start()
+        await gateway.start()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}") as client:
             deadline = time.monotonic() + 60
-            while not (
-                "gateway ready" in logs["gateway"].read_text(errors="replace") and await _healthy(client)
-            ):
-                if time.monotonic() > deadline or any(p.returncode is not None for p in processes.values()):
-                    tails = {n: p.read_text(errors="replace")[-2000:] for n, p in logs.items()}
-                    raise RuntimeError(f"the center's processes did not come up: {tails}")
+            while not await _healthy(client):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"control-center serve does not answer: {serve.log()[-2000:]}")
                 await asyncio.sleep(0.1)
         yield
     finally:
-        for process in processes.values():
-            if process.returncode is None:
-                process.terminate()
-        stuck = []
-        for name, process in processes.items():
-            try:
-                await asyncio.wait_for(process.wait(), 20)
-            except TimeoutError:
-                process.kill()
-                stuck.append(name)
+        stuck = [p.command for p in (gateway, serve) if not await p.stop()]
         if stuck:  # systemd would have to kill it too: a bug, not a figure
             raise RuntimeError(f"control-center {' and '.join(stuck)} did not stop on SIGTERM")
 

@@ -1,0 +1,30 @@
+"""The gateway-kill and broker-restart drills as commands anyone can run: every message the panels
+had confirmed by the broker is stored exactly once, on both databases (shorter than the defaults)."""
+
+from __future__ import annotations
+
+import pytest
+
+from control_center.bench import drills
+from control_center.bench.private_broker import mosquitto_binary
+from tests.conftest import CI
+
+
+@pytest.fixture(autouse=True)
+def _needs_mosquitto() -> None:
+    if mosquitto_binary() is None:
+        if CI:
+            pytest.fail("the drills need the mosquitto binary (CI=true)")
+        pytest.skip("no mosquitto binary")
+
+
+@pytest.mark.parametrize("drill", ["gateway-kill", "broker-restart"])
+async def test_the_drill_loses_nothing_and_repeats_nothing(drill: str, database_url: str) -> None:
+    result = await drills.DRILLS[drill](100, 25.0, database_url)
+    assert (result.drill, result.sent, result.stored, result.duplicates, result.lost) == (
+        drill,
+        100,
+        100,
+        0,
+        0,
+    )
