@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 import json
 import secrets
+from collections.abc import Callable
 
 import aiomqtt
 
-from control_center.settings import Settings
+from control_center.settings import MqttTarget, Settings
 from panel_gateway.protocols import contact_id
 from panel_gateway.protocols.contact_id import Qualifier
 
@@ -116,3 +118,36 @@ class SimulatedPanel:
     async def alarm(self, name: str, zone: int = 1) -> str:
         code, device = ALARMS[name]
         return await self.send(code, zone=zone, device=device)
+
+
+async def send_until_confirmed(
+    target: MqttTarget,
+    topic: str,
+    account: str,
+    bodies: list[bytes],
+    *,
+    interval: float = 0.005,
+    on_confirmed: Callable[[int], None] = lambda _: None,
+) -> int:
+    """A panel that keeps each message until the broker confirmed it (PUBACK), reconnecting and sending
+    the same message again after a lost connection, as real panels do. ``on_confirmed`` hears the index
+    of each confirmed body; returns how many were confirmed (all of them)."""
+    sent, identifier = 0, f"panel-{account}-{secrets.token_hex(3)}"  # one session, across reconnects
+    while sent < len(bodies):
+        try:
+            async with aiomqtt.Client(
+                target.host,
+                target.port,
+                identifier=identifier,
+                username=account,
+                clean_session=False,
+                timeout=5,
+            ) as client:
+                while sent < len(bodies):
+                    await client.publish(topic, bodies[sent], qos=1)
+                    on_confirmed(sent)
+                    sent += 1
+                    await asyncio.sleep(interval)
+        except aiomqtt.MqttError:
+            await asyncio.sleep(0.3)  # the broker is away: try again, the same message first
+    return sent

@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import aiomqtt
 from sqlalchemy import func, select
 
 from control_center.bench.private_broker import PrivateMosquitto, private_mosquitto
@@ -31,7 +30,7 @@ from control_center.db import create_engine, session_factory
 from control_center.migrate import upgrade_async
 from control_center.settings import MqttTarget, Settings
 from panel_gateway.models import Signal
-from simulators.panel import payload
+from simulators.panel import payload, send_until_confirmed
 
 PANELS = 10
 
@@ -48,30 +47,6 @@ class DrillResult:
     @property
     def passed(self) -> bool:
         return self.stored == self.sent and self.duplicates == 0 and self.lost == 0
-
-
-async def _panel(target: MqttTarget, root: str, account: str, ids: list[str], per_second: float,
-                 sent: list[str]) -> None:  # fmt: skip
-    """A panel that keeps each message until the broker confirmed it (PUBACK), reconnecting and sending
-    the same message again as real panels do; ``sent`` gets each id the broker confirmed."""
-    i = 0
-    while i < len(ids):
-        try:
-            async with aiomqtt.Client(
-                target.host,
-                target.port,
-                identifier=f"drill-{ids[0]}",
-                username=account,
-                clean_session=False,
-                timeout=5,
-            ) as client:
-                while i < len(ids):
-                    await client.publish(f"{root}/{account}/signals", payload(account, ids[i], 602), qos=1)
-                    sent.append(ids[i])
-                    i += 1
-                    await asyncio.sleep(1 / per_second)
-        except aiomqtt.MqttError:
-            await asyncio.sleep(0.3)  # the broker is away
 
 
 Fault = Callable[[PrivateMosquitto, CenterProcess], Awaitable[None]]
@@ -101,14 +76,20 @@ async def _drill(name: str, database_url: str, fault: Fault, messages: int, per_
             try:
                 await gateway.start()
                 accounts = [f"{9001 + n:04d}" for n in range(PANELS)]
-                target, root, rate = MqttTarget(broker.url), settings.mqtt_topic_root, per_second / PANELS
+                target, root = MqttTarget(broker.url), settings.mqtt_topic_root
                 each = messages // PANELS
+                bodies = {a: [f"{run}-{a}-{i}" for i in range(each)] for a in accounts}
                 panels = asyncio.gather(
                     *(
-                        _panel(
-                            target, root, account, [f"{run}-{account}-{i}" for i in range(each)], rate, sent
+                        send_until_confirmed(
+                            target,
+                            f"{root}/{account}/signals",
+                            account,
+                            [payload(account, msg_id, 602) for msg_id in ids],
+                            interval=PANELS / per_second,
+                            on_confirmed=lambda i, ids=ids: sent.append(ids[i]),
                         )
-                        for account in accounts
+                        for account, ids in bodies.items()
                     )
                 )
                 await asyncio.sleep(messages / per_second / 4)  # a quarter of the stream goes through first
@@ -174,9 +155,7 @@ async def gateway_kill(
         await asyncio.sleep(1)
         await gateway.start()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'drill.sqlite3'}"
-        return await _drill("gateway-kill", url, fault, messages, per_second)
+    return await _on(database_url, "gateway-kill", fault, messages, per_second)
 
 
 async def broker_restart(
@@ -189,9 +168,16 @@ async def broker_restart(
         await asyncio.sleep(1)
         await broker.start()
 
+    return await _on(database_url, "broker-restart", fault, messages, per_second)
+
+
+async def _on(
+    database_url: str | None, name: str, fault: Fault, messages: int, per_second: float
+) -> DrillResult:
+    """The drill on ``database_url``, or on a temporary SQLite file."""
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'drill.sqlite3'}"
-        return await _drill("broker-restart", url, fault, messages, per_second)
+        return await _drill(name, url, fault, messages, per_second)
 
 
 DRILLS = {"postgres-stop": postgres_stop, "gateway-kill": gateway_kill, "broker-restart": broker_restart}

@@ -121,8 +121,15 @@ class MqttGateway:
                 after = in_flight[-1] if in_flight else None
                 in_flight.append(asyncio.create_task(self._store_then_ack(client, batch, after)))
         finally:
-            for task in in_flight:
-                task.cancel()  # unacknowledged: the broker redelivers them to the next session
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                for task in in_flight:
+                    task.cancel()  # shutting down: unacknowledged, so redelivered to the next session
+            else:
+                # The connection is gone, not the process: let the batches under way commit (their
+                # PUBACKs are lost with the connection; the redelivery meets the unique key). Cancelling
+                # one mid-transaction could leave SQLite's write lock held and stall every later batch.
+                await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _store_then_ack(
         self, client: aiomqtt.Client, batch: list[aiomqtt.Message], after: asyncio.Task[None] | None

@@ -12,40 +12,14 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import aiomqtt
 import pytest
 
 from control_center.bench.private_broker import PrivateMosquitto, free_port, mosquitto_binary
 from control_center.settings import Settings
-from simulators.panel import payload
+from simulators.panel import payload, send_until_confirmed
 from tests.conftest import CI
 from tests.helpers import at_least, count, eventually, running_gateway
 from tests.panel_gateway.test_mqtt_ingest import database_write_lock
-
-
-async def send_reliably(settings: Settings, account: str, bodies: list[bytes], stop: asyncio.Event) -> int:
-    """A panel that keeps each message until the broker confirmed it, reconnecting as real panels do."""
-    target = settings.broker
-    sent = 0
-    while sent < len(bodies):
-        try:
-            async with aiomqtt.Client(
-                target.host,
-                target.port,
-                identifier=f"drill-{account}",
-                username=account,
-                clean_session=False,
-                timeout=5,
-            ) as client:
-                while sent < len(bodies):
-                    await client.publish(f"{settings.mqtt_topic_root}/{account}/signals", bodies[sent], qos=1)
-                    sent += 1
-                    await asyncio.sleep(0.005)
-        except aiomqtt.MqttError:
-            await asyncio.sleep(0.3)  # the broker is away: try again, the same message first
-        if stop.is_set():
-            break
-    return sent
 
 
 async def test_a_broker_restart_loses_nothing_and_repeats_nothing(database_url: str, sessions) -> None:
@@ -70,13 +44,17 @@ async def test_a_broker_restart_loses_nothing_and_repeats_nothing(database_url: 
         f"{8000 + n:04d}": [payload(f"{8000 + n:04d}", f"{run}-{i}", 602) for i in range(30)]
         for n in range(10)
     }
-    stop = asyncio.Event()
     try:
         async with running_gateway(settings, sessions):
             # The panels send and the broker restarts while another writer holds the database's write
             # lock; whatever the gateway has not acknowledged by then must reach it after the restart.
             with database_write_lock(database_url):
-                sent = await asyncio.gather(*(send_reliably(settings, a, b, stop) for a, b in bodies.items()))
+                sent = await asyncio.gather(
+                    *(
+                        send_until_confirmed(settings.broker, f"{settings.mqtt_topic_root}/{a}/signals", a, b)
+                        for a, b in bodies.items()
+                    )
+                )
                 await asyncio.sleep(1.0)
                 await broker.stop()
                 await asyncio.sleep(0.5)
@@ -86,7 +64,6 @@ async def test_a_broker_restart_loses_nothing_and_repeats_nothing(database_url: 
             with contextlib.suppress(AssertionError):
                 await eventually(lambda: at_least(count(sessions), total), timeout=20)
     finally:
-        stop.set()
         await broker.stop()
     stored = await count(sessions)
     assert stored == total, (
