@@ -25,10 +25,10 @@ from sqlalchemy import func, select
 
 from control_center.bench.private_broker import PrivateMosquitto, private_mosquitto
 from control_center.bench.private_postgres import PrivatePostgres
-from control_center.bench.processes import CenterProcess, child_env
+from control_center.bench.processes import CenterProcess, child_env, run_settings
 from control_center.db import create_engine, session_factory
 from control_center.migrate import upgrade_async
-from control_center.settings import MqttTarget, Settings
+from control_center.settings import MqttTarget
 from panel_gateway.models import Signal
 from simulators.panel import payload, send_until_confirmed
 
@@ -60,13 +60,7 @@ async def _drill(name: str, database_url: str, fault: Fault, messages: int, per_
     run = uuid.uuid4().hex[:8]
     with tempfile.TemporaryDirectory() as tmp:
         async with private_mosquitto(persistence=True) as broker:
-            settings = Settings(
-                _env_file=None,
-                database_url=database_url,
-                mqtt_url=broker.url,
-                mqtt_topic_root=f"drill-{run}/panels",
-                mqtt_client_id=f"drill-gw-{run}",
-            )
+            settings = run_settings("drill", run, database_url, broker.url)
             gateway = CenterProcess(
                 "gateway", child_env(settings), Path(tmp) / "gateway.log", "gateway ready"
             )

@@ -22,9 +22,10 @@ from typing import Any
 import aiomqtt
 
 from control_center.bench.private_broker import free_port, private_mosquitto
+from control_center.bench.processes import run_settings
 from control_center.db import create_engine, session_factory
 from control_center.migrate import upgrade_async
-from control_center.settings import MqttTarget, Settings
+from control_center.settings import MqttTarget
 from panel_gateway.embedded_broker import start_embedded_broker
 from panel_gateway.ingest import Ingest, Received
 from panel_gateway.protocols.panel_signal import PanelSignal
@@ -91,14 +92,7 @@ async def _ours(
     target: MqttTarget, url: str, panels: int, count: int, batch: int
 ) -> tuple[float, list[float]]:
     run = uuid.uuid4().hex[:8]
-    settings = Settings(
-        _env_file=None,
-        database_url=url,
-        mqtt_url=f"mqtt://{target.host}:{target.port}",
-        mqtt_topic_root=f"bench-{run}/panels",
-        mqtt_client_id=f"bench-gw-{run}",
-        ingest_batch_max=batch,
-    )
+    settings = run_settings("bench", run, url, f"mqtt://{target.host}:{target.port}", ingest_batch_max=batch)
     engine = create_engine(url)
     latencies: list[float] = []
     expected = count // panels * panels

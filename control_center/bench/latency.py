@@ -35,7 +35,7 @@ from control_center.alarms.inbox import InboxWorker
 from control_center.app import create_app
 from control_center.bench.ingest import percentile
 from control_center.bench.private_broker import free_port, private_mosquitto
-from control_center.bench.processes import CenterProcess, child_env
+from control_center.bench.processes import CenterProcess, child_env, run_settings
 from control_center.console.hub import Hub
 from control_center.db import create_engine, session_factory, utcnow
 from control_center.migrate import upgrade_async
@@ -208,14 +208,7 @@ async def run(
         broker = await stack.enter_async_context(private_mosquitto(persistence=False))
         target = MqttTarget(broker.url)
         run_id = uuid.uuid4().hex[:8]
-        settings = Settings(
-            _env_file=None,
-            database_url=url,
-            mqtt_url=broker.url,
-            mqtt_topic_root=f"lat-{run_id}/panels",
-            mqtt_client_id=f"lat-gw-{run_id}",
-            http_port=free_port(),
-        )
+        settings = run_settings("lat", run_id, url, broker.url, http_port=free_port())
         engine = create_engine(url)
         stack.push_async_callback(engine.dispose)
         sessions = session_factory(engine)

@@ -32,9 +32,10 @@ from control_center.alarms.inbox import InboxWorker
 from control_center.alarms.sweeper import Sweeper
 from control_center.bench.ingest import percentile
 from control_center.bench.private_broker import private_mosquitto
+from control_center.bench.processes import run_settings
 from control_center.db import create_engine, session_factory, utcnow
 from control_center.migrate import upgrade_async
-from control_center.settings import MqttTarget, Settings
+from control_center.settings import MqttTarget
 from control_center.subscribers.models import PanelAccount, Premises, Subscriber
 from panel_gateway.ingest import Ingest, Received
 from panel_gateway.protocols.panel_signal import PanelSignal
@@ -143,13 +144,7 @@ async def run(
             await session.commit()
         broker = await stack.enter_async_context(private_mosquitto(persistence=False))
         run_id = uuid.uuid4().hex[:8]
-        settings = Settings(
-            _env_file=None,
-            database_url=url,
-            mqtt_url=broker.url,
-            mqtt_topic_root=f"load-{run_id}/panels",
-            mqtt_client_id=f"load-gw-{run_id}",
-        )
+        settings = run_settings("load", run_id, url, broker.url)
         acked, latencies = [0], []
 
         def on_acked(items: list[Received]) -> None:

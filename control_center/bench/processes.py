@@ -1,4 +1,5 @@
-"""The center's own commands as child processes of a bench or a drill, configured only through CC_*."""
+"""The center as a bench or a drill runs it: settings of its own for each run, and the center's own
+commands as child processes, configured only through CC_*."""
 
 from __future__ import annotations
 
@@ -10,6 +11,18 @@ import time
 from pathlib import Path
 
 from control_center.settings import Settings
+
+
+def run_settings(name: str, run: str, database_url: str, mqtt_url: str, **extra: object) -> Settings:
+    """Settings for one run: its own topic root and gateway session, so runs never share broker state."""
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        mqtt_url=mqtt_url,
+        mqtt_topic_root=f"{name}-{run}/panels",
+        mqtt_client_id=f"{name}-gw-{run}",
+        **extra,
+    )
 
 
 def child_env(settings: Settings, **extra: str) -> dict[str, str]:
