@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, replace
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.alarms.classification import classify
+from control_center.alarms.service_types import Priority
 from control_center.alarms.supervision import record_check_ins
 from control_center.bulk import insert_new
 from panel_gateway.models import DeadLetter, Signal
@@ -19,6 +22,11 @@ from panel_gateway.protocols.errors import ParseError
 from panel_gateway.protocols.panel_signal import PanelSignal
 
 log = logging.getLogger(__name__)
+
+DEAD_LETTER_KEEP = 4 * 1024  # bytes of a refused input kept; its full length and SHA-256 are kept beside
+# SQLSTATE classes that say the database is unwell, not that a row is bad: connection, transaction
+# rollback (deadlock, serialization), insufficient resources, operator intervention, system error.
+_AWAY_SQLSTATES = frozenset({"08", "40", "53", "57", "58"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,17 @@ def received(
     if isinstance(decoded, ParseError):
         return [Received(transport, source, raw, at, decoded)]
     return [Received(transport, source, raw, at, signal) for signal in decoded]
+
+
+def urgent(items: list[Received]) -> bool:
+    """Whether a message carries an alarm (life safety or intrusion): it is committed before routine
+    traffic that arrived earlier (panel_gateway/intake_order.py)."""
+    return any(
+        isinstance(s := item.decoded, PanelSignal)
+        and s.event is not None
+        and classify(s.event, s.device).priority <= Priority.ALARM
+        for item in items
+    )
 
 
 def signal_row(item: Received, signal: PanelSignal) -> dict[str, object]:
@@ -80,14 +99,45 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00")
 
 
-def _dead_row(item: Received, reason: str) -> dict[str, object]:
+def _clean(text: str) -> str:
+    """Text any database takes: lone surrogates (from JSON's \\ud800) and NUL become escapes."""
+    return text.encode("utf-8", errors="backslashreplace").decode().replace("\x00", "\\x00")
+
+
+def _kept(raw: bytes) -> str:
+    """At most DEAD_LETTER_KEEP bytes of stored text (escapes count); a character cut in two is dropped."""
+    text = _text(raw[:DEAD_LETTER_KEEP]).encode()[:DEAD_LETTER_KEEP]
+    return text.decode(errors="ignore")
+
+
+def dead_row(item: Received, reason: str) -> dict[str, object]:
     return {
         "transport": item.transport,
-        "source": item.source[:200],
+        "source": _clean(item.source)[:200],
         "received_at": item.received_at,
-        "payload": _text(item.raw),
-        "reason": reason[:300],
+        "payload": _kept(item.raw),
+        "payload_length": len(item.raw),
+        "payload_sha256": hashlib.sha256(item.raw).hexdigest(),
+        "reason": _clean(reason)[:300],
     }
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether a failed commit is the database's state (retry the batch as it is), not a message's data."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        sqlstate = getattr(exc.orig, "sqlstate", None)  # PostgreSQL's verdict, when there is one
+        if isinstance(sqlstate, str) and len(sqlstate) == 5:
+            return sqlstate[:2] in _AWAY_SQLSTATES
+        return isinstance(exc, OperationalError | InterfaceError)  # e.g. SQLite's "database is locked"
+    return isinstance(exc, OSError | PoolTimeout | DisconnectionError)
+
+
+def _describe(exc: BaseException) -> str:
+    detail = str(getattr(exc, "orig", None) or exc).strip()
+    first_line = detail.splitlines()[0] if detail else ""  # later lines carry the SQL and its parameters
+    return f"{type(exc).__name__}: {first_line}"[:250]
 
 
 class Ingest:
@@ -107,33 +157,39 @@ class Ingest:
             self._on_stored()
 
     async def store(self, batch: Sequence[Received]) -> StoreResult:
-        """Commit the batch; raises only when the database cannot be reached (the caller retries)."""
+        """Commit the batch; raises only when the database is away (the caller retries the batch).
+
+        Any other failure is some message's data. One such message must not hold up the others, nor
+        be retried forever: the batch is then stored one by one, and whichever message still fails
+        becomes a dead letter with the reason.
+        """
         try:
             return await self._store(batch)
-        except (OperationalError, InterfaceError):
-            raise
-        except DBAPIError as exc:
-            # One message the database refuses must not hold up the others forever: store them one by
-            # one, and dead-letter whichever still fails, with the database's reason.
-            log.error("batch refused by the database (%s); storing one by one", exc.orig)
-            totals = StoreResult(0, 0, 0)
-            for item in batch:
-                try:
-                    result = await self._store([item])
-                except (OperationalError, InterfaceError):
-                    raise
-                except DBAPIError as item_exc:
-                    reason = f"storage refused: {item_exc.orig}"
-                    result = await self._store([replace(item, decoded=ParseError(reason))])
-                totals = StoreResult(*(a + b for a, b in zip(astuple(totals), astuple(result), strict=True)))
-            return totals
+        except Exception as exc:
+            if database_away(exc):
+                raise
+            log.error("batch of %d refused (%s); storing one by one", len(batch), _describe(exc))
+        totals = StoreResult(0, 0, 0)
+        for item in batch:
+            result = await self._store_alone(item)
+            totals = StoreResult(*(a + b for a, b in zip(astuple(totals), astuple(result), strict=True)))
+        return totals
+
+    async def _store_alone(self, item: Received) -> StoreResult:
+        try:
+            return await self._store([item])
+        except Exception as exc:
+            if database_away(exc):
+                raise
+            reason = f"storage refused: {_describe(exc)}"
+        log.error("message from %s refused by the database, dead-lettered: %s", _clean(item.source), reason)
+        # Should even the dead letter fail, that raises: then it is the database, and the batch is retried.
+        return await self._store([replace(item, decoded=ParseError(reason))])
 
     async def _store(self, batch: Sequence[Received]) -> StoreResult:
         decoded = [item for item in batch if isinstance(item.decoded, PanelSignal)]
         signals = [signal_row(item, item.decoded) for item in decoded if item.decoded.event is not None]
-        dead = [
-            _dead_row(item, item.decoded.reason) for item in batch if isinstance(item.decoded, ParseError)
-        ]
+        dead = [dead_row(item, item.decoded.reason) for item in batch if isinstance(item.decoded, ParseError)]
         woke_for_restore = False
         async with self._sessions() as session, session.begin():
             stored = await insert_new(session, Signal, signals)
@@ -148,5 +204,8 @@ class Ingest:
         if dead:
             log.warning("dead-lettered %d message(s): %s", len(dead), "; ".join(d["reason"] for d in dead))
         if (stored or woke_for_restore) and self._on_stored:
-            self._on_stored()
+            try:
+                self._on_stored()
+            except Exception:  # a missed wake-up costs a poll; failing here would store the batch again
+                log.exception("wake-up after commit failed")
         return StoreResult(stored, len(signals) - stored, len(dead))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from control_center.db import Base, BigId, UTCDateTime
@@ -57,4 +57,23 @@ class DeadLetter(Base):
     source: Mapped[str] = mapped_column(String(200))  # topic, peer address or line
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     payload: Mapped[str] = mapped_column(Text)  # undecodable bytes kept as \\x escapes
+    payload_length: Mapped[int | None] = mapped_column(BigInteger)  # of the whole input, before truncation
+    payload_sha256: Mapped[str | None] = mapped_column(String(64))  # of the whole input
     reason: Mapped[str] = mapped_column(String(300))
+
+
+class GatewayStatus(Base):
+    """Each MQTT gateway's own report, rewritten every few seconds (``panel_gateway/heartbeat.py``).
+
+    ``control-center serve`` may run apart from its gateways: this row is how its watchdog knows
+    whether MQTT intake is subscribed. A row that stops moving is a gateway that stopped.
+    """
+
+    __tablename__ = "gateway_status"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # the gateway's MQTT client id
+    host: Mapped[str] = mapped_column(String(200))  # host:pid of the process that wrote last
+    subscribed: Mapped[bool] = mapped_column(Boolean)
+    problem: Mapped[str | None] = mapped_column(String(300))  # why not subscribed
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # when ``subscribed`` last changed
+    beat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

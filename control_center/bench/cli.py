@@ -133,4 +133,10 @@ def run_bench_command(args: argparse.Namespace) -> int:
                 f"→ {result['speedup_p50']}× at p50; answers agree"
             )
         return 0
+    if args.bench_command == "fuzz":
+        from control_center.bench import fuzz
+
+        result = fuzz.run(args.inputs, args.seed)
+        print(json.dumps(result) if args.json else fuzz.report(result))
+        return 0 if result["exceptions"] == 0 else 1  # an exception that escapes a decoder is a bug
     return 2

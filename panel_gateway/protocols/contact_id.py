@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -11,6 +12,7 @@ MESSAGE_TYPES = frozenset({"18", "98"})
 # Digit values in the checksum: 0 counts as 10, B–F as 11–15 (A is not a Contact ID digit).
 _VALUES = {**{str(d): d for d in range(1, 10)}, "0": 10, "B": 11, "C": 12, "D": 13, "E": 14, "F": 15}
 _DIGIT_FOR = {v: k for k, v in _VALUES.items()}
+_DECIMAL = re.compile(r"[0-9]+")
 
 
 class Qualifier(StrEnum):
@@ -69,7 +71,7 @@ def parse(text: str) -> ContactIdEvent | ParseError:
         qualifier = Qualifier(q)
     except ValueError:
         return ParseError(f"contact id qualifier must be 1, 3 or 6, got {q}")
-    if not (xyz + gg + ccc).isdigit():
+    if not _DECIMAL.fullmatch(xyz + gg + ccc):
         return ParseError("contact id event, group and zone must be decimal", "digits")
     return ContactIdEvent(account, mt, qualifier, int(xyz), int(gg), int(ccc))
 
@@ -80,7 +82,8 @@ def parse_adm_block(account: str, text: str) -> ContactIdEvent | ParseError:
     if len(parts) != 3 or [len(p) for p in parts] != [4, 2, 3]:
         return ParseError(f"ADM-CID block must be 'QXYZ GG CCC', got {text!r}", "format")
     q, xyz, gg, ccc = parts[0][0], parts[0][1:], parts[1], parts[2]
-    if not (q + xyz + gg + ccc).isdigit():
+    # ASCII only: str.isdigit() also takes '²' or '١', which int() then refuses.
+    if not _DECIMAL.fullmatch(q + xyz + gg + ccc):
         return ParseError(f"ADM-CID block must be decimal digits, got {text!r}", "digits")
     try:
         qualifier = Qualifier(q)

@@ -12,16 +12,19 @@ import re
 from panel_gateway.protocols.errors import ParseError
 from panel_gateway.protocols.sia_codes import SiaEvent
 
-_EVENT = re.compile(r"^([A-Z]{2})(\d{0,4})$")
-_MODIFIER = re.compile(r"^(ri|ti|id|pi|lt)(.*)$")
+# [0-9], not \d: \d also matches other scripts' digits ('١'), which are not SIA digits.
+_EVENT = re.compile(r"([A-Z]{2})([0-9]{0,4})")
+_MODIFIER = re.compile(r"(ri|ti|id|pi|lt)(.*)", re.DOTALL)
+_AREA = re.compile(r"[0-9]{1,4}")
 _TEXT = re.compile(r"\^[^^]*\^")
+MAX_EVENTS = 64  # a block is one report; more events than this is not a panel talking
 
-
-_SINGLE = re.compile(r"^N(?:ri(\d{1,4})/)?([A-Z]{2})(\d{0,4})$")  # the common case: one event
+_SINGLE = re.compile(r"N(?:ri([0-9]{1,4})/)?([A-Z]{2})([0-9]{0,4})")  # the common case: one event
 
 
 def parse_block(text: str) -> tuple[SiaEvent, ...] | ParseError:
-    if m := _SINGLE.match(text):
+    """The events of one data block; never raises on bad input."""
+    if m := _SINGLE.fullmatch(text):
         area, code, number = m.groups()
         return (SiaEvent(code, int(number or 0), int(area or 0)),)
     if not text.startswith("N"):
@@ -30,16 +33,18 @@ def parse_block(text: str) -> tuple[SiaEvent, ...] | ParseError:
     area = 0
     events: list[SiaEvent] = []
     for field in filter(None, (f.strip() for f in body.split("/"))):
-        if m := _MODIFIER.match(field):
+        if m := _MODIFIER.fullmatch(field):
             name, value = m.groups()
             if name == "ri":
-                if not value.isdigit() or len(value) > 4:
+                if not _AREA.fullmatch(value):
                     return ParseError(f"SIA area must be 1-4 digits, got {value!r}", "format")
                 area = int(value)
             continue
-        if m := _EVENT.match(field):
+        if m := _EVENT.fullmatch(field):
             code, number = m.groups()
             events.append(SiaEvent(code, int(number or 0), area))
+            if len(events) > MAX_EVENTS:
+                return ParseError(f"SIA data holds more than {MAX_EVENTS} events", "format")
             continue
         return ParseError(f"SIA field not understood: {field!r}", "format")
     if not events:
