@@ -21,10 +21,14 @@ class Dc09Panel:
         self.clock_skew = clock_skew
         self._sequence = itertools.count(1)
 
-    def frame(self, data: str, token: str = "SIA-DCS", sequence: int | None = None) -> bytes:
+    def frame(
+        self, data: str, token: str = "SIA-DCS", sequence: int | None = None, *, stamped: bool = True
+    ) -> bytes:
+        """One frame; ``stamped=False`` leaves the timestamp out (as a replayable frame would)."""
         seq = next(self._sequence) % 10000 if sequence is None else sequence
         message = Outgoing(token, seq, self.account, data, self.line, self.receiver)
-        return dc09.encode(message, at=dt.datetime.now(dt.UTC) + self.clock_skew, key=self.key)
+        at = dt.datetime.now(dt.UTC) + self.clock_skew if stamped else None
+        return dc09.encode(message, at=at, key=self.key)
 
     def event(self, code: str, zone: int = 1, area: int = 1) -> bytes:
         return self.frame(f"#{self.account}|Nri{area}/{code}{zone:03d}")

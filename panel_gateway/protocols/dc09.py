@@ -8,9 +8,12 @@
 - Encrypted frames carry, after ``[``, the hex of AES-CBC (zero IV, key 16/24/32 bytes) over
   ``pad|data][x-data]_timestamp``; the pad is random characters (not ``|[]``) filling a block.
 - The receiver's timestamp window is +20 s / −40 s; encrypted frames must carry a timestamp.
+- An account with a key accepts only encrypted frames (plain ones only while its transition lasts), and
+  an event frame's data block, when it names an account, must name the header's.
 - Answers: ``ACK`` (echoing sequence, receiver, line and account; encrypted if the frame was),
   ``NAK`` (``"NAK"0000R0L0A0[]`` with the receiver's time so the panel can set its clock),
-  ``DUH`` (understood as a frame, but not what it asks).
+  ``DUH`` (understood as a frame, but not what it asks: 5.5.3.3, "unable to process an otherwise
+  correctly received message").
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ TOKENS = frozenset({"SIA-DCS", "ADM-CID", "NULL"})
 WINDOW_AHEAD = dt.timedelta(seconds=20)
 WINDOW_BEHIND = dt.timedelta(seconds=40)
 KEY_SIZES = frozenset({16, 24, 32})
+MAX_BODY = 0xFFF  # the most a 0LLL length field can say
+MAX_FRAME = 1 + 8 + MAX_BODY + 1  # LF, CRC and length, body, CR
 _ZERO_IV = bytes(16)
 _CRC_LENGTH = re.compile(rb"[0-9A-Fa-f]{4}0[0-9A-Fa-f]{3}")
 _HEADER = re.compile(
@@ -93,8 +98,18 @@ def _err(code: str, reason: str, **header: object) -> FrameError:
     return FrameError(reason, code, **header)  # type: ignore[arg-type]
 
 
-def parse(frame: bytes | str, *, keys: Mapping[str, bytes], now: dt.datetime) -> Frame | FrameError:
-    """Decode one frame (the LF/CR envelope optional); never raises on bad input."""
+def parse(
+    frame: bytes | str,
+    *,
+    keys: Mapping[str, bytes],
+    now: dt.datetime,
+    plain_until: Mapping[str, dt.datetime] | None = None,
+) -> Frame | FrameError:
+    """Decode one frame (the LF/CR envelope optional); never raises on bad input.
+
+    ``keys``: the accounts that have a key; they are held to encrypted frames, except before their
+    moment in ``plain_until`` (a transition while the panel is re-programmed).
+    """
     raw = frame.encode("latin-1", errors="replace") if isinstance(frame, str) else frame
     if raw[:1] == b"\n":
         raw = raw[1:]
@@ -130,6 +145,9 @@ def parse(frame: bytes | str, *, keys: Mapping[str, bytes], now: dt.datetime) ->
 
     if token not in TOKENS:
         return refuse("format", f"unsupported ID token {token!r}")
+    if not encrypted and account in keys and not _plain_allowed(account, plain_until, now):
+        # A plain frame anyone on the network could have written: the key is what proves the panel.
+        return refuse("plain", f"plain {token} frame for account {account}, which has a key: encrypted only")
     rest = text[header.end() :]
     if encrypted:
         key = keys.get(account)
@@ -154,9 +172,16 @@ def parse(frame: bytes | str, *, keys: Mapping[str, bytes], now: dt.datetime) ->
 
     block_account = None
     block_data = data
-    if data[:1] == "#" and (m := _BLOCK_ACCOUNT.match(data)):
+    if token == "NULL":
+        pass  # a poll's block carries no events (Hikvision sends "#0000|…" there): the header's check-in
+    elif data[:1] == "#" and (m := _BLOCK_ACCOUNT.match(data)):
         block_account = m.group(1).upper()  # the block's own account; the header's when omitted
         block_data = data[m.end() :]
+        if block_account != account:
+            # The key (or its absence) was chosen by the header's account: events may not claim another.
+            return refuse(
+                "account", f"data account {block_account} differs from header account {account}", timestamp
+            )
     elif data[:1] == "|":
         block_data = data[1:]
     events = _events(token, block_account or account, block_data)
@@ -165,6 +190,11 @@ def parse(frame: bytes | str, *, keys: Mapping[str, bytes], now: dt.datetime) ->
     return Frame(
         token, encrypted, sequence, receiver, line, account, data, extended, timestamp, events, block_account
     )
+
+
+def _plain_allowed(account: str, plain_until: Mapping[str, dt.datetime] | None, now: dt.datetime) -> bool:
+    until = plain_until.get(account) if plain_until else None
+    return until is not None and now < until
 
 
 def _is_hex(value: bytes) -> bool:
@@ -303,11 +333,20 @@ def _answer(
     return _wrap(f'"{token}"{seq}{r}L{line}#{account}[]{timestamp_text(now)}')
 
 
+_UNABLE = frozenset({"key", "format", "plain", "account"})
+
+
 def response(result: Frame | FrameError, *, keys: Mapping[str, bytes], now: dt.datetime) -> bytes:
-    """The answer a receiver sends: ACK a good frame, DUH what it cannot act on, NAK the rest."""
+    """The answer a receiver sends: ACK a good frame, DUH what it cannot act on, NAK the rest.
+
+    DUH (5.5.3.3) for a frame received intact that this receiver will not act on, so a retry cannot
+    help: an unknown ID token, encrypted for an account without a key, plain for an account with one,
+    events claiming another account. NAK (with the receiver's time, 5.5.3.2) for the rest: a failed
+    timestamp, damage, a wrong key.
+    """
     if isinstance(result, Frame):
         return ack(result, now=now, key=keys.get(result.account))
-    if result.code in ("key", "format") and result.sequence is not None:
+    if result.code in _UNABLE and result.sequence is not None:
         return duh(result, now=now)
     return nak(now=now)
 

@@ -1,42 +1,77 @@
-"""SIA DC-09 receiver over TCP and UDP: every frame is answered (ACK after commit, NAK or DUH)."""
+"""SIA DC-09 receiver over TCP and UDP: every frame is answered (ACK after commit, NAK or DUH).
+
+TCP is bounded so that nobody on the panel network can hold the receiver: at most
+``max_connections_per_ip`` connections from one address (more are closed at once), a connection
+that completes no frame for ``idle_seconds`` is closed (panels may keep their connection open
+between messages, DC-09 2013 making the close optional, so this is longer than their poll), and a
+stream that cannot be a frame is refused once and closed (``dc09_stream``).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable
 
 from control_center.db import utcnow
 from panel_gateway.group_commit import GroupCommitter
 from panel_gateway.ingest import received
+from panel_gateway.keys import KeyStore
 from panel_gateway.protocols import dc09, panel_signal
-from panel_gateway.protocols.dc09 import Frame
+from panel_gateway.protocols.dc09 import Frame, FrameError
+from panel_gateway.protocols.dc09_stream import FrameSplitter, Overrun
 from panel_gateway.protocols.errors import ParseError
 
 log = logging.getLogger(__name__)
-MAX_FRAME = 4096
+READ_CHUNK = 64 * 1024
+CAP_NOTICE_SECONDS = 60.0  # one dead letter per address per minute while it is over its cap
+_KEY_CODES = frozenset({"key", "decrypt", "plain"})  # refusals a key set a moment ago might undo
 
 
 class Dc09Receiver:
     def __init__(
         self,
         committer: GroupCommitter,
-        keys: Callable[[], Mapping[str, bytes]] = dict,
+        keys: KeyStore,
         clock: Callable[[], dt.datetime] = utcnow,
+        *,
+        max_connections_per_ip: int = 32,
+        idle_seconds: float = 120.0,
     ) -> None:
         self._committer = committer
         self._keys = keys
         self._clock = clock
+        self._max_per_ip = max_connections_per_ip
+        self._idle = idle_seconds
+        self._connections: collections.Counter[str] = collections.Counter()
+        self._cap_noticed: dict[str, float] = {}
 
     async def handle(self, raw: bytes, transport: str, source: str) -> bytes:
         """Decode, store (signals, or the refused frame as a dead letter), then the answer to send."""
         now = self._clock()
-        keys = self._keys()
-        result = dc09.parse(raw, keys=keys, now=now)
+        result = self._parse(raw, now)
+        if self._may_be_stale(result) and await self._keys.refresh(result.account or ""):
+            result = self._parse(raw, now)  # the database knew better: judge the frame again
+        if isinstance(result, Frame) and not result.encrypted and result.account in self._keys.keys:
+            log.warning(
+                "plain DC-09 frame from keyed account %s accepted (transition until %s) from %s",
+                result.account, self._keys.plain_until.get(result.account), source,
+            )  # fmt: skip
         decoded = panel_signal.from_dc09(result, now) if isinstance(result, Frame) else result
         await self._committer.submit(received(transport, source, raw, now, decoded))
-        return dc09.response(result, keys=keys, now=now)
+        return dc09.response(result, keys=self._keys.keys, now=now)
+
+    def _parse(self, raw: bytes, now: dt.datetime) -> Frame | FrameError:
+        return dc09.parse(raw, keys=self._keys.keys, now=now, plain_until=self._keys.plain_until)
+
+    def _may_be_stale(self, result: Frame | FrameError) -> bool:
+        """Refused for its key, or let through only by a transition the database may have ended."""
+        if isinstance(result, FrameError):
+            return result.code in _KEY_CODES and result.account is not None
+        return not result.encrypted and result.account in self._keys.keys
 
     async def refuse(self, raw: bytes, transport: str, source: str, reason: str) -> bytes:
         now = self._clock()
@@ -44,31 +79,67 @@ class Dc09Receiver:
         return dc09.nak(now=now)
 
     async def serve_tcp(self, host: str, port: int) -> asyncio.Server:
-        return await asyncio.start_server(self._tcp_connection, host, port, limit=MAX_FRAME)
+        return await asyncio.start_server(self._tcp_connection, host, port)
 
     async def _tcp_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
+        ip = str(peer[0]) if peer else "?"
         source = f"tcp:{peer[0]}:{peer[1]}" if peer else "tcp"
+        if self._connections[ip] >= self._max_per_ip:
+            writer.transport.abort()  # before anything is read: a flood costs no more than this
+            await self._notice_cap(ip, source)
+            return
+        self._connections[ip] += 1
         try:
-            while True:
-                try:
-                    frame = await reader.readuntil(b"\r")
-                except asyncio.LimitOverrunError:
-                    # No CR within the limit: not a DC-09 frame. Keep it, answer NAK, start afresh.
-                    junk = await reader.read(MAX_FRAME)
-                    writer.write(
-                        await self.refuse(junk, "dc09_tcp", source, f"no frame end within {MAX_FRAME} bytes")
-                    )
-                    await writer.drain()
-                    continue
-                except asyncio.IncompleteReadError:
-                    return
-                writer.write(await self.handle(frame.lstrip(b"\x00 \t"), "dc09_tcp", source))
-                await writer.drain()
+            await self._serve(reader, writer, source)
         except (ConnectionError, asyncio.CancelledError):
             return
         finally:
+            self._connections[ip] -= 1
+            if not self._connections[ip]:
+                del self._connections[ip]
             writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, source: str) -> None:
+        splitter = FrameSplitter()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._idle
+        while True:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    data = await reader.read(READ_CHUNK)
+            except TimeoutError:
+                if splitter.pending:  # a frame begun and never ended: refuse what came of it
+                    reason = f"incomplete frame: no CR within {self._idle:g} s"
+                    writer.write(await self.refuse(splitter.pending, "dc09_tcp", source, reason))
+                    await writer.drain()
+                log.debug("DC-09 connection %s idle for %g s: closed", source, self._idle)
+                return
+            if not data:
+                return
+            for cut in splitter.feed(data):
+                if isinstance(cut, Overrun):
+                    writer.write(await self.refuse(cut.raw, "dc09_tcp", source, cut.reason))
+                    await writer.drain()
+                    log.warning("DC-09 connection %s refused and closed: %s", source, cut.reason)
+                    return
+                writer.write(await self.handle(cut, "dc09_tcp", source))
+                await writer.drain()
+                deadline = loop.time() + self._idle
+
+    async def _notice_cap(self, ip: str, source: str) -> None:
+        """One dead letter per address per CAP_NOTICE_SECONDS, so a flood does not become rows."""
+        now = time.monotonic()
+        for seen, at in list(self._cap_noticed.items()):
+            if now - at >= CAP_NOTICE_SECONDS:
+                del self._cap_noticed[seen]
+        if ip in self._cap_noticed:
+            return
+        self._cap_noticed[ip] = now
+        reason = f"{self._max_per_ip} DC-09 connections from {ip} already open: further ones closed"
+        log.warning("%s (for %g s only this notice)", reason, CAP_NOTICE_SECONDS)
+        decoded = ParseError(reason, "connections")
+        await self._committer.submit(received("dc09_tcp", source, b"", self._clock(), decoded))
 
     async def serve_udp(self, host: str, port: int) -> asyncio.DatagramTransport:
         loop = asyncio.get_running_loop()

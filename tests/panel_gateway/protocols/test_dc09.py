@@ -141,6 +141,88 @@ def test_encrypted_frames_need_a_timestamp() -> None:
     )
 
 
+def test_an_encrypted_frame_without_timestamp_is_refused_with_the_receivers_time() -> None:
+    for token in ("SIA-DCS", "ADM-CID", "NULL"):
+        data = {"SIA-DCS": "#1234|Nri1/FA001", "ADM-CID": "#1234|1110 01 001", "NULL": ""}[token]
+        result = dc09.parse(build(data, token=token, key=KEY16, at=None), keys={"1234": KEY16}, now=NOW)
+        assert (result.code, result.encrypted) == ("timestamp", True), token
+        assert dc09.parse_answer(
+            dc09.response(result, keys={"1234": KEY16}, now=NOW), key=None
+        ) == dc09.Answer("NAK", "0000", NOW)
+
+
+def test_a_replayed_encrypted_frame_is_refused_the_next_day() -> None:
+    raw = build("#1234|Nri1/FA001", key=KEY16)
+    assert isinstance(dc09.parse(raw, keys={"1234": KEY16}, now=NOW), Frame)
+    later = dc09.parse(raw, keys={"1234": KEY16}, now=NOW + dt.timedelta(days=1))
+    assert later.code == "timestamp"
+
+
+# --- a keyed account accepts only encrypted frames ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("token", "data"),
+    [("SIA-DCS", "#1234|Nri1/FA001"), ("ADM-CID", "#1234|1110 01 001"), ("NULL", "")],
+)
+def test_a_plain_frame_to_a_keyed_account_is_refused(token: str, data: str) -> None:
+    result = dc09.parse(build(data, token=token), keys={"1234": KEY16}, now=NOW)
+    assert isinstance(result, FrameError)
+    assert result.code == "plain" and "encrypted only" in result.reason
+    # Received intact, but not acted on: DUH (a retry cannot help), echoing the header, in clear.
+    answer = dc09.response(result, keys={"1234": KEY16}, now=NOW)
+    assert b'"DUH"0007R12L3#1234[]' in answer
+
+
+def test_a_plain_frame_to_a_keyed_account_is_accepted_while_its_transition_lasts() -> None:
+    raw = build("#1234|Nri1/FA001")
+    keys, until = {"1234": KEY16}, {"1234": NOW + dt.timedelta(hours=1)}
+    frame = dc09.parse(raw, keys=keys, now=NOW, plain_until=until)
+    assert isinstance(frame, Frame) and frame.events == (SiaEvent("FA", 1, 1),)
+    assert dc09.response(frame, keys=keys, now=NOW)[9:14] == b'"ACK"'  # in clear, as the frame came
+    after = dc09.parse(raw, keys=keys, now=NOW + dt.timedelta(hours=1), plain_until=until)
+    assert after.code == "plain"
+
+
+def test_a_transition_of_another_account_lets_nothing_through() -> None:
+    result = dc09.parse(
+        build("#1234|Nri1/FA001"),
+        keys={"1234": KEY16},
+        now=NOW,
+        plain_until={"5678": NOW + dt.timedelta(hours=1)},
+    )
+    assert result.code == "plain"
+
+
+# --- the header's account and the data's must agree -------------------------------------------------
+
+
+@pytest.mark.parametrize("key", [None, KEY16], ids=["plain", "encrypted"])
+@pytest.mark.parametrize(
+    ("token", "data"), [("SIA-DCS", "#1020|Nri1/FA001"), ("ADM-CID", "#1020|1110 01 001")]
+)
+def test_events_claiming_another_account_than_the_header_are_refused(
+    token: str, data: str, key: bytes | None
+) -> None:
+    keys = {"9999": key} if key else {}
+    result = dc09.parse(build(data, token=token, key=key, account="9999"), keys=keys, now=NOW)
+    assert isinstance(result, FrameError)
+    assert result.code == "account"
+    assert result.reason == "data account 1020 differs from header account 9999"
+    assert b'"DUH"0007R12L3#9999[]' in dc09.response(result, keys=keys, now=NOW)
+
+
+def test_the_same_account_in_other_case_agrees() -> None:
+    assert isinstance(dc09.parse(build("#abc1|Nri1/FA001", account="ABC1"), keys={}, now=NOW), Frame)
+
+
+def test_a_polls_block_account_is_ignored_and_the_check_in_is_the_headers() -> None:
+    # Hikvision hubs send "NULL" with "#0000|0000 00 000" in the block (eavanvalkenburg/sia #17).
+    frame = dc09.parse(build("#0000|0000 00 000", token="NULL", account="AAAB"), keys={}, now=NOW)
+    assert isinstance(frame, Frame)
+    assert (frame.panel_account, frame.events) == ("AAAB", ())
+
+
 @pytest.mark.parametrize(
     ("offset", "ok"), [(-40, True), (-41, False), (20, True), (21, False), (0, True)]
 )  # fmt: skip
