@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Mapping
 
 import aiomqtt
 
@@ -25,11 +26,13 @@ TRAFFIC = [
 ]
 
 
-async def run_panel(settings: Settings, account: str, mean_interval: float, rng: random.Random) -> None:
+async def run_panel(
+    settings: Settings, account: str, password: str | None, mean_interval: float, rng: random.Random
+) -> None:
     weights = [w for w, *_ in TRAFFIC]
     while True:
         try:
-            async with SimulatedPanel(settings, account) as panel:
+            async with SimulatedPanel(settings, account, password=password) as panel:
                 while True:
                     await asyncio.sleep(rng.expovariate(1 / mean_interval))
                     _, code, qualifier = rng.choices(TRAFFIC, weights)[0]
@@ -40,12 +43,13 @@ async def run_panel(settings: Settings, account: str, mean_interval: float, rng:
 
 
 async def run_fleet(
-    settings: Settings, accounts: list[str], mean_interval: float = 30.0, seed: int = 1
+    settings: Settings, panels: Mapping[str, str | None], mean_interval: float = 30.0, seed: int = 1
 ) -> None:
+    """``panels``: account → the MQTT password issued to it (simulators/credentials.py)."""
     rng = random.Random(seed)
     tasks = [
-        asyncio.create_task(run_panel(settings, a, mean_interval, random.Random(rng.random())))
-        for a in accounts
+        asyncio.create_task(run_panel(settings, a, pw, mean_interval, random.Random(rng.random())))
+        for a, pw in panels.items()
     ]
     try:
         await asyncio.gather(*tasks)

@@ -69,7 +69,12 @@ def payload(
 
 
 class SimulatedPanel:
-    def __init__(self, settings: Settings, account: str, client_id: str | None = None) -> None:
+    """``password``: the one the center issued to this panel (``control-center panels credentials``, or
+    simulators/credentials.py for the simulated fleet); the user name is the account."""
+
+    def __init__(
+        self, settings: Settings, account: str, client_id: str | None = None, password: str | None = None
+    ) -> None:
         self.account = account
         self._settings = settings
         self._boot = secrets.token_hex(4)  # a panel's message ids stay unique across its reboots
@@ -80,7 +85,7 @@ class SimulatedPanel:
             target.port,
             identifier=client_id or f"panel-{account}",
             username=account,
-            password=target.password,
+            password=password,
             clean_session=False,
             keepalive=60,
         )
@@ -128,6 +133,7 @@ async def send_until_confirmed(
     *,
     interval: float = 0.005,
     on_confirmed: Callable[[int], None] = lambda _: None,
+    password: str | None = None,
 ) -> int:
     """A panel that keeps each message until the broker confirmed it (PUBACK), reconnecting and sending
     the same message again after a lost connection, as real panels do. ``on_confirmed`` hears the index
@@ -140,6 +146,7 @@ async def send_until_confirmed(
                 target.port,
                 identifier=identifier,
                 username=account,
+                password=password,
                 clean_session=False,
                 timeout=5,
             ) as client:

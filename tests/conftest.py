@@ -20,11 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from control_center.db import create_engine, session_factory
 from control_center.migrate import upgrade_async
 from control_center.settings import Settings
+from control_center.subscribers import mqtt_credentials
+from panel_gateway.broker_access import Login, Role
+from panel_gateway.broker_guard import BrokerGuard
+from panel_gateway.broker_password import hash_password, new_password
 from panel_gateway.embedded_broker import start_embedded_broker
 
 CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("CC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MOSQUITTO_URL = os.environ.get("CC_TEST_MOSQUITTO_URL", "mqtt://127.0.0.1:1883")
+EMBEDDED_GATEWAY = "cc-gateway"  # the gateway's user name (= client id) on the tests' embedded brokers
 
 
 def reachable(host: str, port: int) -> bool:
@@ -93,13 +98,30 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
     await engine.dispose()
 
 
+@pytest.fixture
+def topic_root() -> str:
+    """Each test's own topic root, so tests on the shared broker never see each other's panels."""
+    return f"test-{uuid.uuid4().hex[:10]}/panels"
+
+
 @pytest.fixture(params=["embedded", "mosquitto"])
-async def broker_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+async def broker_url(
+    request: pytest.FixtureRequest, database_url: str, topic_root: str
+) -> AsyncIterator[str]:
+    """The embedded broker as the demo runs it (panels looked up in the test's database, the gateway
+    with a password made now, in the URL), or the shared Mosquitto, which lets anyone in."""
     if request.param == "embedded":
         port = free_port()
-        broker = await start_embedded_broker("127.0.0.1", port)
-        yield f"mqtt://127.0.0.1:{port}"
+        engine = create_engine(database_url)
+        password = new_password()
+        gateway = Login(EMBEDDED_GATEWAY, Role.GATEWAY, hash_password(password))
+        lookup = mqtt_credentials.lookup(session_factory(engine), [gateway])
+        broker = await start_embedded_broker(
+            "127.0.0.1", port, BrokerGuard(topic_root=topic_root, lookup=lookup)
+        )
+        yield f"mqtt://{EMBEDDED_GATEWAY}:{password}@127.0.0.1:{port}"
         await broker.shutdown()
+        await engine.dispose()
         return
     from control_center.settings import MqttTarget
 
@@ -109,14 +131,13 @@ async def broker_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def settings(database_url: str, broker_url: str) -> Iterator[Settings]:
+def settings(database_url: str, broker_url: str, topic_root: str) -> Iterator[Settings]:
     """Settings isolated per test: own topic root and gateway client id on a shared broker."""
-    run = uuid.uuid4().hex[:10]
     yield Settings(
         _env_file=None,
         database_url=database_url,
         mqtt_url=broker_url,
-        mqtt_topic_root=f"test-{run}/panels",
-        mqtt_client_id=f"gw-{run}",
+        mqtt_topic_root=topic_root,
+        mqtt_client_id=f"gw-{uuid.uuid4().hex[:10]}",
         ingest_batch_wait_ms=2,
     )

@@ -74,10 +74,34 @@ async def forget_gateway_session(settings: Settings) -> None:
             target.host,
             target.port,
             identifier=settings.mqtt_client_id,
-            username="gateway",
+            username=target.username,
+            password=target.password,
             clean_session=True,
         ):
             pass
+
+
+async def commissioned(sessions: async_sessionmaker[AsyncSession], account: str) -> str:
+    """A panel installed at a premises of its own, with MQTT credentials issued; returns its password."""
+    from control_center.db import utcnow
+    from control_center.subscribers import mqtt_credentials
+    from control_center.subscribers.models import PanelAccount, Premises, Subscriber
+
+    async with sessions() as session:
+        if await session.scalar(select(PanelAccount.id).where(PanelAccount.account == account)) is None:
+            place = Premises(
+                subscriber=Subscriber(name=f"panel {account}", phone="090-0000-0000"),
+                address="愛知県名古屋市中区栄1-1-1",
+                lat=35.17,
+                lon=136.90,
+                phone="052-000-0000",
+                house_code_hash="-",
+            )
+            session.add(PanelAccount(account=account, premises=place, transport="mqtt"))
+            await session.flush()
+        issued = await mqtt_credentials.issue(session=session, account=account, actor="test", at=utcnow())
+        await session.commit()
+    return issued.password
 
 
 PASSWORD = "correct-horse-battery"

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from control_center.bench import identities
 from control_center.bench.private_broker import PrivateMosquitto, private_mosquitto
 from control_center.bench.private_postgres import PrivatePostgres
 from control_center.bench.processes import CenterProcess, child_env, run_settings
@@ -58,47 +59,54 @@ async def _drill(name: str, database_url: str, fault: Fault, messages: int, per_
     started = time.perf_counter()
     await upgrade_async(database_url)
     run = uuid.uuid4().hex[:8]
-    with tempfile.TemporaryDirectory() as tmp:
-        async with private_mosquitto(persistence=True) as broker:
-            settings = run_settings("drill", run, database_url, broker.url)
-            gateway = CenterProcess(
-                "gateway", child_env(settings), Path(tmp) / "gateway.log", "gateway ready"
-            )
-            engine = create_engine(database_url)
-            sessions = session_factory(engine)
-            sent: list[str] = []
-            try:
-                await gateway.start()
-                accounts = [f"{9001 + n:04d}" for n in range(PANELS)]
-                target, root = MqttTarget(broker.url), settings.mqtt_topic_root
-                each = messages // PANELS
-                bodies = {a: [f"{run}-{a}-{i}" for i in range(each)] for a in accounts}
-                panels = asyncio.gather(
-                    *(
-                        send_until_confirmed(
-                            target,
-                            f"{root}/{account}/signals",
-                            account,
-                            [payload(account, msg_id, 602) for msg_id in ids],
-                            interval=PANELS / per_second,
-                            on_confirmed=lambda i, ids=ids: sent.append(ids[i]),
-                        )
-                        for account, ids in bodies.items()
-                    )
+    accounts = [f"{9001 + n:04d}" for n in range(PANELS)]
+    planned = run_settings("drill", run, database_url, "mqtt://127.0.0.1")
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    sent: list[str] = []
+    try:
+        # Commissioned panels; the broker lets in only them and the gateway, as in production.
+        ids = await identities.commission(sessions, accounts, planned.mqtt_client_id)
+        access = ids.access(planned.mqtt_topic_root)
+        with tempfile.TemporaryDirectory() as tmp:
+            async with private_mosquitto(persistence=True, access=access) as broker:
+                settings = planned.model_copy(update={"mqtt_url": ids.gateway_url(broker.url)})
+                gateway = CenterProcess(
+                    "gateway", child_env(settings), Path(tmp) / "gateway.log", "gateway ready"
                 )
-                await asyncio.sleep(messages / per_second / 4)  # a quarter of the stream goes through first
-                await fault(broker, gateway)
-                await panels
-                ids = await _stored_ids(sessions, run, len(sent))
-            finally:
-                await gateway.stop()
-                await engine.dispose()
-    distinct = set(ids)
+                try:
+                    await gateway.start()
+                    target, root = MqttTarget(broker.url), settings.mqtt_topic_root
+                    each = messages // PANELS
+                    bodies = {a: [f"{run}-{a}-{i}" for i in range(each)] for a in accounts}
+                    panels = asyncio.gather(
+                        *(
+                            send_until_confirmed(
+                                target,
+                                f"{root}/{account}/signals",
+                                account,
+                                [payload(account, msg_id, 602) for msg_id in msg_ids],
+                                interval=PANELS / per_second,
+                                on_confirmed=lambda i, msg_ids=msg_ids: sent.append(msg_ids[i]),
+                                password=ids.password(account),
+                            )
+                            for account, msg_ids in bodies.items()
+                        )
+                    )
+                    await asyncio.sleep(messages / per_second / 4)  # a quarter goes through first
+                    await fault(broker, gateway)
+                    await panels
+                    stored = await _stored_ids(sessions, run, len(sent))
+                finally:
+                    await gateway.stop()
+    finally:
+        await engine.dispose()
+    distinct = set(stored)
     return DrillResult(
         name,
         len(sent),
         len(distinct),
-        len(ids) - len(distinct),
+        len(stored) - len(distinct),
         len(set(sent) - distinct),
         round(time.perf_counter() - started, 1),
     )

@@ -21,11 +21,15 @@ from typing import Any
 
 import aiomqtt
 
+from control_center.bench import identities
+from control_center.bench.identities import BenchIdentities
 from control_center.bench.private_broker import free_port, private_mosquitto
 from control_center.bench.processes import run_settings
 from control_center.db import create_engine, session_factory
 from control_center.migrate import upgrade_async
-from control_center.settings import MqttTarget
+from control_center.settings import MqttTarget, Settings
+from control_center.subscribers import mqtt_credentials
+from panel_gateway.broker_guard import BrokerGuard
 from panel_gateway.embedded_broker import start_embedded_broker
 from panel_gateway.ingest import Ingest, Received
 from panel_gateway.protocols.panel_signal import PanelSignal
@@ -33,7 +37,9 @@ from panel_gateway.transports.mqtt import MqttGateway
 from simulators.panel import payload
 
 
-async def _publish(target: MqttTarget, root: str, panels: int, count: int, run: str) -> float:
+async def _publish(
+    target: MqttTarget, root: str, panels: int, count: int, run: str, ids: BenchIdentities | None
+) -> float:
     """Publish ``count`` messages from ``panels`` concurrent panels (QoS 1); returns the start time."""
     per_panel = count // panels
 
@@ -44,7 +50,7 @@ async def _publish(target: MqttTarget, root: str, panels: int, count: int, run: 
             target.port,
             identifier=f"bench-{run}-{account}",
             username=account,
-            password=target.password,
+            password=ids.password(account) if ids else target.password,
             max_inflight_messages=20,
         ) as client:
             for i in range(per_panel):
@@ -56,17 +62,18 @@ async def _publish(target: MqttTarget, root: str, panels: int, count: int, run: 
     return start
 
 
-async def _raw_ceiling(target: MqttTarget, panels: int, count: int) -> float:
-    run = uuid.uuid4().hex[:8]
-    root = f"bench-raw-{run}/panels"
+async def _raw_ceiling(settings: Settings, panels: int, count: int, ids: BenchIdentities | None) -> float:
+    """The same panels to a bare subscriber that logs in as the gateway and stores nothing."""
+    run = f"raw-{uuid.uuid4().hex[:8]}"
+    root, target = settings.mqtt_topic_root, settings.broker
     received = 0
     done = asyncio.Event()
     expected = count // panels * panels
     async with aiomqtt.Client(
         target.host,
         target.port,
-        identifier=f"bench-raw-{run}",
-        username="bench",
+        identifier=f"bench-{run}",
+        username=target.username or "bench",
         password=target.password,
         clean_session=True,
     ) as sub:
@@ -81,7 +88,7 @@ async def _raw_ceiling(target: MqttTarget, panels: int, count: int) -> float:
                     return
 
         consumer = asyncio.create_task(consume())
-        start = await _publish(target, root, panels, count, run)
+        start = await _publish(target, root, panels, count, run, ids)
         await asyncio.wait_for(done.wait(), 600)
         elapsed = time.perf_counter() - start
         consumer.cancel()
@@ -89,11 +96,10 @@ async def _raw_ceiling(target: MqttTarget, panels: int, count: int) -> float:
 
 
 async def _ours(
-    target: MqttTarget, url: str, panels: int, count: int, batch: int
+    settings: Settings, sessions: Any, panels: int, count: int, ids: BenchIdentities | None
 ) -> tuple[float, list[float]]:
     run = uuid.uuid4().hex[:8]
-    settings = run_settings("bench", run, url, f"mqtt://{target.host}:{target.port}", ingest_batch_max=batch)
-    engine = create_engine(url)
+    target = settings.broker
     latencies: list[float] = []
     expected = count // panels * panels
     done = asyncio.Event()
@@ -106,11 +112,11 @@ async def _ours(
         if len(latencies) >= expected:
             done.set()
 
-    gateway = MqttGateway(settings, Ingest(session_factory(engine)), on_acked=acked)
+    gateway = MqttGateway(settings, Ingest(sessions), on_acked=acked)
     task = asyncio.create_task(gateway.run())
     try:
         await asyncio.wait_for(gateway.ready.wait(), 30)
-        start = await _publish(target, settings.mqtt_topic_root, panels, count, run)
+        start = await _publish(target, settings.mqtt_topic_root, panels, count, run, ids)
         await asyncio.wait_for(done.wait(), 600)
         elapsed = time.perf_counter() - start
     finally:
@@ -120,11 +126,11 @@ async def _ours(
             target.host,
             target.port,
             identifier=settings.mqtt_client_id,
-            username="gateway",
+            username=target.username,
+            password=target.password,
             clean_session=True,
         ):
             pass  # drop the bench gateway's persistent session
-        await engine.dispose()
     return expected / elapsed, latencies
 
 
@@ -136,24 +142,41 @@ def percentile(values: list[float], q: float) -> float:
 async def run(
     messages: int, panels: int, database_url: str | None, mqtt_url: str | None, batch: int
 ) -> dict[str, Any]:
-    """``mqtt_url``: a broker URL, ``embedded``, or None for a private Mosquitto (see private_broker.py)."""
+    """``mqtt_url``: a broker URL, ``embedded``, or None for a private Mosquitto (see private_broker.py).
+    On the embedded broker and the private Mosquitto the panels are commissioned and log in as themselves
+    (control_center/bench/identities.py); a broker of your own must let the bench's panels in."""
     async with contextlib.AsyncExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
         url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
         await upgrade_async(url)
+        engine = create_engine(url)
+        stack.push_async_callback(engine.dispose)
+        sessions = session_factory(engine)
+        planned = run_settings("bench", uuid.uuid4().hex[:8], url, "mqtt://127.0.0.1", ingest_batch_max=batch)
+        root = planned.mqtt_topic_root
+        accounts = [f"{n + 1:04d}" for n in range(panels)]
         broker_name = mqtt_url or "private mosquitto"
+        ids: BenchIdentities | None = None
         if mqtt_url == "embedded":
+            ids = await identities.commission(sessions, accounts, planned.mqtt_client_id)
             port = free_port()
-            broker = await start_embedded_broker("127.0.0.1", port)
+            lookup = mqtt_credentials.lookup(sessions, ids.gateway_logins)
+            broker = await start_embedded_broker(
+                "127.0.0.1", port, BrokerGuard(topic_root=root, lookup=lookup)
+            )
             stack.push_async_callback(broker.shutdown)
-            target = MqttTarget(f"mqtt://127.0.0.1:{port}")
+            broker_url = f"mqtt://127.0.0.1:{port}"
         elif mqtt_url:
-            target = MqttTarget(mqtt_url)
+            broker_url = mqtt_url
         else:
-            private = await stack.enter_async_context(private_mosquitto(persistence=False))
-            target = MqttTarget(private.url)
-        raw = await _raw_ceiling(target, panels, messages)
-        ours, latencies = await _ours(target, url, panels, messages, batch)
+            ids = await identities.commission(sessions, accounts, planned.mqtt_client_id)
+            private = await stack.enter_async_context(
+                private_mosquitto(persistence=False, access=ids.access(root))
+            )
+            broker_url = private.url
+        settings = planned.model_copy(update={"mqtt_url": ids.gateway_url(broker_url) if ids else broker_url})
+        raw = await _raw_ceiling(settings, panels, messages, ids)
+        ours, latencies = await _ours(settings, sessions, panels, messages, ids)
     return {
         "messages": messages // panels * panels,
         "panels": panels,

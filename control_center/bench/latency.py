@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import statistics
 import sys
 import tempfile
@@ -33,6 +34,8 @@ from control_center.access import service as access
 from control_center.access.roles import Role
 from control_center.alarms.inbox import InboxWorker
 from control_center.app import create_app
+from control_center.bench import identities
+from control_center.bench.identities import panel_password
 from control_center.bench.ingest import percentile
 from control_center.bench.private_broker import free_port, private_mosquitto
 from control_center.bench.processes import CenterProcess, child_env, run_settings
@@ -47,12 +50,14 @@ from panel_gateway.transports.mqtt import MqttGateway
 from simulators.panel import payload
 
 BACKGROUND_PANELS = 50
+KEY_VARIABLE = "CC_BENCH_PANEL_KEY"  # the run's panel key, for the background process
 WARM_UP = 5  # probes before the baseline, not counted: the first alarms after a start compile statements
 
 
-async def _background(target: MqttTarget, root: str, rate: float) -> None:
+async def _background(target: MqttTarget, root: str, rate: float, key: str) -> None:
     """Periodic tests (602) from seeded panels 1001…, paced to ``rate`` signals/s in all, until cancelled.
-    Run in its own process (``python -m control_center.bench.latency``), as real panels are elsewhere."""
+    Run in its own process (``python -m control_center.bench.latency``), as real panels are elsewhere;
+    each logs in with the password it derives from the run's ``key`` (control_center/bench/identities.py)."""
     per_panel = rate / BACKGROUND_PANELS
 
     async def panel(n: int) -> None:
@@ -62,6 +67,7 @@ async def _background(target: MqttTarget, root: str, rate: float) -> None:
             target.port,
             identifier=f"lat-bg-{uuid.uuid4().hex[:6]}-{account}",
             username=account,
+            password=panel_password(key, account),
             max_inflight_messages=50,
         ) as client:
             start, i = time.perf_counter(), 0
@@ -87,13 +93,14 @@ async def _probes(
     accounts: list[str],
     interval: float,
     events: asyncio.Queue[tuple[float, set[int]]],
+    key: str,
 ) -> list[Probe]:
     probes: list[Probe] = []
     seen: set[int] = set()
-    async with aiomqtt.Client(
-        target.host, target.port, identifier=f"lat-probe-{uuid.uuid4().hex[:8]}", username="probe"
-    ) as client:
-        for account in accounts:
+    for account in accounts:  # each probe is its own panel, logged in as itself
+        async with aiomqtt.Client(
+            target.host, target.port, username=account, password=panel_password(key, account)
+        ) as client:
             while not events.empty():  # anything before this probe is not its answer
                 seen |= events.get_nowait()[1]
             sent, sent_wall = time.perf_counter(), time.time()
@@ -106,7 +113,7 @@ async def _probes(
                     seen |= ids
                     probes.append(Probe(account, sent_wall, sent_wall + (at - sent), (at - sent) * 1000))
                     break
-            await asyncio.sleep(max(0.0, interval - (time.perf_counter() - sent)))
+        await asyncio.sleep(max(0.0, interval - (time.perf_counter() - sent)))
     return probes
 
 
@@ -205,15 +212,21 @@ async def run(
         if processes == "separate" and not url.startswith("postgresql"):
             raise ValueError("--processes separate needs PostgreSQL (--database-url postgresql+psycopg://…)")
         await upgrade_async(url)
-        broker = await stack.enter_async_context(private_mosquitto(persistence=False))
-        target = MqttTarget(broker.url)
         run_id = uuid.uuid4().hex[:8]
-        settings = run_settings("lat", run_id, url, broker.url, http_port=free_port())
+        planned = run_settings("lat", run_id, url, "mqtt://127.0.0.1", http_port=free_port())
         engine = create_engine(url)
         stack.push_async_callback(engine.dispose)
         sessions = session_factory(engine)
         async with sessions() as session:
             await seed(session=session, count=BACKGROUND_PANELS + WARM_UP + 2 * probes)
+        panels = [f"{1001 + i:04d}" for i in range(BACKGROUND_PANELS + WARM_UP + 2 * probes)]
+        ids = await identities.commission(sessions, panels, planned.mqtt_client_id)
+        broker = await stack.enter_async_context(
+            private_mosquitto(persistence=False, access=ids.access(planned.mqtt_topic_root))
+        )
+        target = MqttTarget(broker.url)
+        settings = planned.model_copy(update={"mqtt_url": ids.gateway_url(broker.url)})
+        async with sessions() as session:
             user = await access.create_user(
                 session=session,
                 login=f"bench-{run_id}",
@@ -249,16 +262,17 @@ async def run(
             listener = asyncio.create_task(listen())
             accounts = [f"{1001 + BACKGROUND_PANELS + i:04d}" for i in range(WARM_UP + 2 * probes)]
             root = settings.mqtt_topic_root
-            await _probes(target, root, accounts[:WARM_UP], interval, events)
+            await _probes(target, root, accounts[:WARM_UP], interval, events, ids.key)
             accounts = accounts[WARM_UP:]
-            baseline = await _probes(target, root, accounts[:probes], interval, events)
+            baseline = await _probes(target, root, accounts[:probes], interval, events, ids.key)
             load = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "control_center.bench.latency", broker.url, root, str(rate)
-            )
+                sys.executable, "-m", "control_center.bench.latency", broker.url, root, str(rate),
+                env=os.environ | {KEY_VARIABLE: ids.key},  # not in argv: ps shows argv to everyone
+            )  # fmt: skip
             try:
                 await asyncio.sleep(3)  # let the load settle
                 started, before = time.perf_counter(), await _stored(sessions)
-                loaded = await _probes(target, root, accounts[probes:], interval, events)
+                loaded = await _probes(target, root, accounts[probes:], interval, events, ids.key)
                 achieved = (await _stored(sessions) - before - probes) / (time.perf_counter() - started)
             finally:
                 load.terminate()
@@ -283,4 +297,6 @@ async def run(
 
 
 if __name__ == "__main__":  # the background load's own process: broker URL, topic root, rate
-    asyncio.run(_background(MqttTarget(sys.argv[1]), sys.argv[2], float(sys.argv[3])))
+    asyncio.run(
+        _background(MqttTarget(sys.argv[1]), sys.argv[2], float(sys.argv[3]), os.environ[KEY_VARIABLE])
+    )

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import os
 import random
 import statistics
 import sys
@@ -30,6 +31,8 @@ from sqlalchemy import func, insert, select
 from control_center.alarms import supervision
 from control_center.alarms.inbox import InboxWorker
 from control_center.alarms.sweeper import Sweeper
+from control_center.bench import identities
+from control_center.bench.identities import panel_password
 from control_center.bench.ingest import percentile
 from control_center.bench.private_broker import private_mosquitto
 from control_center.bench.processes import run_settings
@@ -42,6 +45,7 @@ from panel_gateway.protocols.panel_signal import PanelSignal
 from panel_gateway.transports.mqtt import MqttGateway
 
 FIRST_ACCOUNT = 100_000
+KEY_VARIABLE = "CC_BENCH_PANEL_KEY"  # the run's panel key, for the load-generating processes
 
 
 def heartbeat(account: str) -> bytes:
@@ -50,8 +54,11 @@ def heartbeat(account: str) -> bytes:
     ).encode()
 
 
-async def _panels(url: str, root: str, first: int, count: int, interval: float, seconds: float) -> None:
-    """This process's share of panels: connect them all, then each checks in every ``interval`` s."""
+async def _panels(
+    url: str, root: str, first: int, count: int, interval: float, seconds: float, key: str
+) -> None:
+    """This process's share of panels: connect them all, then each checks in every ``interval`` s.
+    Each logs in as itself, with the password it derives from the run's ``key``."""
     target = MqttTarget(url)
     connected = 0
     done = asyncio.Event()
@@ -61,7 +68,12 @@ async def _panels(url: str, root: str, first: int, count: int, interval: float, 
         account = str(first + n)
         await asyncio.sleep(n / 250)  # connect 250 a second, as panels do after a broker restart
         async with aiomqtt.Client(
-            target.host, target.port, identifier=f"load-{account}", username=account, keepalive=120
+            target.host,
+            target.port,
+            identifier=f"load-{account}",
+            username=account,
+            password=panel_password(key, account),
+            keepalive=120,
         ) as client:
             connected += 1
             if connected == count:
@@ -142,9 +154,14 @@ async def run(
                 ],
             )
             await session.commit()
-        broker = await stack.enter_async_context(private_mosquitto(persistence=False))
         run_id = uuid.uuid4().hex[:8]
-        settings = run_settings("load", run_id, url, broker.url)
+        planned = run_settings("load", run_id, url, "mqtt://127.0.0.1")
+        accounts = [str(FIRST_ACCOUNT + n) for n in range(panels)]
+        ids = await identities.commission(sessions, accounts, planned.mqtt_client_id)
+        broker = await stack.enter_async_context(
+            private_mosquitto(persistence=False, access=ids.access(planned.mqtt_topic_root))
+        )
+        settings = planned.model_copy(update={"mqtt_url": ids.gateway_url(broker.url)})
         acked, latencies = [0], []
 
         def on_acked(items: list[Received]) -> None:
@@ -176,6 +193,7 @@ async def run(
                         str(interval),
                         str(seconds),
                         stdout=asyncio.subprocess.PIPE,
+                        env=os.environ | {KEY_VARIABLE: ids.key},  # not in argv, which ps shows
                     )
                 )
             center = _Meter([psutil.Process()])
@@ -227,4 +245,5 @@ if (
     __name__ == "__main__"
 ):  # one load-generating process: broker URL, root, first account, count, interval, seconds
     broker_url, root, first, count, interval, seconds = sys.argv[1:7]
-    asyncio.run(_panels(broker_url, root, int(first), int(count), float(interval), float(seconds)))
+    key = os.environ[KEY_VARIABLE]
+    asyncio.run(_panels(broker_url, root, int(first), int(count), float(interval), float(seconds), key))

@@ -3,17 +3,28 @@
 Mosquitto's defaults drop QoS 1 messages for a subscriber once 1,000 are queued for it
 (``max_queued_messages``): behind a slow gateway that would be lost alarms. Production brokers must
 set it to 0 (no limit) or far above any backlog; this one does, on a free loopback port.
+
+Given the panels' and gateways' logins, it runs on the files ``control-center broker mosquitto-config``
+writes (``panel_gateway/mosquitto_config.py``: no anonymous clients, ACL, client id = user name);
+without, it lets anyone in, as the shared test broker does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import grp
+import os
 import shutil
+import signal
 import socket
 import tempfile
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+
+from panel_gateway import mosquitto_config
+from panel_gateway.broker_access import Login
 
 CONFIG = """\
 listener {port} 127.0.0.1
@@ -39,9 +50,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True, slots=True)
+class Access:
+    """Who may log in (panels and gateways) and the topic root their ACL lines use."""
+
+    logins: list[Login]
+    topic_root: str
+
+
 class PrivateMosquitto:
-    def __init__(self, directory: Path, port: int, persistence: bool = True) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        port: int,
+        persistence: bool = True,
+        access: Access | None = None,
+        conf: Path | None = None,
+    ) -> None:
+        """``conf``: run on a configuration written beforehand (by ``broker mosquitto-config``)."""
         self.directory, self.port, self.persistence = directory, port, persistence
+        self.access = access
+        self.conf = conf
         self.process: asyncio.subprocess.Process | None = None
 
     @property
@@ -61,12 +90,19 @@ class PrivateMosquitto:
                 f"mosquitto could not reach its persistence under {blocked[0]} (not searchable by others);"
                 " use a directory from tempfile.mkdtemp()"
             )
-        conf = self.directory / "mosquitto.conf"
-        conf.write_text(
-            CONFIG.format(
-                port=self.port, directory=self.directory, persistence="true" if self.persistence else "false"
+        conf = self.conf or self.directory / "mosquitto.conf"
+        if self.conf is not None:
+            self._let_mosquitto_read(self.directory / mosquitto_config.PASSWORD_FILE)
+        elif self.access is None:
+            conf.write_text(
+                CONFIG.format(
+                    port=self.port,
+                    directory=self.directory,
+                    persistence="true" if self.persistence else "false",
+                )
             )
-        )
+        else:
+            self._write_access(self.access)
         self.process = await asyncio.create_subprocess_exec(
             binary, "-c", str(conf), stderr=asyncio.subprocess.DEVNULL
         )
@@ -79,6 +115,33 @@ class PrivateMosquitto:
             await asyncio.sleep(0.05)
         raise RuntimeError("private mosquitto did not start")
 
+    def _write_access(self, access: Access) -> None:
+        files = mosquitto_config.render(
+            access.logins,
+            topic_root=access.topic_root,
+            directory=self.directory,
+            listener=f"{self.port} 127.0.0.1",
+            persistence_location=self.directory if self.persistence else None,
+            extra=("log_dest stderr", "log_type error"),
+        )
+        mosquitto_config.write(self.directory, files)
+        self._let_mosquitto_read(self.directory / mosquitto_config.PASSWORD_FILE)
+
+    @staticmethod
+    def _let_mosquitto_read(password_file: Path) -> None:
+        """Mosquitto reads its password file after dropping to its own user (the deployment's chgrp)."""
+        if os.geteuid() == 0 and password_file.exists():
+            with contextlib.suppress(KeyError):
+                os.chown(password_file, -1, grp.getgrnam("mosquitto").gr_gid)
+
+    def reload(self, access: Access) -> None:
+        """New logins (issued or rotated credentials): the files written again, then SIGHUP, as in
+        production. Mosquitto reloads on its next turn, shortly after this returns."""
+        self.access = access
+        self._write_access(access)
+        if self.process and self.process.returncode is None:
+            self.process.send_signal(signal.SIGHUP)
+
     async def stop(self) -> None:
         if self.process and self.process.returncode is None:
             self.process.terminate()
@@ -86,9 +149,11 @@ class PrivateMosquitto:
 
 
 @contextlib.asynccontextmanager
-async def private_mosquitto(persistence: bool = True) -> AsyncIterator[PrivateMosquitto]:
+async def private_mosquitto(
+    persistence: bool = True, access: Access | None = None
+) -> AsyncIterator[PrivateMosquitto]:
     with tempfile.TemporaryDirectory() as tmp:
-        broker = PrivateMosquitto(Path(tmp), free_port(), persistence)
+        broker = PrivateMosquitto(Path(tmp), free_port(), persistence, access)
         await broker.start()
         try:
             yield broker

@@ -161,6 +161,12 @@ class PanelAccount(Base):
     link_lost_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # DC-09 AES key, encrypted at rest (control_center/secret_box.py); never stored in clear.
     dc09_key_sealed: Mapped[str | None] = mapped_column(String(200))
+    # While set and in the future, a keyed account may still send plain frames (logged); else never.
+    dc09_plain_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # MQTT identity issued by the center (`control-center panels credentials`); the password only hashed.
+    mqtt_username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    mqtt_password_hash: Mapped[str | None] = mapped_column(String(200))
+    mqtt_credentials_issued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     premises: Mapped[Premises] = relationship(back_populates="panels")
 

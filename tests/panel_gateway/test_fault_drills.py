@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from control_center.bench import identities
 from control_center.bench.private_broker import PrivateMosquitto, free_port, mosquitto_binary
 from control_center.settings import Settings
 from simulators.panel import payload, send_until_confirmed
@@ -29,21 +30,25 @@ async def test_a_broker_restart_loses_nothing_and_repeats_nothing(database_url: 
         pytest.skip("mosquitto is not installed")
     # Not tmp_path: pytest's folders are private to root, and mosquitto (dropped to its own user) could
     # not save the queued messages there; that was the "lost on broker restart" of earlier runs.
-    broker = PrivateMosquitto(Path(tempfile.mkdtemp(prefix="cc-drill-")), free_port(), persistence=True)
-    await broker.start()
     run = uuid.uuid4().hex[:8]
-    settings = Settings(
-        _env_file=None,
-        database_url=database_url,
-        mqtt_url=broker.url,
-        ingest_batch_max=1,
-        mqtt_topic_root=f"drill-{run}/panels",
-        mqtt_client_id=f"drill-gw-{run}",
-    )
     bodies = {
         f"{8000 + n:04d}": [payload(f"{8000 + n:04d}", f"{run}-{i}", 602) for i in range(30)]
         for n in range(10)
     }
+    # Commissioned panels and a broker that lets only them and the gateway in, as deployed.
+    ids = await identities.commission(sessions, list(bodies), f"drill-gw-{run}")
+    root = f"drill-{run}/panels"
+    port = free_port()
+    broker = PrivateMosquitto(Path(tempfile.mkdtemp(prefix="cc-drill-")), port, True, ids.access(root))
+    await broker.start()
+    settings = Settings(
+        _env_file=None,
+        database_url=database_url,
+        mqtt_url=ids.gateway_url(broker.url),
+        ingest_batch_max=1,
+        mqtt_topic_root=root,
+        mqtt_client_id=f"drill-gw-{run}",
+    )
     try:
         async with running_gateway(settings, sessions):
             # The panels send and the broker restarts while another writer holds the database's write
@@ -51,7 +56,9 @@ async def test_a_broker_restart_loses_nothing_and_repeats_nothing(database_url: 
             with database_write_lock(database_url):
                 sent = await asyncio.gather(
                     *(
-                        send_until_confirmed(settings.broker, f"{settings.mqtt_topic_root}/{a}/signals", a, b)
+                        send_until_confirmed(
+                            settings.broker, f"{root}/{a}/signals", a, b, password=ids.password(a)
+                        )
                         for a, b in bodies.items()
                     )
                 )

@@ -23,7 +23,15 @@ from panel_gateway.protocols import contact_id
 from panel_gateway.protocols.contact_id import Qualifier
 from simulators.dc09_panel import Dc09Panel
 from simulators.panel import SimulatedPanel, payload
-from tests.helpers import at_least, count, dead_letters, eventually, forget_gateway_session, running_gateway
+from tests.helpers import (
+    at_least,
+    commissioned,
+    count,
+    dead_letters,
+    eventually,
+    forget_gateway_session,
+    running_gateway,
+)
 
 
 @pytest.fixture
@@ -37,7 +45,10 @@ async def test_an_alarm_is_stored_once_and_then_acknowledged(
 ) -> None:
     settings = clean_broker
     caplog.set_level(logging.DEBUG, logger="panel_gateway.transports.mqtt")
-    async with running_gateway(settings, sessions), SimulatedPanel(settings, "1234") as panel:
+    async with (
+        running_gateway(settings, sessions),
+        SimulatedPanel(settings, "1234", password=await commissioned(sessions, "1234")) as panel,
+    ):
         message_id = await panel.alarm("fire")
         await eventually(lambda: count(sessions, message_id=message_id))
     async with sessions() as session:
@@ -60,7 +71,10 @@ async def test_an_alarm_is_stored_once_and_then_acknowledged(
 
 async def test_a_repeated_message_id_is_stored_once(clean_broker: Settings, sessions) -> None:
     settings = clean_broker
-    async with running_gateway(settings, sessions), SimulatedPanel(settings, "0042") as panel:
+    async with (
+        running_gateway(settings, sessions),
+        SimulatedPanel(settings, "0042", password=await commissioned(sessions, "0042")) as panel,
+    ):
         body = payload("0042", "same-id", 130)
         await panel.send_raw(body)
         await panel.send_raw(body)
@@ -73,7 +87,10 @@ async def test_a_repeated_message_id_is_stored_once(clean_broker: Settings, sess
 async def test_a_raw_dc09_frame_over_mqtt_is_stored_per_event(clean_broker: Settings, sessions) -> None:
     settings = clean_broker
     frame = Dc09Panel("-", 0, "0088").frame("#0088|Nri1/FA001/BA002")
-    async with running_gateway(settings, sessions), SimulatedPanel(settings, "0088") as panel:
+    async with (
+        running_gateway(settings, sessions),
+        SimulatedPanel(settings, "0088", password=await commissioned(sessions, "0088")) as panel,
+    ):
         await panel.send_raw(frame)
         await panel.send_raw(frame)  # replayed: the same two signals
         await eventually(lambda: count(sessions, account="0088", event_code="BA"))
@@ -84,7 +101,10 @@ async def test_a_raw_dc09_frame_over_mqtt_is_stored_per_event(clean_broker: Sett
 
 async def test_unparseable_payloads_go_to_the_dead_letter_table(clean_broker: Settings, sessions) -> None:
     settings = clean_broker
-    async with running_gateway(settings, sessions), SimulatedPanel(settings, "0077") as panel:
+    async with (
+        running_gateway(settings, sessions),
+        SimulatedPanel(settings, "0077", password=await commissioned(sessions, "0077")) as panel,
+    ):
         await panel.send_raw(b"\x00\xffnot json")
         frame = contact_id.encode("0077", Qualifier.NEW, 110, 1, 1)
         corrupted = frame[:-1] + ("1" if frame[-1] != "1" else "2")
@@ -166,7 +186,7 @@ async def test_a_gateway_killed_before_commit_gets_the_signal_again_and_stores_i
     first, lines = await start_gateway_process(settings)
     try:
         await wait_for_line(lines, "gateway ready")
-        async with SimulatedPanel(settings, "5150") as panel:
+        async with SimulatedPanel(settings, "5150", password=await commissioned(sessions, "5150")) as panel:
             with database_write_lock(settings.database_url):
                 message_id = await panel.alarm("burglary")
                 await wait_for_line(lines, "batch received")  # in the gateway, not yet committed
