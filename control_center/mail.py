@@ -8,6 +8,7 @@ writes each message there as an .eml file a mail client can open.
 from __future__ import annotations
 
 import asyncio
+import os
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -74,9 +75,12 @@ class Outbox:
         email = _email(message, self.sender)
         self.sent.append(message)
         if self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            # Messages hold one-time signing codes and subscribers' data: only our user may read them.
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             name = f"{len(list(self.folder.glob('*.eml'))) + 1:05d}.eml"
-            (self.folder / name).write_bytes(bytes(email))
+            fd = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(bytes(email))
         return str(email["Message-ID"])
 
 

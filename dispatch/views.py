@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
@@ -16,6 +15,7 @@ from control_center.access.guard import actor_of, allowed, require
 from control_center.access.roles import Permission
 from control_center.access.service import Principal
 from control_center.api_types import FormRowId, RowId
+from control_center.console import flash
 from control_center.console.operations import run_action
 from control_center.console.views import event_stream, render
 from control_center.db import utcnow
@@ -147,12 +147,7 @@ async def _mine(session: AsyncSession, principal: Principal, assignment_id: int)
 
 @responder_pages.get("")
 async def responder_page(request: Request, principal: Responding) -> HTMLResponse:
-    return render(
-        request,
-        "responder.html",
-        message=request.query_params.get("msg", ""),
-        error=request.query_params.get("error", ""),
-    )
+    return render(request, "responder.html")
 
 
 @responder_pages.get("/assignment")
@@ -192,8 +187,8 @@ async def assignment_fragment(request: Request, principal: Responding) -> HTMLRe
     return render(request, "_assignment.html", **context)
 
 
-def _back(message: str, error: bool = False) -> RedirectResponse:
-    return RedirectResponse(f"/responder?{'error' if error else 'msg'}={quote(message)}", status_code=303)
+def _back(request: Request, message: str, error: bool = False) -> RedirectResponse:
+    return flash.redirect(request, "/responder", message, error=error)
 
 
 async def _step(
@@ -211,9 +206,9 @@ async def _step(
                 note=note,
             )
     except FlowError as exc:
-        return _back(str(exc), error=True)
+        return _back(request, str(exc), error=True)
     request.app.state.hub.publish({assignment.incident_id})
-    return _back("recorded")
+    return _back(request, "recorded")
 
 
 @responder_pages.post("/assignments/{assignment_id}/act")
@@ -252,8 +247,8 @@ async def take_out(key_set_id: RowId, request: Request, principal: Responding) -
                 at=utcnow(),
             )
     except FlowError as exc:
-        return _back(str(exc), error=True)
-    return _back("key taken out: the seal is broken")
+        return _back(request, str(exc), error=True)
+    return _back(request, "key taken out: the seal is broken")
 
 
 @responder_pages.post("/duty")
@@ -262,8 +257,8 @@ async def duty(request: Request, principal: Responding, on: bool = Form(...)) ->
         async with request.app.state.sessions() as session:
             await service.set_duty(session=session, responder_id=(await _me(session, principal)).id, on=on)
     except FlowError as exc:
-        return _back(str(exc), error=True)
-    return _back("recorded")
+        return _back(request, str(exc), error=True)
+    return _back(request, "recorded")
 
 
 @responder_pages.get("/events")

@@ -28,6 +28,7 @@ from billing.esign.models import (
 )
 from billing.models import Contract
 from control_center import audit
+from control_center.access.hashing import off_loop
 from control_center.access.passwords import check as check_password
 from control_center.access.passwords import hash_password
 from control_center.i18n import N_
@@ -113,7 +114,7 @@ async def _issue(
     issued = ca.issue_signer(
         ca.load_cert(root.ca_cert_pem), _open(box, root.ca_key_sealed, CA_PURPOSE), signer.name, pin, at
     )
-    signer.pin_hash = _pins.hash(pin)
+    signer.pin_hash = await off_loop(_pins.hash, pin)
     signer.key_sealed = box.seal(issued.key_pem, purpose=KEY_PURPOSE)
     signer.cert_pem, signer.cert_serial = ca.cert_pem(issued.cert), str(issued.cert.serial_number)
 
@@ -146,7 +147,7 @@ async def add_signer(
     if await session.scalar(select(ContractSigner.id).where(ContractSigner.login == login)):
         raise SigningRefused(f"login {login!r} is taken")
     try:
-        password_hash = hash_password(password)
+        password_hash = await hash_password(password)
     except ValueError as exc:
         raise SigningRefused(str(exc)) from exc
     signer = ContractSigner(
@@ -180,11 +181,11 @@ async def signed_in(*, session: AsyncSession, login: str, password: str, at: dt.
     """The signer behind a login and password; failures count toward the lock."""
     signer = await session.scalar(select(ContractSigner).where(ContractSigner.login == login.strip().lower()))
     if signer is None:
-        check_password(password, None)
+        await check_password(password, None)
         raise SigningRefused("wrong login or password")
     if not signer.active or signer.failed_attempts >= MAX_FAILURES:
         raise SigningRefused("this signer is locked: ask the center to unlock it")
-    if not check_password(password, signer.password_hash):
+    if not await check_password(password, signer.password_hash):
         await _failed(session, signer, at, "password")
         raise SigningRefused("wrong login or password")
     return signer
@@ -306,7 +307,7 @@ async def send_code(
         SigningCode(
             signer_id=signer.id,
             contract_id=contract_id,
-            code_hash=_pins.hash(code),
+            code_hash=await off_loop(_pins.hash, code),
             expires_at=at + CODE_LIFETIME,
         )
     )
@@ -340,7 +341,7 @@ async def _use_code(
     if pending is None or pending.attempts >= MAX_FAILURES:
         raise SigningRefused("no valid one-time code: request a new one")
     try:
-        _pins.verify(pending.code_hash, code.strip())
+        await off_loop(_pins.verify, pending.code_hash, code.strip())
     except (VerificationError, InvalidHashError):
         pending.attempts += 1
         await _failed(session, signer, at, "one-time code")
@@ -379,7 +380,7 @@ async def sign_contract(
         raise SigningRefused("this contract is already signed")
     await _use_code(session, signer, contract_id, code, at)
     try:
-        _pins.verify(signer.pin_hash, pin)
+        await off_loop(_pins.verify, signer.pin_hash, pin)
     except (VerificationError, InvalidHashError):
         await _failed(session, signer, at, "PIN")
         raise SigningRefused("wrong signing PIN") from None

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center import audit
-from control_center.access import lockout, passwords, tokens
+from control_center.access import hashing, lockout, passwords, throttle, tokens
 from control_center.access.models import ApiToken, LoginSession, User
 from control_center.access.roles import PERMISSIONS, Permission, Role
 from control_center.i18n import N_
@@ -43,7 +43,7 @@ class Principal:
 
 
 class LoginRefused(Exception):
-    """Wrong login or password, or locked: one message for all, so nobody learns which logins exist."""
+    """Wrong login or password, or an inactive user: one message for all, so nobody learns which exist."""
 
 
 def _principal(user: User, session_token: str | None = None) -> Principal:
@@ -62,7 +62,7 @@ async def create_user(
         login=login,
         name=name.strip() or login,
         role=Role(role),
-        password_hash=passwords.hash_password(password),
+        password_hash=await passwords.hash_password(password),
     )
     session.add(user)
     await session.flush()
@@ -80,8 +80,8 @@ async def create_user(
 async def set_password(
     *, session: AsyncSession, user: User, password: str, actor: str, at: dt.datetime
 ) -> None:
-    user.password_hash = passwords.hash_password(password)
-    user.failed_logins, user.locked_until = 0, None
+    user.password_hash = await passwords.hash_password(password)
+    await throttle.forget_login(session=session, login=user.login)  # earlier guesses no longer count
     # A new password ends every browser signed in with the old one.
     await session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     audit.record(session=session, actor=actor, action="password", subject=f"user:{user.id}", at=at)
@@ -89,8 +89,9 @@ async def set_password(
 
 async def set_active(*, session: AsyncSession, user: User, active: bool, actor: str, at: dt.datetime) -> None:
     user.active = active
-    user.locked_until = None if active else user.locked_until
-    if not active:
+    if active:
+        await throttle.forget_login(session=session, login=user.login)
+    else:
         await session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
         await session.execute(
             update(ApiToken)
@@ -106,30 +107,48 @@ async def set_active(*, session: AsyncSession, user: User, active: bool, actor: 
     )
 
 
+class LoginThrottled(Exception):
+    """Too many failed attempts from this address or at this login: wait until ``until``."""
+
+    def __init__(self, wait: throttle.Wait) -> None:
+        super().__init__(f"try again after {wait.until.isoformat()}")
+        self.wait = wait
+
+
 async def sign_in(
-    *, session: AsyncSession, login: str, password: str, at: dt.datetime
+    *, session: AsyncSession, login: str, password: str, address: str, at: dt.datetime
 ) -> tuple[Principal, str]:
-    """Check the password and open a session; returns the principal and the cookie's token."""
-    user = await session.scalar(select(User).where(User.login == login.strip().lower()))
-    if user is None:
-        passwords.check(password, None)  # same work as for a real login
-        audit.record(session=session, actor=login[:100], action="login_failed", subject="user:?", at=at)
-        raise LoginRefused
-    if not user.active or lockout.locked(user.locked_until, at):
+    """Check the password and open a session; returns the principal and the cookie's token.
+
+    ``address`` is the client's, as lockout.address_of gives it. The attempt is counted by the throttle
+    (and committed) before the password is checked; unknown logins go through the same steps.
+    """
+    login = login.strip().lower()
+    place = hashing.Place()  # HashingBusy now, before any database write, when the queue is full
+    try:
+        reserved = await throttle.reserve(session=session, keys=lockout.keys(login, address), now=at)
+        if isinstance(reserved, throttle.Wait):
+            raise LoginThrottled(reserved)
+        user = await session.scalar(select(User).where(User.login == login))
+        usable = user is not None and user.active
+        await session.commit()  # no transaction stays open while argon2 runs (SQLite has one writer)
+        matched = await passwords.check(password, user.password_hash if usable and user else None, place)
+    finally:
+        place.close()
+    if reserved.blocks and not matched:
         audit.record(
-            session=session, actor=user.name, action="login_refused_locked", subject=f"user:{user.id}", at=at
-        )
-        raise LoginRefused
-    if not passwords.check(password, user.password_hash):
-        user.failed_logins, until = lockout.after_failure(user.failed_logins, at)
-        if until is not None:
-            user.locked_until = until
-            audit.record(session=session, actor=user.name, action="locked", subject=f"user:{user.id}", at=at)
+            session=session, actor=login[:100], action="locked", subject=f"address:{address}", at=at,
+            detail=", ".join(f"{scope} until {t.isoformat()}" for scope, t in reserved.blocks.items()),
+        )  # fmt: skip
+    if not matched:
         audit.record(
-            session=session, actor=user.name, action="login_failed", subject=f"user:{user.id}", at=at
-        )
+            session=session, actor=login[:100], action="login_failed",
+            subject=f"user:{user.id}" if user is not None else "user:?", at=at,
+            detail=address if usable else f"{address} (inactive or unknown)",
+        )  # fmt: skip
         raise LoginRefused
-    user.failed_logins, user.locked_until = 0, None
+    assert user is not None
+    await throttle.release(session=session, reservation=reserved, now=at)
     token = tokens.new_secret()
     session.add(
         LoginSession(

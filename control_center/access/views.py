@@ -5,19 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from control_center import audit
-from control_center.access import service, tokens
+from control_center.access import lockout, service, throttle, tokens
 from control_center.access.guard import SESSION_COOKIE, principal_of, require, same_site_path
+from control_center.access.hashing import HashingBusy
+from control_center.access.login_gate import BUSY_SECONDS
 from control_center.access.models import User
 from control_center.access.roles import Permission, Role
-from control_center.access.service import LoginRefused, Principal
+from control_center.access.service import LoginRefused, LoginThrottled, Principal
 from control_center.api_types import RowId
+from control_center.console import flash
 from control_center.console.views import render
 from control_center.db import utcnow
 from control_center.i18n import N_
@@ -52,11 +54,20 @@ async def home(request: Request) -> RedirectResponse:
 LOGIN_CSRF_COOKIE = "cc_login_csrf"
 
 
-def _login_form(request: Request, next_path: str, error: bool) -> HTMLResponse:
+def _login_form(
+    request: Request, next_path: str, error: str = "", status_code: int = 200, wait_seconds: int = 0
+) -> HTMLResponse:
     """The form with a fresh double-submit token: a cookie and the same value in a hidden field, so
-    another site cannot post its own login into this browser (login CSRF)."""
+    another site cannot post its own login into this browser (login CSRF). ``error``: wrong | wait | busy.
+    """
     token = tokens.new_secret()
-    response = render(request, "login.html", next=next_path, error=error, login_csrf=token)
+    response = render(
+        request, "login.html", next=next_path, error=error, login_csrf=token,
+        wait_minutes=max(1, -(-wait_seconds // 60)),
+    )  # fmt: skip
+    response.status_code = status_code
+    if wait_seconds:
+        response.headers["Retry-After"] = str(wait_seconds)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -70,7 +81,7 @@ def _login_form(request: Request, next_path: str, error: bool) -> HTMLResponse:
 
 @router.get("/login")
 async def login_page(request: Request) -> HTMLResponse:
-    return _login_form(request, same_site_path(request.query_params.get("next")), error=False)
+    return _login_form(request, same_site_path(request.query_params.get("next")))
 
 
 @router.post("/login")
@@ -84,19 +95,27 @@ async def login(
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, login_csrf):
         raise HTTPException(status_code=403, detail="the login form expired: reload the page and try again")
+    # The peer of the connection; behind a reverse proxy uvicorn puts the client's there only when
+    # CC_FORWARDED_ALLOW_IPS names the proxy (control_center/runtime.py), never from any header by default.
+    address = lockout.address_of(request.client.host if request.client else None)
+    back_to = same_site_path(next)
+    now = utcnow()
     async with request.app.state.sessions() as session:
         try:
             principal, token = await service.sign_in(
-                session=session, login=login, password=password, at=utcnow()
+                session=session, login=login, password=password, address=address, at=now
             )
+        except LoginThrottled as exc:
+            if exc.wait.address_until is not None:  # refused before FastAPI from now on (login_gate.py)
+                request.app.state.address_blocks.block(address, exc.wait.address_until)
+            return _login_form(request, back_to, "wait", 429, exc.wait.seconds(now))
+        except HashingBusy:
+            return _login_form(request, back_to, "busy", 503, BUSY_SECONDS)
         except LoginRefused:
-            await session.commit()  # the failure count and the audit entry stay
-            response = _login_form(request, same_site_path(next), error=True)
-            response.status_code = 401
-            return response
+            await session.commit()  # the audit entry stays (the failure was counted before the check)
+            return _login_form(request, back_to, "wrong", 401)
         await session.commit()
-    target = same_site_path(next)
-    response = RedirectResponse(HOME[principal.role] if target == "/" else target, status_code=303)
+    response = RedirectResponse(HOME[principal.role] if back_to == "/" else back_to, status_code=303)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     response.set_cookie(
         SESSION_COOKIE,
@@ -120,9 +139,8 @@ async def logout(request: Request, principal: SignedIn) -> RedirectResponse:
     return response
 
 
-def _back(message: str, error: bool = False, token: str = "") -> RedirectResponse:
-    query = f"{'error' if error else 'msg'}={quote(message)}"
-    return RedirectResponse(f"/console/admin?{query}{'&token=' + token if token else ''}", status_code=303)
+def _back(request: Request, message: str, error: bool = False, token: str = "") -> RedirectResponse:
+    return flash.redirect(request, "/console/admin", message, error=error, token=token)
 
 
 @router.get("/console/admin")
@@ -130,6 +148,7 @@ async def admin_page(request: Request, principal: Admin) -> HTMLResponse:
     async with request.app.state.sessions() as session:
         users = await service.users(session=session)
         api_tokens = await service.tokens_of(session=session)
+        blocked = await throttle.blocked_logins(session=session, now=utcnow())
     return render(
         request,
         "admin.html",
@@ -137,9 +156,7 @@ async def admin_page(request: Request, principal: Admin) -> HTMLResponse:
         api_tokens=api_tokens,
         roles=list(Role),
         now=utcnow(),
-        new_token=request.query_params.get("token", ""),
-        message=request.query_params.get("msg", ""),
-        error=request.query_params.get("error", ""),
+        blocked=blocked,
     )
 
 
@@ -165,8 +182,8 @@ async def add_user(
             )
             await session.commit()
     except ValueError as exc:
-        return _back(str(exc), error=True)
-    return _back("recorded")
+        return _back(request, str(exc), error=True)
+    return _back(request, "recorded")
 
 
 async def _user(session, user_id: RowId) -> User:
@@ -188,8 +205,8 @@ async def reset_password(
             )
             await session.commit()
     except ValueError as exc:
-        return _back(str(exc), error=True)
-    return _back("recorded")
+        return _back(request, str(exc), error=True)
+    return _back(request, "recorded")
 
 
 @router.post("/console/admin/users/{user_id}/active")
@@ -197,14 +214,14 @@ async def set_active(
     user_id: RowId, request: Request, principal: Admin, active: bool = Form(...)
 ) -> RedirectResponse:
     if user_id == principal.user_id and not active:
-        return _back("you cannot deactivate yourself", error=True)
+        return _back(request, "you cannot deactivate yourself", error=True)
     async with request.app.state.sessions() as session:
         user = await _user(session, user_id)
         await service.set_active(
             session=session, user=user, active=active, actor=principal.actor, at=utcnow()
         )
         await session.commit()
-    return _back("recorded")
+    return _back(request, "recorded")
 
 
 @router.post("/console/admin/users/{user_id}/tokens")
@@ -217,7 +234,7 @@ async def add_token(
             session=session, user=user, label=label, actor=principal.actor, at=utcnow()
         )
         await session.commit()
-    return _back("token issued: copy it now, it is not shown again", token=token)
+    return _back(request, "token issued: copy it now, it is not shown again", token=token)
 
 
 @router.post("/console/admin/tokens/{token_id}/revoke")
@@ -227,7 +244,7 @@ async def revoke(token_id: RowId, request: Request, principal: Admin) -> Redirec
             session=session, token_id=token_id, actor=principal.actor, at=utcnow()
         )
         await session.commit()
-    return _back("recorded" if done else "no such active token", error=not done)
+    return _back(request, "recorded" if done else "no such active token", error=not done)
 
 
 @router.post("/console/admin/dc09-keys")
@@ -238,7 +255,7 @@ async def dc09_key(
     key_hex: str = Form(..., min_length=32, max_length=64, pattern=r"^[0-9A-Fa-f]+$"),
 ) -> RedirectResponse:
     if len(key_hex) not in (32, 48, 64):
-        return _back("an AES key is 32, 48 or 64 hex digits", error=True)
+        return _back(request, "an AES key is 32, 48 or 64 hex digits", error=True)
     try:
         async with request.app.state.sessions() as session:
             await set_key(session=session, box=request.app.state.secret_box, account=account, key_hex=key_hex)
@@ -251,8 +268,8 @@ async def dc09_key(
             )
             await session.commit()
     except (LookupError, ValueError) as exc:
-        return _back(str(exc), error=True)
-    return _back("recorded")
+        return _back(request, str(exc), error=True)
+    return _back(request, "recorded")
 
 
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
@@ -11,18 +9,20 @@ from control_center.access.guard import actor_of, allowed
 from control_center.access.roles import Permission
 from control_center.alarms.action_plans import Outcome
 from control_center.api_types import FormRowId, RowId
+from control_center.console import flash
 from control_center.db import utcnow
 from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
+from control_center.subscribers.house_code import key_from
 
 router = APIRouter(
     prefix="/console", include_in_schema=False, dependencies=[allowed(Permission.INCIDENTS_WORK)]
 )
 
 
-def back(incident_id: RowId, message: str = "", error: bool = False) -> RedirectResponse:
-    query = f"?{'error' if error else 'msg'}={quote(message)}" if message else ""
-    return RedirectResponse(f"/console/incidents/{incident_id}{query}", status_code=303)
+def back(request: Request, incident_id: RowId, message: str = "", error: bool = False) -> RedirectResponse:
+    """To the incident's page, saying ``message`` there once (console/flash.py)."""
+    return flash.redirect(request, f"/console/incidents/{incident_id}", message, error=error)
 
 
 async def run_action(request: Request, incident_id: RowId, action, ok: str = "") -> RedirectResponse:
@@ -32,9 +32,9 @@ async def run_action(request: Request, incident_id: RowId, action, ok: str = "")
     except LookupError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except FlowError as exc:
-        return back(incident_id, str(exc), error=True)
+        return back(request, incident_id, str(exc), error=True)
     request.app.state.hub.publish({incident_id})
-    return back(incident_id, ok(result) if callable(ok) else ok)
+    return back(request, incident_id, ok(result) if callable(ok) else ok)
 
 
 @router.post("/incidents/{incident_id}/claim")
@@ -65,7 +65,13 @@ async def verify(
         request,
         incident_id,
         lambda s: flows.verify_house_code(
-            session=s, incident_id=incident_id, operator=operator, name_given=name, digits=digits, at=utcnow()
+            session=s,
+            incident_id=incident_id,
+            operator=operator,
+            name_given=name,
+            digits=digits,
+            at=utcnow(),
+            key=key_from(request.app.state.secret_box),
         ),
         said,
     )
@@ -91,6 +97,7 @@ async def question(
             question_id=question_id,
             answer=answer,
             at=utcnow(),
+            key=key_from(request.app.state.secret_box),
         ),
         lambda r: "verified" if r.matched else "no match",
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,14 +15,17 @@ from control_center.access.roles import Permission
 from control_center.access.service import may_work_incidents
 from control_center.alarms.timer_models import AuditEntry
 from control_center.api_types import FormRowId
+from control_center.console import flash
 from control_center.console.views import render
 from control_center.db import utcnow
+from control_center.i18n import N_
 from control_center.incidents import flows, service
 from control_center.incidents import supervisor as sv
 from control_center.incidents.flows import FlowError
 
 router = APIRouter(include_in_schema=False, dependencies=[allowed(Permission.SUPERVISE)])
 api = APIRouter(tags=["supervisor"], dependencies=[allowed(Permission.SUPERVISE)])
+CLOSED = N_("closed %(n)d")
 
 
 @router.get("/console/supervisor")
@@ -36,8 +38,6 @@ async def page(request: Request) -> HTMLResponse:
         "supervisor.html",
         incidents=incidents,
         audit=audit_rows,
-        message=request.query_params.get("msg", ""),
-        error=request.query_params.get("error", ""),
     )
 
 
@@ -48,10 +48,10 @@ async def figures_fragment(request: Request) -> HTMLResponse:
     return render(request, "_figures.html", figures=figures)
 
 
-def _back(message: str, error: bool = False) -> RedirectResponse:
-    return RedirectResponse(
-        f"/console/supervisor?{'error' if error else 'msg'}={quote(message)}", status_code=303
-    )
+def _back(
+    request: Request, message: str, error: bool = False, params: dict[str, str | int] | None = None
+) -> RedirectResponse:
+    return flash.redirect(request, "/console/supervisor", message, error=error, params=params)
 
 
 @router.post("/console/supervisor/reassign")
@@ -72,9 +72,9 @@ async def reassign(
     except LookupError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except FlowError as exc:
-        return _back(str(exc), error=True)
+        return _back(request, str(exc), error=True)
     request.app.state.hub.publish({incident_id})
-    return _back("recorded")
+    return _back(request, "recorded")
 
 
 @router.post("/console/supervisor/bulk")
@@ -101,9 +101,9 @@ async def bulk(
                 at=utcnow(),
             )
     except ValueError as exc:
-        return _back(str(exc), error=True)
+        return _back(request, str(exc), error=True)
     request.app.state.hub.publish(set(closed))
-    return _back(f"closed {len(closed)}")
+    return _back(request, CLOSED, params={"n": len(closed)})
 
 
 @api.get(

@@ -25,9 +25,10 @@ from control_center.access.roles import Permission
 from control_center.alarms.action_plans import VOICE_ANNOUNCEMENTS
 from control_center.alarms.service_types import LABELS, ServiceType
 from control_center.api_types import RowId
-from control_center.console.hub import Hub
+from control_center.console import flash
+from control_center.console.hub import SYSTEM, Hub
 from control_center.db import utcnow
-from control_center.i18n import LOCALES, negotiate, translations
+from control_center.i18n import LOCALES, install_escaping_gettext, negotiate, translations
 from control_center.incidents import flows, service
 from control_center.incidents.models import VerificationAttempt
 from control_center.subscribers.models import Subscriber
@@ -62,7 +63,7 @@ def environment(locale: str) -> Environment:
     env.filters["minutes"] = _minutes
     env.filters["yen"] = lambda amount: f"{amount:,}円" if locale == "ja" else f"¥{amount:,}"
     catalog = translations(locale)
-    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    install_escaping_gettext(env, catalog)  # not Jinja's own: it marks translated text safe
     env.globals["service_label"] = lambda letter: catalog.gettext(LABELS[ServiceType(letter)])
     env.globals["locale"] = locale
     env.globals["locales"] = LOCALES
@@ -78,12 +79,15 @@ def render(request: Request, template: str, **context: object) -> HTMLResponse:
         settings.default_locale,
     )
     principal = getattr(request.state, "principal", None)
+    shown = flash.take(request)
     html = (
         environment(locale)
         .get_template(template)
-        .render(request=request, principal=principal, csrf_token=csrf_token(request), **context)
+        .render(request=request, principal=principal, csrf_token=csrf_token(request), flash=shown, **context)
     )
     response = HTMLResponse(html)
+    if shown is not None:
+        flash.clear(response)  # shown once
     if request.query_params.get("lang") in LOCALES:
         response.set_cookie("lang", locale, httponly=True, samesite="lax", max_age=365 * 86400)
     return response
@@ -141,8 +145,6 @@ async def incident_page(incident_id: RowId, request: Request) -> HTMLResponse:
         signals=signals,
         now=now,
         call_list=calls,
-        message=request.query_params.get("msg", ""),
-        error=request.query_params.get("error", ""),
     )
 
 
@@ -247,7 +249,8 @@ async def events(request: Request) -> StreamingResponse:
 def event_stream(
     hub: Hub, concerns: Callable[[set[int]], Awaitable[bool]] | None = None
 ) -> StreamingResponse:
-    """``incidents`` events with the changed ids; ``concerns`` filters them (a responder's own only)."""
+    """``incidents`` events with the changed ids; ``concerns`` filters them (a responder's own only).
+    ``system`` events when the system alarms changed."""
 
     async def stream() -> AsyncIterator[str]:
         with hub.subscription() as updates:
@@ -258,6 +261,11 @@ def event_stream(
                 except TimeoutError:
                     yield ": heartbeat\n\n"
                     continue
+                if SYSTEM in ids:  # the watchdog's system alarms changed: the banner re-fetches
+                    ids = ids - {SYSTEM}
+                    yield "event: system\ndata: changed\n\n"  # empty data would not be dispatched
+                    if not ids:
+                        continue
                 if concerns is None or await concerns(ids):
                     yield f"event: incidents\ndata: {','.join(map(str, sorted(ids)))}\n\n"
 

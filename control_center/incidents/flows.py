@@ -24,7 +24,7 @@ from control_center.incidents.models import (
     IncidentTask,
     VerificationAttempt,
 )
-from control_center.subscribers.house_code import answer_matches, house_code_matches
+from control_center.subscribers.house_code import check_answer, check_house_code
 from control_center.subscribers.models import Device, Premises, Trip
 
 MAX_CODE_ATTEMPTS = 3
@@ -248,10 +248,12 @@ async def verify_house_code(
     name_given: str,
     digits: str,
     at: dt.datetime,
+    key: bytes,
     method: str = "house_code",
 ) -> Verification:
     """The operator types the 3 digits the caller says (or the caller keys them: ``method="ivr"``);
-    the answer is match / no match, never the code. Both count toward the same 3 attempts."""
+    the answer is match / no match, never the code. Both count toward the same 3 attempts. ``key``:
+    house_code.key_from(the center's secret box)."""
     incident = await load(session=session, incident_id=incident_id, lock=True)
     require_operator(incident, operator)
     if incident.premises is None:
@@ -259,8 +261,12 @@ async def verify_house_code(
     tried = await _attempts(session, incident_id, CODE_METHODS)
     if tried >= MAX_CODE_ATTEMPTS:
         raise FlowError(f"{MAX_CODE_ATTEMPTS} house-code attempts used: ask the registered questions")
-    matched = house_code_matches(incident.premises.house_code_hash, digits.strip())
-    return await _record_attempt(session, incident, operator, name_given, method, matched, at, tried + 1)
+    checked = await check_house_code(incident.premises.house_code_hash, digits, key)
+    if checked.upgraded is not None:  # a legacy argon2 row: keep the keyed form from now on
+        incident.premises.house_code_hash = checked.upgraded
+    return await _record_attempt(
+        session, incident, operator, name_given, method, checked.matched, at, tried + 1
+    )
 
 
 async def answer_question(
@@ -272,6 +278,7 @@ async def answer_question(
     question_id: int,
     answer: str,
     at: dt.datetime,
+    key: bytes,
 ) -> Verification:
     incident = await load(session=session, incident_id=incident_id, lock=True)
     require_operator(incident, operator)
@@ -280,10 +287,12 @@ async def answer_question(
     )
     if question is None:
         raise FlowError("no such registered question for this premises")
-    matched = answer_matches(question.answer_hash, answer)
+    checked = await check_answer(question.answer_hash, answer, key)
+    if checked.upgraded is not None:
+        question.answer_hash = checked.upgraded
     tried = await _attempts(session, incident_id, CODE_METHODS)
     return await _record_attempt(
-        session, incident, operator, name_given, "extra_question", matched, at, tried
+        session, incident, operator, name_given, "extra_question", checked.matched, at, tried
     )
 
 

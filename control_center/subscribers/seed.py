@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.models import Contract
 from control_center.alarms.service_types import ServiceType
 from control_center.alarms.supervision import CELLULAR_CHECK_IN
-from control_center.subscribers.house_code import hash_answer, hash_house_code
+from control_center.settings import get_settings
+from control_center.subscribers.house_code import hash_answer, hash_house_code, key_for
 from control_center.subscribers.models import (
     EmergencyContact,
     ExtraQuestion,
@@ -76,10 +77,17 @@ def plan(count: int, seed: int = 20261122) -> list[SeededPremises]:
     return [SeededPremises(f"{1001 + i:04d}", f"{rng.randrange(1000):03d}") for i in range(count)]
 
 
-async def seed(*, session: AsyncSession, count: int = 40, seed: int = 20261122) -> int:
-    """Create ``count`` subscribers if the database has none; returns how many were created."""
+async def seed(
+    *, session: AsyncSession, count: int = 40, seed: int = 20261122, key: bytes | None = None
+) -> int:
+    """Create ``count`` subscribers if the database has none; returns how many were created.
+
+    ``key``: the house codes' key (house_code.key_for(settings)); by default the one of the center the
+    environment configures (CC_SECRET_KEY or its key file), which is the one that will check them.
+    """
     if await session.scalar(select(func.count()).select_from(Subscriber)):
         return 0
+    key = key if key is not None else key_for(get_settings())
     rng = random.Random(seed + 1)
     for entry in plan(count, seed):
         family = rng.choice(FAMILY)
@@ -101,14 +109,14 @@ async def seed(*, session: AsyncSession, count: int = 40, seed: int = 20261122) 
             lat=round(lat, 6),
             lon=round(lon, 6),
             phone=_phone(rng),
-            house_code_hash=hash_house_code(entry.house_code),
+            house_code_hash=hash_house_code(entry.house_code, key),
             life_watch_hours=12,
             services=[PremisesService(service_type=s.value) for s in sorted(set(services))],
             doctor_name=f"{ward}クリニック" if has_doctor else None,
             doctor_phone=_phone(rng) if has_doctor else None,
             questions=[
                 ExtraQuestion(
-                    position=1, question="最初に飼ったペットの名前は？", answer_hash=hash_answer("ポチ")
+                    position=1, question="最初に飼ったペットの名前は？", answer_hash=hash_answer("ポチ", key)
                 )
             ],
             contacts=[

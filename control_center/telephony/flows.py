@@ -381,8 +381,11 @@ async def on_status(
     return attempt.incident_id
 
 
-async def on_digits(*, session: AsyncSession, attempt_id: int, digits: str, at: dt.datetime) -> str:
-    """The house code keyed in the IVR: checked like an operator's entry; returns the TwiML to play."""
+async def on_digits(
+    *, session: AsyncSession, attempt_id: int, digits: str, at: dt.datetime, key: bytes
+) -> str:
+    """The house code keyed in the IVR: checked like an operator's entry (``key``: the house codes'
+    key, control_center/subscribers/house_code.py); returns the TwiML to play."""
     attempt = await _attempt(session, attempt_id)
     if attempt.mode != "ivr":
         return twiml.hang_up()
@@ -394,6 +397,7 @@ async def on_digits(*, session: AsyncSession, attempt_id: int, digits: str, at: 
             name_given=f"IVR {attempt.name}"[:100],
             digits=digits,
             at=at,
+            key=key,
             method="ivr",
         )
     except FlowError:

@@ -17,6 +17,7 @@ from control_center.api_types import RowId
 from control_center.console.operations import run_action
 from control_center.db import utcnow
 from control_center.i18n import N_
+from control_center.subscribers.house_code import key_from
 from control_center.telephony import flows, twiml
 from control_center.telephony.models import WebhookReceipt
 
@@ -116,8 +117,9 @@ async def gather(attempt_id: RowId, request: Request, params: Signed) -> Respons
     async def handle(session: Any) -> tuple[str, int | None]:
         try:
             body = await flows.on_digits(
-                session=session, attempt_id=attempt_id, digits=params.get("Digits", ""), at=utcnow()
-            )
+                session=session, attempt_id=attempt_id, digits=params.get("Digits", ""), at=utcnow(),
+                key=key_from(request.app.state.secret_box),
+            )  # fmt: skip
         except LookupError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
         attempt = await session.get(flows.ContactAttempt, attempt_id)

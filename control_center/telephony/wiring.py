@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.db import utcnow
 from control_center.settings import Settings
+from control_center.subscribers.house_code import key_for
 from control_center.telephony import flows
 from control_center.telephony.adapters import Answer, SimulatedTelephony, Telephony, TwilioTelephony
 
@@ -23,6 +24,7 @@ class FlowsCarrier:
         publish: Callable[[set[int]], None],
     ) -> None:
         self.sessions, self.settings, self.telephony, self.publish = sessions, settings, telephony, publish
+        self.house_code_key = key_for(settings)
 
     async def status(self, attempt_id: int, sid: str, status: str) -> None:
         async with self.sessions() as session:
@@ -39,7 +41,9 @@ class FlowsCarrier:
 
     async def digits(self, attempt_id: int, sid: str, digits: str) -> None:
         async with self.sessions() as session:
-            await flows.on_digits(session=session, attempt_id=attempt_id, digits=digits, at=utcnow())
+            await flows.on_digits(
+                session=session, attempt_id=attempt_id, digits=digits, at=utcnow(), key=self.house_code_key
+            )
             attempt = await session.get(flows.ContactAttempt, attempt_id)
         if attempt is not None:
             self.publish({attempt.incident_id})

@@ -15,6 +15,7 @@ from control_center.alarms.inbox import InboxWorker
 from control_center.app import create_app
 from control_center.console.hub import Hub
 from control_center.settings import Settings
+from control_center.subscribers.house_code import key_for
 from control_center.subscribers.seed import seed
 from control_center.telephony.wiring import nobody_answers, telephony_for
 from panel_gateway.ingest import Ingest, Received
@@ -52,16 +53,16 @@ async def running_system(
 ) -> AsyncIterator[System]:
     """Seeded database, inbox worker and the web app on a free port, as `control-center serve` runs them.
     With ``households``, the simulated carrier's calls are answered by them (as in the demo)."""
+    port = free_port()
+    settings = Settings(_env_file=None, database_url=database_url, http_port=port)
     async with sessions() as session:
-        await seed(session=session, count=5)
+        await seed(session=session, count=5, key=key_for(settings))
         if households is not None:
             known = await Households.from_database(session, 5)
             households.codes, households.contacts = known.codes, known.contacts
     _, operator = await add_user(sessions, "operator", "op-api")
     hub = Hub()
     worker = InboxWorker(sessions, hub.publish)
-    port = free_port()
-    settings = Settings(_env_file=None, database_url=database_url, http_port=port)
     answer_for = households.answer_for if households is not None else nobody_answers
     telephony = telephony_for(settings, sessions, hub.publish, answer_for)
     server = uvicorn.Server(

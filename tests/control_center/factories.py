@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from control_center.subscribers.house_code import hash_answer, hash_house_code
+from control_center.settings import Settings
+from control_center.subscribers.house_code import hash_answer, hash_house_code, key_for
 from control_center.subscribers.models import (
     EmergencyContact,
     ExtraQuestion,
@@ -19,6 +20,8 @@ from panel_gateway.protocols.contact_id import Qualifier
 from simulators.panel import payload
 
 HOUSE_CODE = "472"
+# The key of a center configured by the test environment alone, as the apps the tests build are.
+HOUSE_CODE_KEY = key_for(Settings(_env_file=None))
 
 
 async def premises(
@@ -32,7 +35,7 @@ async def premises(
             lat=35.17,
             lon=136.90,
             phone="052-111-2222",
-            house_code_hash=hash_house_code(HOUSE_CODE),
+            house_code_hash=hash_house_code(HOUSE_CODE, HOUSE_CODE_KEY),
             arming_state=arming,
             life_watch_hours=12,
             doctor_name="栄クリニック" if doctor else None,
@@ -42,7 +45,9 @@ async def premises(
                 EmergencyContact(position=i, name=f"連絡先{i}", phone=f"090-0000-000{i}") for i in (1, 2, 3)
             ],
             questions=[
-                ExtraQuestion(position=1, question="ペットの名前は？", answer_hash=hash_answer("ポチ"))
+                ExtraQuestion(
+                    position=1, question="ペットの名前は？", answer_hash=hash_answer("ポチ", HOUSE_CODE_KEY)
+                )
             ],
         )
         session.add(PanelAccount(account=account, premises=place, transport="mqtt"))

@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 
 from control_center.access import service
 from control_center.access.models import User
-from control_center.access.service import LoginRefused
+from control_center.access.service import LoginThrottled
 from control_center.alarms.timer_models import AuditEntry
 from control_center.app import create_app
 from control_center.console.hub import Hub
+from control_center.db import utcnow
 from control_center.incidents.models import Incident
 from control_center.settings import Settings
 from dispatch.models import Assignment, Depot, Responder
@@ -188,32 +189,35 @@ async def test_login_then_forms_need_the_csrf_token_and_logout_ends_the_session(
         assert (await replay.get("/api/incidents")).status_code == 401
 
 
-async def test_five_failures_lock_the_account_for_fifteen_minutes(app, sessions) -> None:
+async def test_five_failures_from_one_address_lock_it_out_of_that_login_for_fifteen_minutes(
+    app, sessions
+) -> None:
     await add_user(sessions, "operator", "tanaka")
-    async with browser(app) as client:
+    async with browser(app) as client:  # every request from 127.0.0.1
         failures = [(await login(client, "tanaka", "wrong-password")).status_code for _ in range(5)]
-        locked = await login(client, "tanaka")  # the right password, but locked
+        locked = await login(client, "tanaka")  # the right password, but this address is locked out
         unknown = await login(client, "nobody")
-    assert failures == [401] * 5 and locked.status_code == 401 and unknown.status_code == 401
-    assert "ロック" in locked.text
+    assert failures == [401] * 5 and locked.status_code == 429 and unknown.status_code == 401
+    assert 14 * 60 < int(locked.headers["retry-after"]) <= 15 * 60 and "15分後" in locked.text
     async with sessions() as session:
-        user = await session.scalar(select(User).where(User.login == "tanaka"))
-        assert user.locked_until is not None
-        with pytest.raises(LoginRefused):
+        with pytest.raises(LoginThrottled) as refused:
             await service.sign_in(
-                session=session,
-                login="tanaka",
-                password=PASSWORD,
-                at=user.locked_until - dt.timedelta(seconds=1),
+                session=session, login="tanaka", password=PASSWORD, address="127.0.0.1", at=utcnow()
             )
+        until = refused.value.wait.until
         principal, _ = await service.sign_in(
-            session=session, login="tanaka", password=PASSWORD, at=user.locked_until
+            session=session, login="tanaka", password=PASSWORD, address="127.0.0.1", at=until
         )
         assert principal.login == "tanaka"
+        user_id = await session.scalar(select(User.id).where(User.login == "tanaka"))
         actions = list(
-            await session.scalars(select(AuditEntry.action).where(AuditEntry.subject == f"user:{user.id}"))
+            await session.scalars(
+                select(AuditEntry.action).where(
+                    AuditEntry.subject.in_([f"user:{user_id}", "address:127.0.0.1"])
+                )
+            )
         )
-    assert actions.count("login_failed") == 5 and "locked" in actions and "login_refused_locked" in actions
+    assert actions.count("login_failed") == 5 and "locked" in actions
 
 
 async def test_revoked_tokens_and_deactivated_users_are_refused(app, sessions) -> None:
@@ -249,6 +253,7 @@ async def test_the_administrator_manages_users_and_tokens_from_the_page(app, ses
             "/console/admin/users",
             data={"csrf_token": token, "login": "ito", "role": "operator", "password": "short"},
         )
+        refused = (await client.get(short.headers["location"])).text
         async with sessions() as session:
             user = await session.scalar(select(User).where(User.login == "yamada"))
         issued = await client.post(
@@ -256,7 +261,7 @@ async def test_the_administrator_manages_users_and_tokens_from_the_page(app, ses
         )
         page = (await client.get(issued.headers["location"])).text
         api_token = re.search(r"<code data-token>(cct_[\w-]+)</code>", page).group(1)
-    assert made.status_code == 303 and "error" in short.headers["location"]
+    assert made.status_code == 303 and 'role="alert"' in refused and "10 characters" in refused
     assert user.password_hash.startswith("$argon2id$") and "x" * 12 not in user.password_hash
     async with browser(app) as script:
         me = await script.get("/api/me", headers={"Authorization": f"Bearer {api_token}"})

@@ -13,7 +13,7 @@ from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
 from control_center.incidents.models import Incident, VerificationAttempt
 from control_center.subscribers.models import Device, Trip, TripContact
-from tests.control_center.factories import HOUSE_CODE, Panel, premises
+from tests.control_center.factories import HOUSE_CODE, HOUSE_CODE_KEY, Panel, premises
 from tests.helpers import add_user
 
 T0 = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)  # 12:00 in Tokyo
@@ -59,6 +59,7 @@ async def test_burglary_verified_false_alarm(sessions) -> None:
             )
     async with sessions() as session:
         wrong = await flows.verify_house_code(
+            key=HOUSE_CODE_KEY,
             session=session,
             incident_id=incident.id,
             operator="suzuki",
@@ -69,6 +70,7 @@ async def test_burglary_verified_false_alarm(sessions) -> None:
     assert (wrong.matched, wrong.code_attempts_left, wrong.questions[0][1]) == (False, 2, "ペットの名前は？")
     async with sessions() as session:
         right = await flows.verify_house_code(
+            key=HOUSE_CODE_KEY,
             session=session,
             incident_id=incident.id,
             operator="suzuki",
@@ -104,10 +106,17 @@ async def test_code_attempts_are_limited_then_the_registered_question(sessions) 
         await flows.claim(session=session, incident_id=incident.id, operator="op", at=T0)
         for _ in range(3):
             await flows.verify_house_code(
-                session=session, incident_id=incident.id, operator="op", name_given="?", digits="000", at=T0
+                key=HOUSE_CODE_KEY,
+                session=session,
+                incident_id=incident.id,
+                operator="op",
+                name_given="?",
+                digits="000",
+                at=T0,
             )
         with pytest.raises(FlowError, match="3 house-code attempts"):
             await flows.verify_house_code(
+                key=HOUSE_CODE_KEY,
                 session=session,
                 incident_id=incident.id,
                 operator="op",
@@ -118,6 +127,7 @@ async def test_code_attempts_are_limited_then_the_registered_question(sessions) 
         (question,) = (await reload(sessions, incident.id)).premises.questions
         question_id = question.id
         result = await flows.answer_question(
+            key=HOUSE_CODE_KEY,
             session=session,
             incident_id=incident.id,
             operator="op",
@@ -129,6 +139,7 @@ async def test_code_attempts_are_limited_then_the_registered_question(sessions) 
     assert not result.matched  # hiragana is not the registered katakana: an exact answer is asked for
     async with sessions() as session:
         result = await flows.answer_question(
+            key=HOUSE_CODE_KEY,
             session=session,
             incident_id=incident.id,
             operator="op",

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from control_center.alarms.inbox import process_pending
 from control_center.incidents import service as incidents
 from control_center.incidents.models import Incident
-from control_center.subscribers.house_code import house_code_matches
+from control_center.settings import Settings
+from control_center.subscribers.house_code import check_house_code, key_for
 from control_center.subscribers.models import Premises
 from control_center.subscribers.seed import plan, seed
 from panel_gateway.ingest import Ingest, Received
@@ -87,13 +88,15 @@ async def test_in_a_storm_life_safety_signals_are_processed_first(sessions) -> N
 
 
 async def test_seeded_house_codes_are_hashed_and_still_verifiable(sessions) -> None:
+    key = key_for(Settings(_env_file=None))
     async with sessions() as session:
-        await seed(session=session, count=2)
+        await seed(session=session, count=2, key=key)
         stored = list(await session.scalars(select(Premises).order_by(Premises.id)))
     for premises, entry in zip(stored, plan(2), strict=True):
         assert entry.house_code not in premises.house_code_hash
-        assert house_code_matches(premises.house_code_hash, entry.house_code)
-        assert not house_code_matches(premises.house_code_hash, f"{(int(entry.house_code) + 1) % 1000:03d}")
+        assert (await check_house_code(premises.house_code_hash, entry.house_code, key)).matched
+        wrong = f"{(int(entry.house_code) + 1) % 1000:03d}"
+        assert not (await check_house_code(premises.house_code_hash, wrong, key)).matched
         assert len(premises.contacts) >= 3
         assert [c.position for c in premises.contacts] == list(range(1, len(premises.contacts) + 1))
 

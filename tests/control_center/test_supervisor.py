@@ -16,7 +16,7 @@ from control_center.alarms.timer_models import AuditEntry
 from control_center.incidents import flows
 from control_center.incidents import supervisor as sv
 from control_center.incidents.models import Incident
-from tests.control_center.factories import HOUSE_CODE, Panel, premises
+from tests.control_center.factories import HOUSE_CODE, HOUSE_CODE_KEY, Panel, premises
 from tests.helpers import add_user
 
 T0 = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)
@@ -89,6 +89,7 @@ async def test_the_legal_record_as_csv(sessions) -> None:
     async with sessions() as session:
         await flows.claim(session=session, incident_id=incident_id, operator="op", at=T0 + M)
         await flows.verify_house_code(
+            key=HOUSE_CODE_KEY,
             session=session,
             incident_id=incident_id,
             operator="op",
