@@ -7,14 +7,15 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing import views as billing_views
 from billing.esign import views as esign_views
 from control_center.access import views as access_views
 from control_center.access.guard import NotSignedIn, login_redirect_target
+from control_center.access.hashing import HashingBusy
 from control_center.access.headers import Hardening
+from control_center.access.login_gate import AddressBlocks, LoginGate
 from control_center.console import operations as console_operations
 from control_center.console import supervisor_views
 from control_center.console import views as console_views
@@ -27,6 +28,9 @@ from control_center.subscribers import views as subscriber_views
 from control_center.telephony import views as telephony_views
 from control_center.telephony.adapters import Telephony
 from control_center.telephony.wiring import telephony_for
+from control_center.watchdog import views as watchdog_views
+from control_center.watchdog.readiness import Readiness
+from control_center.watchdog.worker import Watchdog
 from dispatch import views as dispatch_views
 from dispatch.agencies import RecordingSwitchboard
 
@@ -36,6 +40,8 @@ def create_app(
     sessions: async_sessionmaker[AsyncSession],
     hub: Hub,
     telephony: Telephony | None = None,
+    watchdog: Watchdog | None = None,
+    readiness: Readiness | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Control center",
@@ -50,10 +56,25 @@ def create_app(
     app.state.mailer = mailer_from(settings.mail_url, settings.mail_sender, settings.mail_outbox_dir)
     app.state.switchboard = RecordingSwitchboard()  # notifying agencies: recorded, until a real line exists
     app.state.telephony = telephony or telephony_for(settings, sessions, hub.publish)
+    # The alarm path's watchdog (/healthz, the consoles' banner) and what this process serves (/readyz).
+    app.state.watchdog = watchdog or Watchdog(sessions, settings, hub)
+    app.state.readiness = readiness or Readiness()
     # Read once: the views seal and open keys with it, and CSRF tokens use a subkey of it.
     app.state.secret_box = SecretBox.from_settings(settings)
     app.state.csrf_key = app.state.secret_box.subkey("csrf")
+    # Sign-in floods are refused before FastAPI (access/login_gate.py); Hardening still wraps them.
+    app.state.address_blocks = AddressBlocks()
+    app.add_middleware(LoginGate, blocks=app.state.address_blocks, default_locale=settings.default_locale)
     app.add_middleware(Hardening, max_body_bytes=settings.max_request_bytes)
+
+    @app.exception_handler(HashingBusy)
+    async def hashing_busy(request: Request, exc: HashingBusy) -> Response:
+        # Too many password checks queued (control_center/access/hashing.py): alarms come first.
+        return JSONResponse(
+            {"detail": "too many password checks at once: try again in a moment"},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
@@ -66,12 +87,8 @@ def create_app(
             headers={"WWW-Authenticate": "Bearer"},
         )
 
-    @app.get("/healthz", tags=["health"], summary="Liveness and database reachability")
-    async def healthz(request: Request) -> dict[str, str]:
-        async with request.app.state.sessions() as session:
-            await session.execute(text("SELECT 1"))
-        return {"status": "ok"}
-
+    app.include_router(watchdog_views.router)
+    app.include_router(watchdog_views.console)
     app.include_router(access_views.router)
     app.include_router(access_views.api)
     app.include_router(incident_views.router)

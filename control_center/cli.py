@@ -100,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     bench_dispatch.add_argument("--responders", type=int, default=10_000)
     bench_dispatch.add_argument("--premises", type=int, default=100_000)
     bench_dispatch.add_argument("--k", type=int, default=5, help="candidates ranked per premises")
+    bench_fuzz = bench_sub.add_parser("fuzz", help="mutated inputs through every decoder, uncaught errors")
+    bench_fuzz.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_fuzz.add_argument("--inputs", type=int, default=100_000)
+    bench_fuzz.add_argument("--seed", type=int, default=1, help="the same seed gives the same inputs")
 
     drill = sub.add_parser("drill", help="fault drills: sent / stored / duplicates / lost")
     drill_sub = drill.add_subparsers(dest="drill_command", required=True)
@@ -111,6 +115,23 @@ def main(argv: list[str] | None = None) -> int:
     restart = drill_sub.add_parser("broker-restart", help="the broker stops mid-stream and starts again")
     for each in (gw_kill, restart):
         each.add_argument("--database-url", help="default: a temporary SQLite file")
+    flood = drill_sub.add_parser(
+        "flood",
+        help="a fire in the middle of a flood of valid and garbage messages: its latency, nothing lost",
+    )
+    flood.add_argument("--rate", type=float, default=10_000.0, help="flood messages per second")
+    flood.add_argument("--seconds", type=float, default=10.0, help="how long the flood lasts")
+    flood.add_argument("--database-url", help="default: a temporary SQLite file")
+    flood.add_argument("--json", action="store_true", help="print one JSON object")
+    login_flood = drill_sub.add_parser(
+        "login-flood", help="DC-09 ACK latency while wrong passwords flood the console, vs without"
+    )
+    login_flood.add_argument("--rate", type=float, default=100.0, help="login attempts per second in all")
+    login_flood.add_argument("--addresses", type=int, default=64, help="client addresses (127.0.x.y)")
+    login_flood.add_argument("--probes", type=int, default=200, help="DC-09 events, with and without flood")
+    login_flood.add_argument("--interval", type=float, default=0.05, help="seconds between DC-09 events")
+    login_flood.add_argument("--database-url", help="default: a temporary SQLite file")
+    login_flood.add_argument("--json", action="store_true", help="print one JSON object")
     for each in (pg_stop, gw_kill, restart):
         each.add_argument("--messages", type=int, default=300)
         each.add_argument("--rate", type=float, default=20.0, help="signals per second")
@@ -118,9 +139,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from billing.cli import add_parser as add_billing
     from control_center.access.cli import add_parser as add_users
+    from control_center.broker_cli import add_parsers as add_panel_identities
 
     add_billing(sub)
     add_users(sub)
+    add_panel_identities(sub)  # panels credentials, broker mosquitto-config
+    from control_center.dc09_key_cli import add_parser as add_dc09_key
+
+    add_dc09_key(sub.choices["panels"])  # panels dc09-key: a DC-09 key and its plain-frame window
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -143,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         for expected in ("mqtt", "asyncio"):  # the simulated panels losing their broker, on purpose
             logging.getLogger(expected).setLevel(logging.CRITICAL)
+        if args.drill_command == "flood":
+            return _flood_drill(args)
+        if args.drill_command == "login-flood":
+            return _login_flood_drill(args)
         if args.drill_command == "postgres-stop":
             result = asyncio.run(drills.postgres_stop(args.seconds, args.messages, args.rate))
         else:
@@ -181,6 +211,55 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _flood_drill(args: argparse.Namespace) -> int:
+    from control_center.bench import flood
+
+    result = asyncio.run(flood.run(args.rate, args.seconds, args.database_url))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"flood drill on {result['database']}: {result['sent']:,} messages accepted by the broker "
+            f"({result['sent_per_s']:,}/s, {result['sent_garbage']:,} garbage); stored {result['stored']:,}, "
+            f"dead-lettered {result['dead_lettered']:,}, lost {result['lost']}"
+        )
+        fire = result["fire_latency_ms"]
+        seen = (
+            f"on the console {fire} ms"
+            if fire is not None
+            else f"NOT on the console {flood.FIRE_PATIENCE:.0f} s"
+        )
+        print(
+            f"fire {seen} after its publish "
+            f"(baseline without the flood: {result['baseline_fire_latency_ms']} ms); "
+            f"all drained {result['drained_after_s']} s after the flood began"
+        )
+    fire_ms = result["fire_latency_ms"]
+    return 0 if result["lost"] == 0 and fire_ms is not None and fire_ms <= 1000 else 1
+
+
+def _login_flood_drill(args: argparse.Namespace) -> int:
+    from control_center.bench import login_flood
+
+    result = asyncio.run(
+        login_flood.run(args.rate, args.addresses, args.probes, args.interval, args.database_url)
+    )
+    if args.json:
+        print(json.dumps(result))
+    else:
+        base, flood = result["baseline"], result["flood"]
+        print(
+            f"login-flood drill on {result['database']}: {result['login_attempts_per_s']} login attempts/s "
+            f"from {result['addresses']} addresses, answers {result['answers']}"
+        )
+        print(
+            f"DC-09 connect→ACK over {result['probes']} events: p50 {flood['p50_ms']} ms, "
+            f"p99 {flood['p99_ms']} ms, max {flood['max_ms']} ms under the flood; "
+            f"baseline p50 {base['p50_ms']} ms, p99 {base['p99_ms']} ms, max {base['max_ms']} ms"
+        )
+    return 0 if result["flood"]["p99_ms"] < 50 else 1
+
+
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # SIGTERM (systemd, kill) stops as cleanly as Ctrl-C; uvicorn installs its own while it serves.
     task = asyncio.current_task()
@@ -210,6 +289,14 @@ async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
             from control_center.access.cli import run as run_users
 
             return await run_users(settings, args)
+        case "panels" if args.panels_command == "dc09-key":
+            from control_center.dc09_key_cli import run as run_dc09_key
+
+            return await run_dc09_key(settings, args)
+        case "panels" | "broker":
+            from control_center.broker_cli import run as run_panel_identities
+
+            return await run_panel_identities(settings, args)
     return 2
 
 
@@ -220,8 +307,11 @@ async def _demo(settings: Settings, panels: int, interval: float) -> int:
     from control_center.access.models import User
     from control_center.db import utcnow
     from control_center.runtime import Runtime
+    from control_center.secret_box import SecretBox
+    from control_center.subscribers.house_code import key_for
     from control_center.subscribers.seed import plan, seed
     from dispatch.seed import seed_dispatch
+    from simulators import credentials
     from simulators.fleet import run_fleet
     from simulators.households import Households
     from simulators.responders import run_responders
@@ -230,14 +320,17 @@ async def _demo(settings: Settings, panels: int, interval: float) -> int:
     runtime = Runtime(settings, households.answer_for)
     await runtime.prepare()
     async with runtime.sessions() as session:
-        await seed(session=session, count=panels)
+        await seed(session=session, count=panels, key=key_for(settings))
         known = await Households.from_database(session, panels)
         households.codes, households.contacts = known.codes, known.contacts
         logins, token = await ensure_demo_users(session=session, at=utcnow())
         responder_user = await session.scalar(select(User.id).where(User.login == "responder"))
         await seed_dispatch(session=session, settings=settings, at=utcnow(), responder_user_id=responder_user)
+        # The simulated panels log in like real ones, with credentials the center issued.
+        fleet = await credentials.commission(
+            session=session, box=SecretBox.from_settings(settings), accounts=[p.account for p in plan(panels)]
+        )
     server = runtime.web_server()
-    accounts = [p.account for p in plan(panels)]
 
     async def announce() -> None:
         while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
@@ -259,11 +352,11 @@ async def _demo(settings: Settings, panels: int, interval: float) -> int:
 
     await runtime.run(
         server.serve(),
-        runtime.gateway.run(),
+        *runtime.gateway_loops(),
         runtime.worker.run(),
         runtime.supervision.run(),
         *await runtime.receivers(),
-        run_fleet(settings, accounts, interval),
+        run_fleet(settings, fleet, interval),
         run_responders(runtime.sessions, settings, runtime.hub.publish),
         announce(),
     )
@@ -278,7 +371,7 @@ async def _serve(settings: Settings) -> int:
     server = runtime.web_server()
     background = [runtime.worker.run(), runtime.supervision.run(), *await runtime.receivers()]
     if settings.uses_embedded_broker:
-        background.append(runtime.gateway.run())
+        background.extend(runtime.gateway_loops())
     await runtime.run(server.serve(), *background)
     return 0
 
@@ -287,14 +380,22 @@ async def _gateway(settings: Settings) -> int:
     from control_center.bus import Bus
     from control_center.console.hub import Hub
     from control_center.db import create_engine, session_factory
+    from panel_gateway.heartbeat import Heartbeat
     from panel_gateway.ingest import Ingest
     from panel_gateway.transports.mqtt import MqttGateway
 
     engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
     bus = Bus(settings.database_url, Hub())  # wakes the inbox workers of the serve processes
-    gateway = MqttGateway(settings, Ingest(session_factory(engine), on_stored=bus.signals_stored))
+    gateway = MqttGateway(settings, Ingest(sessions, on_stored=bus.signals_stored))
+    # Its state for the watchdogs of the serve processes, which cannot see this one's memory.
+    heartbeat = Heartbeat(sessions, gateway, settings.mqtt_client_id, settings.gateway_heartbeat_seconds)
     try:
-        await asyncio.gather(gateway.run(), bus.run())
+        # A task group, not gather: on SIGTERM it waits for every loop to finish, so the heartbeat
+        # can still record "stopped" before the engine is disposed.
+        async with asyncio.TaskGroup() as loops:
+            for loop in (gateway.run(), heartbeat.run(), bus.run()):
+                loops.create_task(loop)
     finally:
         await engine.dispose()
     return 0
@@ -332,9 +433,20 @@ async def _simulate(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         if args.transport == "dc09":
             return await _simulate_dc09(settings, account, args.alarm)
+        password = (await _simulated_panels(settings, [account])).get(account)
+        if password is None:
+            print(
+                f"account {account} is not a simulated MQTT panel (none, another transport, or credentials"
+                " issued by `control-center panels credentials`); give another --account",
+                file=sys.stderr,
+            )
+            return 2
         try:
-            # Its own client id: taking over the fleet panel's session would disconnect that panel.
-            async with SimulatedPanel(settings, account, client_id=f"panel-{account}-cli") as panel:
+            # On a broker that enforces identities the client id is the user name: this takes the fleet
+            # panel's session over for a moment, and that panel reconnects.
+            async with SimulatedPanel(
+                settings, account, client_id=f"panel-{account}-cli", password=password
+            ) as panel:
                 message_id = await panel.alarm(args.alarm)
         except aiomqtt.MqttError as exc:
             target = settings.broker
@@ -347,9 +459,31 @@ async def _simulate(settings: Settings, args: argparse.Namespace) -> int:
     from simulators.fleet import run_fleet
 
     accounts = [args.account] if args.account else [p.account for p in plan(args.panels)]
+    fleet = await _simulated_panels(settings, accounts)
+    if not fleet:
+        print(
+            "none of these accounts is a simulated MQTT panel (seed them: control-center db seed)",
+            file=sys.stderr,
+        )
+        return 2
     with contextlib.suppress(asyncio.CancelledError):
-        await run_fleet(settings, accounts, args.interval)
+        await run_fleet(settings, fleet, args.interval)
     return 0
+
+
+async def _simulated_panels(settings: Settings, accounts: list[str]) -> dict[str, str]:
+    """The simulated panels' MQTT passwords; those without credentials are commissioned first."""
+    from control_center.db import create_engine, session_factory
+    from control_center.secret_box import SecretBox
+    from simulators import credentials
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            box = SecretBox.from_settings(settings)
+            return await credentials.commission(session=session, box=box, accounts=accounts)
+    finally:
+        await engine.dispose()
 
 
 async def _simulate_dc09(settings: Settings, account: str, alarm: str) -> int:
@@ -359,7 +493,9 @@ async def _simulate_dc09(settings: Settings, account: str, alarm: str) -> int:
 
     port = settings.dc09_port or DEMO_DC09_PORT
     code, _device = ALARMS[alarm]
-    panel = Dc09Panel(settings.dc09_host, port, account)
+    from control_center.dc09_key_cli import key_of
+
+    panel = Dc09Panel(settings.dc09_host, port, account, key=await key_of(settings, account))
     frame = panel.frame(f"#{account}|{Qualifier.NEW.value}{code:03d} 01 001", token="ADM-CID")
     try:
         (answer,) = await panel.send_tcp(frame)
@@ -385,12 +521,13 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
     await upgrade_async(settings.database_url)
     if args.db_command == "seed":
         from control_center.db import create_engine, session_factory, utcnow
+        from control_center.subscribers.house_code import key_for
         from control_center.subscribers.seed import seed
         from dispatch.seed import seed_dispatch
 
         engine = create_engine(settings.database_url)
         async with session_factory(engine)() as session:
-            created = await seed(session=session, count=args.count)
+            created = await seed(session=session, count=args.count, key=key_for(settings))
             responders = await seed_dispatch(session=session, settings=settings, at=utcnow())
         await engine.dispose()
         print(f"seeded {created} subscribers, {responders} responders")

@@ -23,11 +23,18 @@ from control_center.db import create_engine, session_factory
 from control_center.migrate import upgrade_async
 from control_center.secret_box import SecretBox
 from control_center.settings import Settings
+from control_center.subscribers import mqtt_credentials
 from control_center.telephony import flows as telephony_flows
 from control_center.telephony.adapters import Answer
 from control_center.telephony.wiring import nobody_answers, telephony_for
+from control_center.watchdog.readiness import Readiness
+from control_center.watchdog.worker import Watchdog
+from panel_gateway.broker_access import Login, Role
+from panel_gateway.broker_guard import BrokerGuard
+from panel_gateway.broker_password import hash_password, new_password
 from panel_gateway.embedded_broker import EmbeddedBroker, start_embedded_broker
 from panel_gateway.group_commit import GroupCommitter
+from panel_gateway.heartbeat import Heartbeat
 from panel_gateway.ingest import Ingest
 from panel_gateway.keys import KeyStore
 from panel_gateway.transports.dc09_ip import Dc09Receiver
@@ -50,9 +57,27 @@ class Runtime:
         self.bus.on_signals_stored(self.worker.wake)
         self.ingest = Ingest(self.sessions, on_stored=self.bus.signals_stored)
         self.keys = KeyStore(self.sessions, SecretBox.from_settings(settings))
-        self.gateway = MqttGateway(settings, self.ingest, lambda: self.keys.keys)
+        # The embedded broker's gateway logs in with a password made now, known only to this process.
+        self._gateway_logins: list[Login] = []
+        broker = settings.broker
+        if settings.uses_embedded_broker:
+            password = new_password()
+            username = settings.mqtt_client_id
+            self._gateway_logins.append(Login(username, Role.GATEWAY, hash_password(password)))
+            broker = broker.as_user(username, password)
+        self.gateway = MqttGateway(settings, self.ingest, lambda: self.keys.keys, broker=broker)
+        self.heartbeat = Heartbeat(
+            self.sessions, self.gateway, settings.mqtt_client_id, settings.gateway_heartbeat_seconds
+        )
+        self.watchdog = Watchdog(self.sessions, settings, self.hub)
+        self.readiness = Readiness()  # what this process serves: parts are added as they start
         self.committer = GroupCommitter(self.ingest)
-        self.dc09 = Dc09Receiver(self.committer, lambda: self.keys.keys)
+        self.dc09 = Dc09Receiver(
+            self.committer,
+            self.keys,
+            max_connections_per_ip=settings.dc09_max_connections_per_ip,
+            idle_seconds=settings.dc09_idle_seconds,
+        )
         every = settings.supervision_sweep_seconds
         wake = self.bus.signals_stored
         self.supervision = Sweeper("check-in overdue", self.sessions, supervision.sweep, wake, every)
@@ -69,20 +94,39 @@ class Runtime:
         await upgrade_async(self.settings.database_url)
         await self.keys.load()
         if self.settings.uses_embedded_broker:
+            guard = BrokerGuard(
+                topic_root=self.settings.mqtt_topic_root,
+                lookup=mqtt_credentials.lookup(self.sessions, self._gateway_logins),
+            )
             self.broker = await start_embedded_broker(
-                self.settings.embedded_broker_host, self.settings.embedded_broker_port
+                self.settings.embedded_broker_host, self.settings.embedded_broker_port, guard
             )
 
     def web_server(self) -> uvicorn.Server:
-        app = create_app(self.settings, self.sessions, self.hub, self.telephony)
+        app = create_app(
+            self.settings, self.sessions, self.hub, self.telephony, self.watchdog, self.readiness
+        )
         config = uvicorn.Config(
             app,
             host=self.settings.http_host,
             port=self.settings.http_port,
             log_level="warning",
             timeout_graceful_shutdown=2,
+            # The client's address (login throttle, audit) comes from X-Forwarded-For only when it
+            # arrives from a proxy named in CC_FORWARDED_ALLOW_IPS; by default no header is trusted.
+            proxy_headers=bool(self.settings.forwarded_allow_ips),
+            forwarded_allow_ips=self.settings.forwarded_allow_ips or None,
         )
         return uvicorn.Server(config)
+
+    def gateway_loops(self) -> list[Coroutine[Any, Any, Any]]:
+        """The MQTT gateway of this process and its heartbeat (read by every process's watchdog)."""
+        gateway = self.gateway
+        self.readiness.add(
+            "mqtt_gateway",
+            lambda: None if gateway.state.subscribed else f"not subscribed: {gateway.state.problem}",
+        )
+        return [gateway.run(), self.heartbeat.run()]
 
     async def receivers(self) -> list[Coroutine[Any, Any, Any]]:
         """Start the DC-09 listeners (when a port is set) and return the loops to run beside them."""
@@ -98,6 +142,7 @@ class Runtime:
             self._servers.append(await self.dc09.serve_tcp(s.dc09_host, s.dc09_port))
             self._servers.append(await self.dc09.serve_udp(s.dc09_host, s.dc09_port))
             log.info("DC-09 receiver on %s:%d (TCP and UDP)", s.dc09_host, s.dc09_port)
+            self.readiness.add("dc09", self._dc09_listening)
         if s.serial_port:
             line = SerialReceiverLine(self.committer, self.ingest, s.serial_port, s.serial_baudrate,
                                       s.serial_heartbeat_seconds)  # fmt: skip
@@ -106,7 +151,7 @@ class Runtime:
 
     async def run(self, main: Coroutine[Any, Any, Any], *background: Coroutine[Any, Any, Any]) -> None:
         """Run ``main`` until it returns (Ctrl-C ends uvicorn's serve), with helpers cancelled after it."""
-        tasks = [asyncio.create_task(c) for c in (self.bus.run(), *background)]
+        tasks = [asyncio.create_task(c) for c in (self.bus.run(), self.watchdog.run(), *background)]
         try:
             await main
         finally:
@@ -116,6 +161,14 @@ class Runtime:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             await self.close()
+
+    def _dc09_listening(self) -> str | None:
+        for server in self._servers:
+            if isinstance(server, asyncio.Server) and not server.is_serving():
+                return "TCP listener closed"
+            if isinstance(server, asyncio.DatagramTransport) and server.is_closing():
+                return "UDP listener closed"
+        return None if self._servers else "not listening"
 
     async def close(self) -> None:
         if self.scheduler is not None:

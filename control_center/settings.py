@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from functools import lru_cache
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,8 +23,15 @@ class MqttTarget:
             raise ValueError(f"MQTT URL must start with mqtt://, got {url!r}")
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 1883
-        self.username = parts.username
-        self.password = parts.password
+        # Percent-escaped in the URL, so a password may hold ':' or '@'.
+        self.username = unquote(parts.username) if parts.username is not None else None
+        self.password = unquote(parts.password) if parts.password is not None else None
+
+    def as_user(self, username: str, password: str) -> MqttTarget:
+        """The same broker, logged in as someone else (a panel, or the embedded broker's gateway)."""
+        other = copy.copy(self)
+        other.username, other.password = username, password
+        return other
 
 
 class Settings(BaseSettings):
@@ -44,6 +52,9 @@ class Settings(BaseSettings):
     embedded_broker_port: int = EMBEDDED_BROKER_PORT
     mqtt_topic_root: str = Field(default="panels", description="Panels publish to <root>/<account>/signals")
     mqtt_client_id: str = Field(default="cc-gateway", description="Gateway's persistent-session client id")
+    mqtt_probe_seconds: float = Field(
+        default=5.0, gt=0, description="The gateway messages itself this often; silent 3 periods: reconnect"
+    )
     mqtt_shared_group: str | None = Field(
         default=None, description="Subscribe through $share/<group>/… so several gateways split the load"
     )
@@ -53,14 +64,42 @@ class Settings(BaseSettings):
     http_port: int = 8000
     max_request_bytes: int = Field(default=1_000_000, ge=1024, description="Larger request bodies get 413")
     secure_cookies: bool = Field(default=False, description="Mark the session cookie Secure (behind HTTPS)")
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="Reverse proxies (comma-separated IPs) trusted for X-Forwarded-For; unset: none",
+    )
     public_base_url: str | None = Field(default=None, description="Base URL the outside world uses")
     dc09_host: str = "127.0.0.1"
     dc09_port: int | None = Field(default=None, description="DC-09 receiver on TCP and UDP (unset: off)")
+    # --- DC-09 over TCP, bounded (issue 15) ---
+    dc09_max_connections_per_ip: int = Field(
+        default=32, ge=1, description="TCP connections one address may hold; more are closed at once"
+    )
+    dc09_idle_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="A TCP connection that completes no frame for this long is closed (above panels' poll)",
+    )
     serial_port: str | None = Field(default=None, description="Receiver automation line, e.g. /dev/ttyUSB0")
     serial_baudrate: int = 9600
     serial_heartbeat_seconds: float = Field(default=30.0, description="The receiver's heartbeat period")
     supervision_sweep_seconds: float = Field(
         default=5.0, description="How often overdue panels are looked for"
+    )
+    gateway_heartbeat_seconds: float = Field(
+        default=5.0, gt=0, description="How often each gateway writes its state for the watchdog"
+    )
+    watchdog_every_seconds: float = Field(default=5.0, gt=0, description="How often the watchdog judges")
+    watchdog_grace_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A gateway unsubscribed, or its heartbeat still, this long raises a system alarm",
+    )
+    watchdog_quiet_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="No panel's signal stored this long raises a system alarm "
+        "(unset: twice the fleet's shortest check-in interval, at least 5 minutes)",
     )
     secret_key: str | None = Field(default=None, description="64 hex digits sealing DC-09 keys at rest")
     secret_key_file: str = "./var/secret.key"

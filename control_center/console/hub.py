@@ -2,6 +2,10 @@
 
 ``relay``, when set (``control_center.bus`` on PostgreSQL), carries each publish to the other processes,
 whose bus ``deliver``s it to their own consoles.
+
+``announce_system`` tells this process's consoles that the system alarms changed (the watchdog of
+``control_center/watchdog/``). It travels in the same queues as the id ``SYSTEM``, which no incident
+has, so a console that falls behind merges it like any other update and loses nothing.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+SYSTEM = -1  # not an incident: "the system alarms changed"
 
 
 class Hub:
@@ -21,6 +27,10 @@ class Hub:
         self.deliver(incident_ids)
         if self.relay is not None:
             self.relay(incident_ids)
+
+    def announce_system(self) -> None:
+        """To this process's consoles only: every process has its own watchdog."""
+        self.deliver({SYSTEM})
 
     def deliver(self, incident_ids: set[int]) -> None:
         """To this process's consoles only."""

@@ -10,23 +10,44 @@ the broker redelivers it when the gateway's persistent session reconnects, and t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import select
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import aiomqtt
 
 from control_center.cancellation import stop_if_cancelled
 from control_center.db import utcnow
-from control_center.settings import Settings
-from panel_gateway.ingest import Ingest, Received, received
+from control_center.settings import MqttTarget, Settings
+from panel_gateway.ingest import Ingest, Received, received, urgent
+from panel_gateway.intake_order import Entry, IntakeOrder
 from panel_gateway.protocols import mqtt_payload
 from panel_gateway.protocols.errors import ParseError
+from panel_gateway.protocols.panel_signal import PanelSignal
+from panel_gateway.transports.mqtt_liveness import (
+    STABLE_SECONDS,
+    GatewayState,
+    probe_topic,
+    refused,
+    silent,
+)
 
 log = logging.getLogger(__name__)
 
 TRANSPORT = "mqtt"
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
-PIPELINE = 2  # batches committing at once
+PIPELINE = 2  # batches committing at once (and one more for alarms)
+FIRST = asyncio.FIRST_COMPLETED
+READ_BURST = 500  # packets read per readable socket at most, so other tasks still get their turn
+
+Delivery = tuple[int, int, list[Received]]  # a message's mid and QoS, and what its decoder made of it
+SUBSCRIBE_SECONDS = 5.0  # no SUBACK by then: reconnect
+
+
+class SubscriptionRefused(aiomqtt.MqttError):
+    """The broker's SUBACK refused a topic: reconnect and try again, as after any lost session."""
 
 
 def subscription(settings: Settings) -> str:
@@ -34,15 +55,56 @@ def subscription(settings: Settings) -> str:
     return f"$share/{settings.mqtt_shared_group}/{topic}" if settings.mqtt_shared_group else topic
 
 
-def decode(message: aiomqtt.Message, topic_root: str, keys: Mapping[str, bytes]) -> list[Received]:
-    raw = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
-    topic = message.topic.value
+def decode(message: aiomqtt.Message | Any, topic_root: str, keys: Mapping[str, bytes]) -> list[Received]:
+    """One message (aiomqtt's, or paho's as the gateway takes it) as ingest items; never raises, so
+    one message can never hold back its batch."""
+    payload = message.payload
+    if isinstance(payload, bytes | bytearray):
+        raw = bytes(payload)
+    else:
+        raw = b"" if payload is None else str(payload).encode(errors="surrogatepass")
     now = utcnow()
-    account = mqtt_payload.topic_account(topic, topic_root)
-    decoded = (
-        account if isinstance(account, ParseError) else mqtt_payload.parse(account, raw, keys=keys, now=now)
-    )
+    topic = "?"
+    try:
+        topic = message.topic if isinstance(message.topic, str) else message.topic.value
+        account = mqtt_payload.topic_account(topic, topic_root)
+        if isinstance(account, ParseError):
+            decoded: list[PanelSignal] | ParseError = account
+        else:
+            decoded = mqtt_payload.parse(account, raw, keys=keys, now=now)
+    except Exception as exc:  # a decoder bug: the message becomes a dead letter, the batch goes on
+        log.exception("decoder failed on a message from %s", topic)
+        decoded = ParseError(f"decoder failed: {type(exc).__name__}")
     return received(TRANSPORT, topic, raw, now, decoded)
+
+
+def read_in_bursts(client: aiomqtt.Client) -> None:
+    """Read up to ``READ_BURST`` packets each time the socket is readable, instead of aiomqtt's one.
+
+    aiomqtt's reader callback calls paho's ``loop_read``, which reads a single packet on a plain TCP
+    socket; so the gateway read one message per turn of an event loop that also commits, serves the
+    console and works the inbox, and under a flood the backlog, with any alarm in it, waited in the
+    socket. Reading what is there lets the gateway see an alarm behind a flood and commit it first.
+    """
+    paho = client._client
+    sock = paho.socket()
+    if sock is None:
+        return
+    fd = sock.fileno()
+    loop = asyncio.get_running_loop()
+
+    def callback() -> None:
+        try:
+            for _ in range(READ_BURST):
+                paho.loop_read()
+                if paho.socket() is None or not select.select([sock], [], [], 0)[0]:
+                    break
+        except Exception as exc:  # as aiomqtt does: a broken read means a broken connection
+            if not client._disconnected.done():
+                client._disconnected.set_exception(exc)
+
+    loop.remove_reader(fd)
+    loop.add_reader(fd, callback)
 
 
 class MqttGateway:
@@ -52,20 +114,34 @@ class MqttGateway:
         ingest: Ingest,
         keys: Callable[[], Mapping[str, bytes]] = dict,
         on_acked: Callable[[list[Received]], None] | None = None,
+        broker: MqttTarget | None = None,
     ) -> None:
         self._settings = settings
+        # Where and as whom: the settings' broker, or the embedded one with the login made at start.
+        self._broker = broker or settings.broker
         self._ingest = ingest
         self._keys = keys
         self._on_acked = on_acked  # measurement hook (bench ingest); called after the PUBACKs
         self.ready = asyncio.Event()
+        # Reported by the heartbeat (panel_gateway/heartbeat.py); ``changed`` is set on every change.
+        self.state = GatewayState(subscribed=False, problem="starting", since=utcnow())
+        self.changed = asyncio.Event()
+        self._heard_at = 0.0  # loop time of the broker's last delivery, signal or probe
+        self._ended_because: str | None = None
+        self._order: IntakeOrder[Delivery] | None = None  # why this side ended the session (a silent one)
+
+    @property
+    def unacknowledged(self) -> int:
+        """Messages of the current session received but not yet acknowledged to the broker."""
+        return self._order.unacked if self._order is not None else 0
 
     def _client(self) -> aiomqtt.Client:
-        target = self._settings.broker
+        target = self._broker
         client = aiomqtt.Client(
             target.host,
             target.port,
-            # The embedded broker keeps sessions only for named clients.
-            username=target.username or "gateway",
+            # With the generated broker access, the client id is the user name (nobody else's).
+            username=target.username,
             password=target.password,
             identifier=self._settings.mqtt_client_id,
             clean_session=False,
@@ -75,51 +151,174 @@ class MqttGateway:
         return client
 
     async def run(self) -> None:
-        """Connect, subscribe and ingest until cancelled; reconnects after broker outages."""
+        """Connect, subscribe and ingest until cancelled.
+
+        Whatever ends a session is logged and followed by a new connection and subscription: the
+        broker gone, the session taken over by another client with our id, a refused subscription, a
+        connection on which nothing arrives any more (``_probe``), or a bug of ours.
+        """
+        loop = asyncio.get_running_loop()
         attempt = 0
-        while True:
-            try:
-                async with self._client() as client:
-                    consumer = asyncio.create_task(self._consume(client))
-                    await client.subscribe(subscription(self._settings), qos=1)
+        try:
+            while True:
+                began = loop.time()
+                self._ended_because = None
+                try:
+                    await self._session()
+                    problem = "session ended"  # _session returns only by raising; kept for safety
+                except aiomqtt.MqttError as exc:
+                    stop_if_cancelled()
+                    problem = self._ended_because or f"broker connection lost ({exc})"
+                except Exception as exc:
+                    stop_if_cancelled()
+                    log.exception("gateway session failed")
+                    problem = f"gateway error ({type(exc).__name__}: {exc})"
+                lasted = loop.time() - began
+                was_subscribed = self.state.subscribed
+                self._report(subscribed=False, problem=problem[:300])
+                if lasted >= STABLE_SECONDS:
                     attempt = 0
-                    self.ready.set()
-                    log.info("gateway ready: subscribed to %s", subscription(self._settings))
-                    await consumer
-            except aiomqtt.MqttError as exc:
-                stop_if_cancelled()
-                self.ready.clear()
                 delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
                 attempt += 1
-                log.warning("broker connection lost (%s); reconnecting in %.1fs", exc, delay)
+                log.warning("MQTT intake stopped: %s; reconnecting in %.1fs", problem, delay)
+                if was_subscribed and lasted < STABLE_SECONDS and self._ended_because is None:
+                    log.warning(
+                        "the session lasted %.1fs: if this repeats, another client is using the client id "
+                        "%r (a session take-over: a second gateway, or someone with its password)",
+                        lasted,
+                        self._settings.mqtt_client_id,
+                    )
                 await asyncio.sleep(delay)
+        finally:
+            self._report(subscribed=False, problem="stopped")
 
-    async def _consume(self, client: aiomqtt.Client) -> None:
-        messages = client.messages
+    def _report(self, *, subscribed: bool, problem: str | None) -> None:
+        self.state = self.state.then(subscribed=subscribed, problem=problem, at=utcnow())
+        if subscribed:
+            self.ready.set()
+        else:
+            self.ready.clear()
+        self.changed.set()
+
+    async def _session(self) -> None:
+        """One connection: subscribe, probe and consume until it ends (always by raising)."""
+        client = self._client()
+        order: IntakeOrder[Delivery] = IntakeOrder()
+        arrived = asyncio.Event()
+        self._order = order
+        self._watch(client, order, arrived)
+        async with client:
+            read_in_bursts(client)
+            client._disconnected.add_done_callback(lambda _: arrived.set())
+            topics = [subscription(self._settings), probe_topic(self._settings.mqtt_topic_root)]
+            granted = await self._subscribe(client, [(topics[0], 1), (topics[1], 0)])
+            if (why := refused(topics, granted)) is not None:
+                raise SubscriptionRefused(why)
+            self._heard_at = asyncio.get_running_loop().time()
+            self._report(subscribed=True, problem=None)
+            log.info("gateway ready: subscribed to %s", topics[0])
+            prober = asyncio.create_task(self._probe(client))
+            try:
+                await self._consume(client, order, arrived)
+            finally:
+                prober.cancel()
+                await asyncio.gather(prober, return_exceptions=True)
+
+    @staticmethod
+    async def _subscribe(client: aiomqtt.Client, topics: list[tuple[str, int]]) -> Any:
+        """The SUBACK's codes. aiomqtt's subscribe waits out its timeout even when the connection has
+        dropped meanwhile (a take-over while subscribing), so it races the disconnect here."""
+        subscribing = asyncio.ensure_future(client.subscribe(topics, timeout=SUBSCRIBE_SECONDS))
+        try:
+            await asyncio.wait({subscribing, client._disconnected}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not subscribing.done():
+                subscribing.cancel()
+        if not subscribing.done() or subscribing.cancelled():
+            lost = client._disconnected
+            why = lost.exception() if lost.done() and not lost.cancelled() else None  # retrieved, so quiet
+            raise aiomqtt.MqttError(f"connection lost while subscribing ({why})")
+        return subscribing.result()
+
+    def _watch(self, client: aiomqtt.Client, order: IntakeOrder[Delivery], arrived: asyncio.Event) -> None:
+        """Take each delivery as paho hands it over: note it (liveness), leave the probes out, and
+        decode and sort the signals at once (``order``) instead of through aiomqtt's queue, whose
+        iterator yields to the event loop once per message and so, under a flood, read the backlog
+        no faster than the loop turned, an alarm in it waiting its turn."""
+        root = self._settings.mqtt_topic_root
+        probe = probe_topic(root).encode()
+        loop = asyncio.get_running_loop()
+
+        def on_message(c: Any, userdata: Any, message: Any) -> None:
+            self._heard_at = loop.time()
+            if message._topic == probe:  # the raw bytes: a topic that is not UTF-8 is a dead letter
+                return
+            items = decode(message, root, self._keys())
+            try:
+                first = urgent(items)
+            except Exception:  # never let one message break the read (it would be redelivered forever)
+                log.exception("could not rank a message from %s; committed as routine", message.topic)
+                first = False
+            order.add((message.mid, message.qos, items), urgent=first)
+            arrived.set()
+
+        client._client.on_message = on_message
+
+    async def _probe(self, client: aiomqtt.Client) -> None:
+        """A message to ourselves every few seconds; nothing heard for a while ends the session."""
+        every = self._settings.mqtt_probe_seconds
+        topic = probe_topic(self._settings.mqtt_topic_root)
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                await client.publish(topic, b"probe", qos=0)
+            except aiomqtt.MqttError:
+                return  # the connection is ending: the consumer sees it too
+            await asyncio.sleep(every)
+            if silent(loop.time(), self._heard_at, every):
+                self._ended_because = (
+                    f"nothing delivered for {loop.time() - self._heard_at:.1f}s, not even the gateway's "
+                    "own probe: the subscription is lost or the session was taken over"
+                )
+                log.warning("%s; ending the session", self._ended_because)
+                client._client.disconnect()  # the consumer ends as on any lost connection
+                return
+
+    async def _consume(
+        self, client: aiomqtt.Client, order: IntakeOrder[Delivery], arrived: asyncio.Event
+    ) -> None:
+        """Commit what ``_watch`` sorted, alarms first (``IntakeOrder``): a fire behind thousands of
+        routine messages is committed in a batch of its own, while every PUBACK still goes out in
+        arrival order and only after its message's commit."""
+        lost = client._disconnected
         limit = self._settings.ingest_batch_max
         wait = self._settings.ingest_batch_wait_ms / 1000
         loop = asyncio.get_running_loop()
-        # Two batches in flight: the next one commits while the last one's commit is still under way,
-        # so an alarm arriving mid-commit does not wait for it. Acknowledgements stay in order.
-        in_flight: list[asyncio.Task[None]] = []
+        in_flight: set[asyncio.Task[None]] = set()
         try:
             while True:
-                batch = [await anext(messages)]
+                if lost.done():
+                    why = lost.exception() if not lost.cancelled() else None
+                    raise aiomqtt.MqttError(f"connection lost ({why})")
+                if not order.waiting:
+                    arrived.clear()
+                    await arrived.wait()
+                    continue
+                # Group commit: wait a few ms to fill the batch, unless an alarm is waiting.
                 deadline = loop.time() + wait
-                # Group commit: take what is already queued, wait a few ms for more, then commit once.
-                while len(batch) < limit:
-                    queued = min(len(messages), limit - len(batch))
-                    if queued:
-                        batch.extend([await anext(messages) for _ in range(queued)])
-                    elif loop.time() < deadline:
-                        await asyncio.sleep(0.001)
-                    else:
+                while order.waiting < limit and not order.urgent_waiting and not lost.done():
+                    if (left := deadline - loop.time()) <= 0:
                         break
-                in_flight = [t for t in in_flight if not t.done()]
-                if len(in_flight) >= PIPELINE:
-                    await in_flight[0]
-                after = in_flight[-1] if in_flight else None
-                in_flight.append(asyncio.create_task(self._store_then_ack(client, batch, after)))
+                    arrived.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(arrived.wait(), left)
+                # Two batches commit at once, so an alarm arriving mid-commit does not wait for it;
+                # an alarm gets a third place rather than wait for two routine batches.
+                while len(in_flight) >= PIPELINE + order.urgent_waiting:
+                    await asyncio.wait(in_flight, return_when=FIRST)
+                task = asyncio.create_task(self._store_then_ack(client, order, order.take(limit)))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
         finally:
             current = asyncio.current_task()
             if current is not None and current.cancelling():
@@ -132,10 +331,9 @@ class MqttGateway:
                 await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _store_then_ack(
-        self, client: aiomqtt.Client, batch: list[aiomqtt.Message], after: asyncio.Task[None] | None
+        self, client: aiomqtt.Client, order: IntakeOrder[Delivery], batch: list[Entry[Delivery]]
     ) -> None:
-        keys = self._keys()
-        items = [item for m in batch for item in decode(m, self._settings.mqtt_topic_root, keys)]
+        items = [item for entry in batch for item in entry.message[2]]
         log.debug("batch received: %d message(s), committing", len(batch))
         attempt = 0
         while True:
@@ -148,11 +346,12 @@ class MqttGateway:
                 attempt += 1
                 log.error("commit failed (%s); retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
-        if after is not None:
-            await after  # MQTT wants PUBACKs in the order the PUBLISHes came
-        for message in batch:
-            if message.qos > 0:
-                client._client.ack(message.mid, message.qos)
-        log.debug("batch committed and acked: %s", result)
-        if self._on_acked is not None:
-            self._on_acked(items)
+        # MQTT wants PUBACKs in the order the PUBLISHes came: those of this batch and of any later one
+        # committed before it go out now, unless an older message is still committing.
+        acked = order.committed(batch)
+        for mid, qos, _ in acked:
+            if qos > 0:
+                client._client.ack(mid, qos)
+        log.debug("batch committed: %s; %d acknowledged", result, len(acked))
+        if self._on_acked is not None and acked:
+            self._on_acked([item for _, _, delivered in acked for item in delivered])

@@ -17,9 +17,9 @@ from tests.helpers import eventually
 
 async def test_health_and_openapi(system: System) -> None:
     async with system.client() as client:
-        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        assert (await client.get("/healthz")).json() == {"status": "ok", "alarms": []}
         spec = (await client.get("/openapi.json")).json()
-    assert {"/healthz", "/api/incidents", "/api/incidents/{incident_id}"} <= set(spec["paths"])
+    assert {"/healthz", "/readyz", "/api/incidents", "/api/incidents/{incident_id}"} <= set(spec["paths"])
 
 
 async def test_api_lists_incidents_most_urgent_first(system: System) -> None:

@@ -1,0 +1,1 @@
+"""The pipeline supervises itself: system alarms on every console, /healthz and /readyz."""

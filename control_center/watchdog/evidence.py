@@ -1,0 +1,39 @@
+"""What the watchdog reads: the gateways' heartbeat rows, the last signal stored, the fleet's intervals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from control_center.alarms import supervision
+from control_center.subscribers.models import PanelAccount
+from control_center.watchdog.rules import GatewayReport
+from panel_gateway.models import GatewayStatus, Signal
+
+
+async def gateways(session: AsyncSession) -> list[GatewayReport]:
+    rows = await session.scalars(select(GatewayStatus))
+    return [GatewayReport(r.name, r.host, r.subscribed, r.problem, r.since, r.beat_at) for r in rows]
+
+
+async def last_intake(session: AsyncSession, *, after: dt.datetime) -> dt.datetime | None:
+    """When a panel was last heard: its newest stored signal, or a check-in that stored none (a
+    DC-09 NULL poll). Signals the center raises itself do not count. The check-ins are only read when
+    the signals are older than ``after``: scanning every panel each time is not needed."""
+    newest = await session.scalar(
+        select(Signal.received_at)
+        .where(Signal.transport != supervision.TRANSPORT)
+        .order_by(Signal.id.desc())  # the primary key's order: no scan of a large table
+        .limit(1)
+    )
+    if newest is not None and newest > after:
+        return newest
+    checked_in = await session.scalar(select(func.max(PanelAccount.last_check_in_at)))
+    return max((t for t in (newest, checked_in) if t is not None), default=None)
+
+
+async def shortest_check_in(session: AsyncSession) -> int | None:
+    """The shortest supervised check-in interval of the fleet, in seconds (None: none supervised)."""
+    return await session.scalar(select(func.min(PanelAccount.check_in_seconds)))

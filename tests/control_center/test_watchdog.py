@@ -1,0 +1,254 @@
+"""The pipeline supervises itself: when alarms cannot get through, every console and /healthz say so.
+
+Red team, issue 15: MQTT intake stopped for good while ``/healthz`` said ok and nothing was logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from control_center.db import utcnow
+from control_center.runtime import Runtime
+from control_center.settings import Settings
+from control_center.watchdog.rules import GatewayReport, Kind, judge, quiet_limit
+from panel_gateway.ingest import Received
+from panel_gateway.protocols import mqtt_payload
+from simulators.panel import payload
+from tests.conftest import free_port
+from tests.control_center import test_console_browser
+from tests.control_center.test_console_and_api import _next_event
+from tests.helpers import PASSWORD, add_user, eventually, forget_gateway_session
+from tests.links import Link
+from tests.panel_gateway.test_mqtt_supervision import through
+
+page = test_console_browser.page  # the headless-Chromium fixture
+T = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)
+GRACE = dt.timedelta(seconds=30)
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: Settings, *, gateway: bool = False) -> AsyncIterator[Runtime]:
+    """``control-center serve`` in this process: web and watchdog, and with ``gateway`` the MQTT
+    gateway beside them (as with the embedded broker), each from the runtime that assembles them."""
+    runtime = Runtime(settings)
+    server = runtime.web_server()
+    task = asyncio.create_task(runtime.run(server.serve(), *(runtime.gateway_loops() if gateway else [])))
+    try:
+        await eventually(lambda: asyncio.sleep(0, server.started or task.done()))
+        assert not task.done(), task
+        yield runtime
+    finally:
+        server.should_exit = True
+        await task
+
+
+def client(settings: Settings, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}", headers=headers, timeout=10)
+
+
+async def health(http: httpx.AsyncClient, path: str = "/healthz") -> httpx.Response:
+    return await http.get(path)
+
+
+async def answers(http: httpx.AsyncClient, path: str, status: int) -> httpx.Response | None:
+    """For eventually(): the response once ``path`` answers ``status``."""
+    response = await http.get(path)
+    return response if response.status_code == status else None
+
+
+# --- the gateway unsubscribed: /healthz and /readyz ---------------------------------------------------
+
+
+async def test_healthz_and_readyz_answer_503_while_the_gateway_cannot_reach_its_broker(
+    settings: Settings,
+) -> None:
+    async with Link(settings.broker.host, settings.broker.port).running() as link:
+        serve = through(settings, link).model_copy(
+            update={
+                "http_port": free_port(),
+                "mqtt_probe_seconds": 0.3,
+                "gateway_heartbeat_seconds": 0.2,
+                "watchdog_every_seconds": 0.2,
+                "watchdog_grace_seconds": 0.5,
+            }
+        )
+        async with serving(serve, gateway=True), client(serve) as http:
+            await eventually(lambda: answers(http, "/healthz", 200))
+            assert (await health(http, "/readyz")).json()["checks"]["mqtt_gateway"] == "ok"
+
+            link.cut()  # the broker is gone, as far as the gateway can tell
+            down = (await eventually(lambda: answers(http, "/healthz", 503))).json()
+            not_ready = (await eventually(lambda: answers(http, "/readyz", 503))).json()
+
+            await link.restore()
+            back = (await eventually(lambda: answers(http, "/healthz", 200))).json()
+            ready = (await eventually(lambda: answers(http, "/readyz", 200))).json()
+    await forget_gateway_session(settings)
+
+    assert down["status"] == "alarm"
+    [alarm] = down["alarms"]
+    assert (alarm["kind"], alarm["subject"]) == ("gateway_not_subscribed", settings.mqtt_client_id)
+    assert alarm["reason"].startswith(f"MQTT gateway {settings.mqtt_client_id} is not subscribed since ")
+    assert not_ready["ready"] is False
+    assert not_ready["checks"]["mqtt_gateway"].startswith("not subscribed: ")
+    assert not_ready["checks"]["database"] == "ok"
+    assert back == {"status": "ok", "alarms": []}
+    assert ready == {"ready": True, "checks": {"web": "ok", "database": "ok", "mqtt_gateway": "ok"}}
+
+
+# --- intake quiet: the system alarm on every console ----------------------------------------------------
+
+
+async def store_signal(runtime: Runtime, account: str, at: dt.datetime) -> None:
+    """A panel's signal as the gateway stores it, received at ``at``."""
+    raw = payload(account, f"m-{at.timestamp()}", 602)  # a periodic test report: a check-in
+    topic = f"panels/{account}/signals"
+    await runtime.ingest.store([Received("mqtt", topic, raw, at, mqtt_payload.parse_json(account, raw))])
+
+
+async def test_no_signal_for_longer_than_allowed_raises_a_system_alarm_on_the_consoles_until_one_arrives(
+    database_url: str, sessions
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        database_url=database_url,
+        http_port=free_port(),
+        watchdog_quiet_seconds=60,
+        watchdog_every_seconds=0.2,
+        watchdog_grace_seconds=3600,  # no gateway runs here: that is not this test's alarm
+    )
+    _, operator = await add_user(sessions, "operator")
+    async with (
+        serving(settings) as runtime,
+        client(settings, operator) as http,
+        http.stream("GET", "/console/events") as stream,
+    ):
+        lines = stream.aiter_lines()
+        assert (await anext(lines)).startswith(": connected")
+        assert (await http.get("/console/system")).text.strip() == ""
+
+        await store_signal(runtime, "1001", utcnow() - dt.timedelta(minutes=5))  # nothing since
+        raised = await asyncio.wait_for(_next_event(lines), 10)
+        banner = (await http.get("/console/system")).text
+        page = (await http.get("/console")).text
+        quiet = (await health(http)).json()
+
+        await store_signal(runtime, "1001", utcnow())  # a panel is heard again
+        cleared = await asyncio.wait_for(_next_event(lines), 10)
+        after = (await http.get("/console/system")).text
+        healthy = await health(http)
+
+    assert raised == cleared == ("system", "changed")
+    assert "システム警報" in banner and 'data-kind="intake_quiet"' in banner
+    assert "どの端末からも信号が届いていません" in banner and "1分以内" in banner
+    assert 'id="system-alarm"' in page and 'hx-trigger="load, sse:system, every 15s"' in page
+    assert [a["kind"] for a in quiet["alarms"]] == ["intake_quiet"]
+    assert after.strip() == "" and healthy.status_code == 200
+
+
+# --- the rules ------------------------------------------------------------------------------------------
+
+
+def gateway(
+    *,
+    subscribed: bool = True,
+    since: dt.timedelta = dt.timedelta(hours=1),
+    beat: dt.timedelta = dt.timedelta(seconds=2),
+    problem: str | None = None,
+) -> GatewayReport:
+    return GatewayReport("cc-gateway", "host:1", subscribed, problem, T - since, T - beat)
+
+
+@pytest.mark.parametrize(
+    ("gateways", "last_intake", "quiet", "kinds"),
+    [
+        ([gateway()], T - dt.timedelta(minutes=1), dt.timedelta(minutes=10), []),
+        ([], T, None, [Kind.NO_GATEWAY]),
+        ([gateway(beat=dt.timedelta(minutes=1))], T, None, [Kind.GATEWAY_SILENT]),
+        ([gateway(subscribed=False, since=dt.timedelta(minutes=1), problem="refused")], T, None,
+         [Kind.GATEWAY_NOT_SUBSCRIBED]),
+        ([gateway(subscribed=False, since=dt.timedelta(seconds=5))], T, None, []),  # reconnecting
+        ([gateway(subscribed=False, since=dt.timedelta(minutes=1), beat=dt.timedelta(minutes=1),
+                  problem="stopped")], T, None, [Kind.GATEWAY_NOT_SUBSCRIBED]),  # said so, then went
+        ([gateway(beat=dt.timedelta(days=8))], T, None, [Kind.NO_GATEWAY]),  # long gone: forgotten
+        ([gateway()], T - dt.timedelta(minutes=11), dt.timedelta(minutes=10), [Kind.INTAKE_QUIET]),
+        ([gateway()], None, dt.timedelta(minutes=10), [Kind.INTAKE_QUIET]),  # never a signal since start
+        ([gateway()], T - dt.timedelta(days=3), None, []),  # no supervised panel: nothing promised
+    ],
+    ids=["well", "no-gateway", "silent", "not-subscribed", "reconnecting", "stopped", "forgotten", "quiet",
+         "never-heard", "nothing-promised"],
+)  # fmt: skip
+def test_the_watchdogs_rules(gateways, last_intake, quiet, kinds) -> None:
+    alarms = judge(
+        now=T,
+        watching_since=T - dt.timedelta(hours=1),
+        grace=GRACE,
+        gateways=gateways,
+        last_intake=last_intake,
+        quiet=quiet,
+    )
+    assert [a.kind for a in alarms] == kinds
+
+
+def test_the_first_moments_after_start_raise_no_alarm_for_a_gateway_still_starting() -> None:
+    assert (
+        judge(now=T, watching_since=T - GRACE / 2, grace=GRACE, gateways=[], last_intake=None, quiet=None)
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("configured", "shortest", "limit"),
+    [
+        (90.0, 60, dt.timedelta(seconds=90)),  # the setting wins
+        (None, None, None),  # no supervised panel
+        (None, 60, dt.timedelta(minutes=5)),  # twice a minute is below the floor
+        (None, 36 * 3600, dt.timedelta(hours=72)),  # a cellular-only fleet: twice 36 hours
+    ],
+)
+def test_how_long_intake_may_be_quiet(configured, shortest, limit) -> None:
+    assert quiet_limit(configured, shortest) == limit
+
+
+# --- in a real browser: the banner comes and goes without a reload -------------------------------------
+
+
+async def test_the_system_alarm_banner_appears_and_clears_on_an_open_console(
+    database_url: str, sessions, page
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        database_url=database_url,
+        http_port=free_port(),
+        watchdog_quiet_seconds=60,
+        watchdog_every_seconds=0.2,
+        watchdog_grace_seconds=3600,
+    )
+    await add_user(sessions, "operator", "sato")
+    base = f"http://127.0.0.1:{settings.http_port}"
+    async with serving(settings) as runtime:
+        await page.goto(f"{base}/console")
+        await page.fill("form.login input[name=login]", "sato")
+        await page.fill("form.login input[name=password]", PASSWORD)
+        await page.click("form.login button")
+        await page.wait_for_url(f"{base}/console")
+        await page.evaluate("window.stillTheSamePage = true")
+
+        await store_signal(runtime, "1001", utcnow() - dt.timedelta(minutes=5))
+        banner = page.locator(".system-alarm")
+        await banner.wait_for(timeout=10_000)
+        text = await banner.inner_text()
+        if shot := os.environ.get("CC_TEST_SCREENSHOT_SYSTEM_ALARM"):
+            await page.screenshot(path=shot, full_page=True)
+
+        await store_signal(runtime, "1001", utcnow())
+        await banner.wait_for(state="detached", timeout=10_000)
+        assert await page.evaluate("window.stillTheSamePage") is True
+    assert "システム警報" in text and "どの端末からも信号が届いていません" in text

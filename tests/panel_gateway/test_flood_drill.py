@@ -1,0 +1,34 @@
+"""The flood drill as a command anyone can run, shorter than its default: valid and garbage messages
+from many panels with a fire in the middle. The fire reaches the console, every message the broker
+accepted ends stored (valid) or dead-lettered (garbage), none is lost. Its latency is a figure the
+command prints (docs/benchmarks.md), not asserted here."""
+
+from __future__ import annotations
+
+import pytest
+
+from control_center.bench import flood
+from control_center.bench.private_broker import mosquitto_binary
+from tests.conftest import CI
+
+
+@pytest.fixture(autouse=True)
+def _needs_mosquitto() -> None:
+    if mosquitto_binary() is None:
+        if CI:
+            pytest.fail("the drill needs the mosquitto binary (CI=true)")
+        pytest.skip("no mosquitto binary")
+
+
+async def test_a_fire_in_a_flood_of_garbage_reaches_the_console_and_nothing_is_lost(
+    database_url: str,
+) -> None:
+    result = await flood.run(rate=300, seconds=3, database_url=database_url)
+
+    assert result["sent_garbage"] > 0 and result["sent_valid"] > 0
+    assert result["fire_latency_ms"] is not None, "the fire never reached the console"
+    assert (result["stored"], result["dead_lettered"], result["lost"]) == (
+        result["sent_valid"],
+        result["sent_garbage"],
+        0,
+    )
