@@ -27,20 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import aiomqtt
-import httpx
 from sqlalchemy import func, select
 
-from control_center.access import service as access
-from control_center.access.roles import Role
-from control_center.bench import identities
+from control_center.bench.center import ConsoleEvents, bench_center
 from control_center.bench.identities import panel_password
-from control_center.bench.latency import KEY_VARIABLE, _one_process, _separate_processes
-from control_center.bench.private_broker import free_port, private_mosquitto
-from control_center.bench.processes import run_settings
-from control_center.db import create_engine, session_factory, utcnow
-from control_center.migrate import upgrade_async
+from control_center.bench.latency import KEY_VARIABLE
 from control_center.settings import MqttTarget
-from control_center.subscribers.seed import seed
 from panel_gateway.models import DeadLetter, Signal
 from simulators.panel import payload
 
@@ -104,7 +96,7 @@ async def _fire(
     root: str,
     account: str,
     password: str,
-    events: asyncio.Queue[tuple[float, set[int]]],
+    events: ConsoleEvents,
     seen: set[int],
 ) -> float | None:
     """Publish a fire and wait for the console's event naming a new incident: milliseconds, or None when
@@ -163,68 +155,25 @@ async def run(rate: float, seconds: float, database_url: str | None) -> dict[str
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         url = database_url or f"sqlite+aiosqlite:///{tmp / 'flood.sqlite3'}"
         processes = "separate" if url.startswith("postgresql") else "one"
-        await upgrade_async(url)
-        run_id = uuid.uuid4().hex[:8]
-        planned = run_settings("flood", run_id, url, "mqtt://127.0.0.1", http_port=free_port())
-        engine = create_engine(url)
-        stack.push_async_callback(engine.dispose)
-        sessions = session_factory(engine)
-        async with sessions() as session:
-            await seed(session=session, count=FLOOD_PANELS + 2)
+        center = await stack.enter_async_context(bench_center("flood", url, FLOOD_PANELS + 2, processes, tmp))
+        sessions, ids, events = center.sessions, center.ids, center.events
+        target, root = MqttTarget(center.broker_url), center.settings.mqtt_topic_root
         accounts = [f"{1001 + n:04d}" for n in range(FLOOD_PANELS + 2)]
         flood_accounts, (baseline_account, fire_account) = accounts[:FLOOD_PANELS], accounts[FLOOD_PANELS:]
-        ids = await identities.commission(sessions, accounts, planned.mqtt_client_id)
-        broker = await stack.enter_async_context(
-            private_mosquitto(persistence=False, access=ids.access(planned.mqtt_topic_root))
+        seen: set[int] = set()
+        baseline_ms = await _fire(
+            target, root, baseline_account, ids.password(baseline_account), events, seen
         )
-        target = MqttTarget(broker.url)
-        settings = planned.model_copy(update={"mqtt_url": ids.gateway_url(broker.url)})
-        async with sessions() as session:
-            user = await access.create_user(
-                session=session, login=f"flood-{run_id}", name="drill", role=Role.OPERATOR,
-                password=uuid.uuid4().hex, actor="drill", at=utcnow(),
-            )  # fmt: skip
-            token = await access.issue_token(
-                session=session, user=user, label="drill", actor="drill", at=utcnow()
-            )
-            await session.commit()
-        if processes == "separate":
-            await stack.enter_async_context(_separate_processes(settings, tmp))
-        else:
-            await stack.enter_async_context(_one_process(settings, sessions))
-        root = settings.mqtt_topic_root
-        events: asyncio.Queue[tuple[float, set[int]]] = asyncio.Queue()
-        async with (
-            httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{settings.http_port}",
-                timeout=None,
-                headers={"Authorization": f"Bearer {token}"},
-            ) as client,
-            client.stream("GET", "/console/events") as stream,
-        ):
-
-            async def listen() -> None:
-                async for line in stream.aiter_lines():
-                    if line.startswith("data: "):
-                        events.put_nowait((time.perf_counter(), {int(x) for x in line[6:].split(",") if x}))
-
-            listener = asyncio.create_task(listen())
-            await asyncio.sleep(0.5)
-            seen: set[int] = set()
-            baseline_ms = await _fire(
-                target, root, baseline_account, ids.password(baseline_account), events, seen
-            )
-            flood = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "control_center.bench.flood", broker.url, root,
-                ",".join(flood_accounts), str(rate), str(seconds),
-                stdout=asyncio.subprocess.PIPE,
-                env=os.environ | {KEY_VARIABLE: ids.key},  # not in argv: ps shows argv to everyone
-            )  # fmt: skip
-            started = time.perf_counter()
-            await asyncio.sleep(seconds / 2)
-            fire_ms = await _fire(target, root, fire_account, ids.password(fire_account), events, seen)
-            out, _ = await flood.communicate()
-            listener.cancel()
+        flood = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "control_center.bench.flood", center.broker_url, root,
+            ",".join(flood_accounts), str(rate), str(seconds),
+            stdout=asyncio.subprocess.PIPE,
+            env=os.environ | {KEY_VARIABLE: ids.key},  # not in argv: ps shows argv to everyone
+        )  # fmt: skip
+        started = time.perf_counter()
+        await asyncio.sleep(seconds / 2)
+        fire_ms = await _fire(target, root, fire_account, ids.password(fire_account), events, seen)
+        out, _ = await flood.communicate()
         sent = json.loads(out.decode().strip().splitlines()[-1])
         total = int(sent["valid"] + sent["garbage"])
         # Drain: wait until everything the broker accepted is stored or dead-lettered, or nothing moves.

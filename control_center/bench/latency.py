@@ -20,33 +20,18 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiomqtt
-import httpx
-import uvicorn
 from sqlalchemy import func, select
 
-from control_center.access import service as access
-from control_center.access.roles import Role
-from control_center.alarms.inbox import InboxWorker
-from control_center.app import create_app
-from control_center.bench import identities
+from control_center.bench.center import bench_center
 from control_center.bench.identities import panel_password
 from control_center.bench.ingest import percentile
-from control_center.bench.private_broker import free_port, private_mosquitto
-from control_center.bench.processes import CenterProcess, child_env, run_settings
-from control_center.console.hub import Hub
-from control_center.db import create_engine, session_factory, utcnow
-from control_center.migrate import upgrade_async
-from control_center.settings import MqttTarget, Settings
-from control_center.subscribers.seed import seed
-from panel_gateway.ingest import Ingest
+from control_center.settings import MqttTarget
 from panel_gateway.models import Signal
-from panel_gateway.transports.mqtt import MqttGateway
 from simulators.panel import payload
 
 BACKGROUND_PANELS = 50
@@ -149,58 +134,6 @@ async def _stages(sessions: Any, probes: list[Probe]) -> dict[str, float]:
     }
 
 
-@contextlib.asynccontextmanager
-async def _separate_processes(settings: Settings, tmp: Path) -> AsyncIterator[None]:
-    """The documented deployment: ``control-center gateway`` and ``control-center serve`` (console, API,
-    inbox worker) as two processes, the worker woken through PostgreSQL's NOTIFY."""
-    env = child_env(settings, CC_SECRET_KEY=uuid.uuid4().hex * 2, CC_MAIL_OUTBOX_DIR=str(tmp / "outbox"))
-    serve = CenterProcess("serve", env, tmp / "serve.log", None)
-    gateway = CenterProcess("gateway", env, tmp / "gateway.log", "gateway ready")
-    try:
-        await serve.start()
-        await gateway.start()
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}") as client:
-            deadline = time.monotonic() + 60
-            while not await _healthy(client):
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"control-center serve does not answer: {serve.log()[-2000:]}")
-                await asyncio.sleep(0.1)
-        yield
-    finally:
-        stuck = [p.command for p in (gateway, serve) if not await p.stop()]
-        if stuck:  # systemd would have to kill it too: a bug, not a figure
-            raise RuntimeError(f"control-center {' and '.join(stuck)} did not stop on SIGTERM")
-
-
-async def _healthy(client: httpx.AsyncClient) -> bool:
-    try:
-        return (await client.get("/healthz")).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-@contextlib.asynccontextmanager
-async def _one_process(settings: Settings, sessions: Any) -> AsyncIterator[None]:
-    """Gateway, inbox worker and web server in this process, as ``control-center demo`` runs them."""
-    hub = Hub()
-    worker = InboxWorker(sessions, hub.publish)
-    gateway = MqttGateway(settings, Ingest(sessions, on_stored=worker.wake))
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, sessions, hub), port=settings.http_port, log_level="warning")
-    )
-    tasks = [asyncio.create_task(t) for t in (server.serve(), worker.run(), gateway.run())]
-    try:
-        await asyncio.wait_for(gateway.ready.wait(), 30)
-        while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag)
-            await asyncio.sleep(0.05)
-        yield
-    finally:
-        server.should_exit = True
-        for task in tasks[1:]:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
 async def run(
     rate: float, probes: int, interval: float, database_url: str | None, processes: str | None = None
 ) -> dict[str, Any]:
@@ -211,73 +144,29 @@ async def run(
         processes = processes or ("separate" if url.startswith("postgresql") else "one")
         if processes == "separate" and not url.startswith("postgresql"):
             raise ValueError("--processes separate needs PostgreSQL (--database-url postgresql+psycopg://…)")
-        await upgrade_async(url)
-        run_id = uuid.uuid4().hex[:8]
-        planned = run_settings("lat", run_id, url, "mqtt://127.0.0.1", http_port=free_port())
-        engine = create_engine(url)
-        stack.push_async_callback(engine.dispose)
-        sessions = session_factory(engine)
-        async with sessions() as session:
-            await seed(session=session, count=BACKGROUND_PANELS + WARM_UP + 2 * probes)
-        panels = [f"{1001 + i:04d}" for i in range(BACKGROUND_PANELS + WARM_UP + 2 * probes)]
-        ids = await identities.commission(sessions, panels, planned.mqtt_client_id)
-        broker = await stack.enter_async_context(
-            private_mosquitto(persistence=False, access=ids.access(planned.mqtt_topic_root))
+        center = await stack.enter_async_context(
+            bench_center("lat", url, BACKGROUND_PANELS + WARM_UP + 2 * probes, processes, tmp)
         )
-        target = MqttTarget(broker.url)
-        settings = planned.model_copy(update={"mqtt_url": ids.gateway_url(broker.url)})
-        async with sessions() as session:
-            user = await access.create_user(
-                session=session,
-                login=f"bench-{run_id}",
-                name="bench",
-                role=Role.OPERATOR,
-                password=uuid.uuid4().hex,
-                actor="bench",
-                at=utcnow(),
-            )
-            token = await access.issue_token(
-                session=session, user=user, label="bench", actor="bench", at=utcnow()
-            )
-            await session.commit()
-        if processes == "separate":
-            await stack.enter_async_context(_separate_processes(settings, tmp))
-        else:
-            await stack.enter_async_context(_one_process(settings, sessions))
-        events: asyncio.Queue[tuple[float, set[int]]] = asyncio.Queue()
-        async with (
-            httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{settings.http_port}",
-                timeout=None,
-                headers={"Authorization": f"Bearer {token}"},
-            ) as client,
-            client.stream("GET", "/console/events") as stream,
-        ):
-
-            async def listen() -> None:
-                async for line in stream.aiter_lines():
-                    if line.startswith("data: "):
-                        events.put_nowait((time.perf_counter(), {int(x) for x in line[6:].split(",") if x}))
-
-            listener = asyncio.create_task(listen())
-            accounts = [f"{1001 + BACKGROUND_PANELS + i:04d}" for i in range(WARM_UP + 2 * probes)]
-            root = settings.mqtt_topic_root
-            await _probes(target, root, accounts[:WARM_UP], interval, events, ids.key)
-            accounts = accounts[WARM_UP:]
-            baseline = await _probes(target, root, accounts[:probes], interval, events, ids.key)
-            load = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "control_center.bench.latency", broker.url, root, str(rate),
-                env=os.environ | {KEY_VARIABLE: ids.key},  # not in argv: ps shows argv to everyone
-            )  # fmt: skip
-            try:
-                await asyncio.sleep(3)  # let the load settle
-                started, before = time.perf_counter(), await _stored(sessions)
-                loaded = await _probes(target, root, accounts[probes:], interval, events, ids.key)
-                achieved = (await _stored(sessions) - before - probes) / (time.perf_counter() - started)
-            finally:
-                load.terminate()
-                await load.wait()
-            listener.cancel()
+        settings, sessions, target, ids, events = (
+            center.settings, center.sessions, MqttTarget(center.broker_url), center.ids, center.events
+        )  # fmt: skip
+        accounts = [f"{1001 + BACKGROUND_PANELS + i:04d}" for i in range(WARM_UP + 2 * probes)]
+        root = settings.mqtt_topic_root
+        await _probes(target, root, accounts[:WARM_UP], interval, events, ids.key)
+        accounts = accounts[WARM_UP:]
+        baseline = await _probes(target, root, accounts[:probes], interval, events, ids.key)
+        load = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "control_center.bench.latency", center.broker_url, root, str(rate),
+            env=os.environ | {KEY_VARIABLE: ids.key},  # not in argv: ps shows argv to everyone
+        )  # fmt: skip
+        try:
+            await asyncio.sleep(3)  # let the load settle
+            started, before = time.perf_counter(), await _stored(sessions)
+            loaded = await _probes(target, root, accounts[probes:], interval, events, ids.key)
+            achieved = (await _stored(sessions) - before - probes) / (time.perf_counter() - started)
+        finally:
+            load.terminate()
+            await load.wait()
         stages = await _stages(sessions, loaded)
     latencies, base = [p.ms for p in loaded], [p.ms for p in baseline]
     return {
