@@ -1,11 +1,16 @@
 """DC-09 AES keys per account: sealed in the database, held open in memory for the receivers.
 
 A key set by any process (the console, ``control-center panels dc09-key``, another ``serve``) works
-for the very next frame: a frame refused for want of a key, or for the wrong one, makes the receiver
-re-read that account from the database before it answers (:meth:`KeyStore.refresh`). This works the
-same on SQLite and PostgreSQL and needs no message between processes that could be lost; it costs
-one indexed look-up per account at most once a second, and only for frames refused anyway. The
-periodic full reload stays as the backstop for what only gets stricter (a replaced or removed key).
+at once, in two ways that need no message between processes that could be lost and work the same on
+SQLite and PostgreSQL:
+
+- every receiver looks for accounts whose key or transition changed (``dc09_key_changed_at``, an
+  indexed column) every ``CHANGES_SECONDS``: a key set for an account that sent plain frames is in
+  force within a second, so its plain frames are refused from then on;
+- a frame refused for want of a key, or for the wrong one, makes the receiver re-read that account
+  before it answers (:meth:`KeyStore.refresh`; at most once per account a second).
+
+The periodic full reload stays as the backstop.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.cancellation import stop_if_cancelled
+from control_center.db import utcnow
 from control_center.secret_box import SecretBox
 from control_center.subscribers.models import PanelAccount
 from panel_gateway.protocols import dc09
@@ -30,6 +36,8 @@ PURPOSE = "dc09-key"
 MAX_PLAIN_TRANSITION = dt.timedelta(days=30)  # the longest a keyed account may still send plain frames
 REFRESH_INTERVAL = 1.0  # seconds between two look-ups of one account
 REFRESH_BUDGET = 20  # accounts looked up per REFRESH_INTERVAL in all: made-up accounts cost little
+CHANGES_SECONDS = 1.0  # how often each receiver looks for keys changed elsewhere
+OVERLAP = dt.timedelta(seconds=10)  # changes looked at again, for clocks and commits a little behind
 
 
 async def set_key(*, session: AsyncSession, box: SecretBox, account: str, key_hex: str) -> None:
@@ -40,6 +48,7 @@ async def set_key(*, session: AsyncSession, box: SecretBox, account: str, key_he
     if panel is None:
         raise LookupError(f"no panel account {account}")
     panel.dc09_key_sealed = box.seal(key, purpose=PURPOSE)
+    panel.dc09_key_changed_at = utcnow()
 
 
 async def set_plain_until(
@@ -57,6 +66,7 @@ async def set_plain_until(
     if until is not None and panel.dc09_key_sealed is None:
         raise ValueError(f"account {account} has no DC-09 key: it sends plain frames anyway")
     panel.dc09_plain_until = until.astimezone(dt.UTC) if until is not None else None
+    panel.dc09_key_changed_at = now
 
 
 class KeyStore:
@@ -78,8 +88,10 @@ class KeyStore:
         self.plain_until: dict[str, dt.datetime] = {}
         self._looked_up: dict[str, float] = {}  # account → when, within the last REFRESH_INTERVAL
         self._pending: dict[str, asyncio.Future[bool]] = {}
+        self._changes_since: dt.datetime | None = None
 
     async def load(self) -> None:
+        started = utcnow()
         async with self._sessions() as session:
             rows = await session.execute(
                 select(
@@ -96,6 +108,40 @@ class KeyStore:
             if until is not None:
                 plain_until[account.upper()] = until
         self.keys, self.plain_until = keys, plain_until
+        self._changes_since = started - OVERLAP
+
+    async def apply_changes(self) -> int:
+        """Take in the accounts whose key or transition changed since the last look; how many."""
+        started = utcnow()
+        since = self._changes_since or started - OVERLAP
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        PanelAccount.account, PanelAccount.dc09_key_sealed, PanelAccount.dc09_plain_until
+                    ).where(PanelAccount.dc09_key_changed_at >= since)
+                )
+            ).all()
+        changed = 0
+        for account, sealed, until in rows:
+            changed += self._hold(account.upper(), self._open(account, sealed), until)
+        self._changes_since = started - OVERLAP
+        if changed:
+            log.info("DC-09 keys or transitions of %d account(s) changed elsewhere: in force now", changed)
+        return changed
+
+    def _hold(self, account: str, key: bytes | None, until: dt.datetime | None) -> bool:
+        """Hold ``key`` and ``until`` for ``account``; True when that changed what was held."""
+        held = (self.keys.get(account), self.plain_until.get(account))
+        if key is None:
+            self.keys.pop(account, None)
+        else:
+            self.keys[account] = key
+        if until is None:
+            self.plain_until.pop(account, None)
+        else:
+            self.plain_until[account] = until
+        return held != (key, until)
 
     async def refresh(self, account: str) -> bool:
         """Re-read one account now, before answering a frame it sent; True when what is held changed.
@@ -141,17 +187,7 @@ class KeyStore:
             )
             return False
         sealed, until = row if row is not None else (None, None)
-        key = self._open(account, sealed) if sealed else None
-        held = (self.keys.get(account), self.plain_until.get(account))
-        if key is None:
-            self.keys.pop(account, None)
-        else:
-            self.keys[account] = key
-        if until is None:
-            self.plain_until.pop(account, None)
-        else:
-            self.plain_until[account] = until
-        if held != (key, until):
+        if self._hold(account, self._open(account, sealed), until):
             log.info("DC-09 key or transition of account %s re-read from the database", account)
             return True
         return False
@@ -165,11 +201,16 @@ class KeyStore:
         return key
 
     async def run(self) -> None:
-        """The backstop: a full reload now and then catches keys replaced or removed elsewhere."""
+        """Changes made elsewhere every second; a full reload now and then as the backstop."""
+        last_full = time.monotonic()
         while True:
-            await asyncio.sleep(self._refresh)
+            await asyncio.sleep(CHANGES_SECONDS)
             try:
-                await self.load()
+                if time.monotonic() - last_full >= self._refresh:
+                    await self.load()
+                    last_full = time.monotonic()
+                else:
+                    await self.apply_changes()
             except Exception:
                 stop_if_cancelled()
                 log.exception("could not reload the DC-09 keys; keeping the ones loaded")

@@ -129,7 +129,7 @@ async def separate_processes(settings: Settings, tmp: Path) -> AsyncIterator[Non
         await gateway.start()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}") as client:
             deadline = time.monotonic() + 60
-            while not await _healthy(client):
+            while not await _ready(client):
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"control-center serve does not answer: {serve.log()[-2000:]}")
                 await asyncio.sleep(0.1)
@@ -140,9 +140,11 @@ async def separate_processes(settings: Settings, tmp: Path) -> AsyncIterator[Non
             raise RuntimeError(f"control-center {' and '.join(stuck)} did not stop on SIGTERM")
 
 
-async def _healthy(client: httpx.AsyncClient) -> bool:
+async def _ready(client: httpx.AsyncClient) -> bool:
+    """``/readyz``: this process serves. (``/healthz`` judges the whole alarm path: on a database kept
+    from an earlier run it rightly reports the panels that have since gone quiet.)"""
     try:
-        return (await client.get("/healthz")).status_code == 200
+        return (await client.get("/readyz")).status_code == 200
     except httpx.TransportError:
         return False
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import os
 import random
@@ -32,6 +33,7 @@ from sqlalchemy import func, select
 from control_center.bench.center import ConsoleEvents, bench_center
 from control_center.bench.identities import panel_password
 from control_center.bench.latency import KEY_VARIABLE
+from control_center.db import utcnow
 from control_center.settings import MqttTarget
 from panel_gateway.models import DeadLetter, Signal
 from simulators.panel import payload
@@ -39,7 +41,7 @@ from simulators.panel import payload
 FLOOD_PANELS = 40
 GARBAGE_SHARE = 0.2  # of the flood's messages
 FIRE_PATIENCE = 60.0  # seconds
-FIRE_SENT_WALL: dict[str, float] = {}  # account → wall clock of its fire's publish
+FIRE_SENT: dict[str, tuple[str, float]] = {}  # account → its fire's message id and wall clock of publish
 
 # What a broken or hostile panel sends: each must end as a dead letter, none may block the rest.
 GARBAGE: dict[str, Any] = {
@@ -104,8 +106,9 @@ async def _fire(
     while not events.empty():
         seen |= events.get_nowait()[1]
     async with aiomqtt.Client(target.host, target.port, username=account, password=password) as client:
-        body = payload(account, f"fire-{uuid.uuid4().hex[:8]}", 110)
-        sent, FIRE_SENT_WALL[account] = time.perf_counter(), time.time()
+        message_id = f"fire-{uuid.uuid4().hex[:8]}"
+        body = payload(account, message_id, 110)
+        sent, FIRE_SENT[account] = time.perf_counter(), (message_id, time.time())
         await client.publish(f"{root}/{account}/signals", body, qos=1)
     deadline = sent + FIRE_PATIENCE
     while (left := deadline - time.perf_counter()) > 0:
@@ -121,28 +124,31 @@ async def _fire(
 
 async def _fire_stages(sessions: Any, account: str) -> dict[str, float | None]:
     """Where the fire's time went: publish → read by the gateway, → taken by the inbox worker."""
+    message_id, sent = FIRE_SENT[account]
     async with sessions() as session:
         row = (
             await session.execute(
                 select(Signal.received_at, Signal.processed_at).where(
-                    Signal.account == account, Signal.event_code == "110"
+                    Signal.account == account, Signal.message_id == message_id
                 )
             )
         ).first()
     if row is None:
         return {"gateway_ms": None, "worker_ms": None}
     received, processed = row
-    sent = FIRE_SENT_WALL[account]
     return {
         "gateway_ms": round((received.timestamp() - sent) * 1000, 1),
         "worker_ms": round((processed.timestamp() - received.timestamp()) * 1000, 1) if processed else None,
     }
 
 
-async def _counts(sessions: Any, accounts: list[str], root: str) -> tuple[int, int]:
+async def _counts(sessions: Any, accounts: list[str], root: str, since: dt.datetime) -> tuple[int, int]:
+    """Stored and dead-lettered of this run (a database may be kept from earlier runs)."""
     async with sessions() as session:
         stored = await session.scalar(
-            select(func.count()).select_from(Signal).where(Signal.account.in_(accounts))
+            select(func.count())
+            .select_from(Signal)
+            .where(Signal.account.in_(accounts), Signal.received_at >= since)
         )
         dead = await session.scalar(
             select(func.count()).select_from(DeadLetter).where(DeadLetter.source.like(f"{root}/%"))
@@ -161,6 +167,7 @@ async def run(rate: float, seconds: float, database_url: str | None) -> dict[str
         accounts = [f"{1001 + n:04d}" for n in range(FLOOD_PANELS + 2)]
         flood_accounts, (baseline_account, fire_account) = accounts[:FLOOD_PANELS], accounts[FLOOD_PANELS:]
         seen: set[int] = set()
+        since = utcnow()
         baseline_ms = await _fire(
             target, root, baseline_account, ids.password(baseline_account), events, seen
         )
@@ -179,7 +186,7 @@ async def run(rate: float, seconds: float, database_url: str | None) -> dict[str
         # Drain: wait until everything the broker accepted is stored or dead-lettered, or nothing moves.
         last, still = (-1, -1), time.perf_counter()
         while True:
-            stored, dead = await _counts(sessions, flood_accounts, root)
+            stored, dead = await _counts(sessions, flood_accounts, root, since)
             if stored + dead >= total or time.perf_counter() - still > 15:
                 break
             if (stored, dead) != last:

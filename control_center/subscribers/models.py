@@ -163,6 +163,8 @@ class PanelAccount(Base):
     dc09_key_sealed: Mapped[str | None] = mapped_column(String(200))
     # While set and in the future, a keyed account may still send plain frames (logged); else never.
     dc09_plain_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the key or the transition last changed: receivers look for changes every second.
+    dc09_key_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     # MQTT identity issued by the center (`control-center panels credentials`); the password only hashed.
     mqtt_username: Mapped[str | None] = mapped_column(String(64), unique=True)
     mqtt_password_hash: Mapped[str | None] = mapped_column(String(200))

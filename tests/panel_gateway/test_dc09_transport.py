@@ -52,15 +52,15 @@ async def running(
     port = free_port()
     tcp = await dc09.serve_tcp(HOST, port)
     udp = await dc09.serve_udp(HOST, port)
-    task = asyncio.create_task(committer.run())
+    tasks = [asyncio.create_task(committer.run()), asyncio.create_task(keys.run())]  # as the runtime does
     try:
         yield port
     finally:
         tcp.close()
         udp.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @pytest.fixture
@@ -207,6 +207,27 @@ async def test_a_key_set_after_the_receiver_started_works_for_the_very_next_fram
         (answer,) = await panel.send_tcp(panel.event("FA", 1))
         assert answer.token == "ACK"  # and it decrypted with the new key: the answer was encrypted
     assert await count(sessions) == 2
+
+
+async def test_a_key_set_elsewhere_for_a_panel_sending_plain_frames_is_in_force_within_a_second(
+    receiver: int, sessions
+) -> None:
+    """The red team's attack: a key set (CLI, console) for an account that had none, and plain frames
+    forged for it afterwards. No refusal makes the receiver look, so it must learn of the change."""
+    plain = Dc09Panel(HOST, receiver, "1003")
+    assert [a.token for a in await plain.send_tcp(plain.poll())] == ["ACK"]
+    async with sessions() as session:
+        await set_key(session=session, box=BOX, account="1003", key_hex=bytes(range(100, 116)).hex())
+        await session.commit()
+
+    async def refused() -> bool:
+        (answer,) = await plain.send_tcp(plain.poll())
+        return answer.token == "DUH"
+
+    await eventually(refused, timeout=5)
+    (answer,) = await plain.send_tcp(plain.event("FA", 1))
+    assert answer.token == "DUH"
+    assert await count(sessions) == 0
 
 
 async def test_the_33rd_connection_from_one_address_is_refused_while_the_others_work(

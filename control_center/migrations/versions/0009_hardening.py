@@ -32,6 +32,11 @@ def upgrade() -> None:
             sa.Column("dc09_plain_until", control_center.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch.create_unique_constraint("uq_panel_accounts_mqtt_username", ["mqtt_username"])
+        # --- DC-09: when the key or its transition last changed (receivers look every second) ---
+        batch.add_column(
+            sa.Column("dc09_key_changed_at", control_center.db.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch.create_index("ix_panel_accounts_dc09_key_changed_at", ["dc09_key_changed_at"])
 
     # --- dead letters keep at most a few KiB of the raw input, with its full length and hash ---
     with op.batch_alter_table("dead_letters") as batch:
@@ -75,6 +80,8 @@ def downgrade() -> None:
         batch.drop_column("payload_sha256")
         batch.drop_column("payload_length")
     with op.batch_alter_table("panel_accounts") as batch:
+        batch.drop_index("ix_panel_accounts_dc09_key_changed_at")
+        batch.drop_column("dc09_key_changed_at")
         batch.drop_constraint("uq_panel_accounts_mqtt_username", type_="unique")
         batch.drop_column("dc09_plain_until")
         batch.drop_column("mqtt_credentials_issued_at")
