@@ -8,8 +8,9 @@ block that doubles with every further failure, up to a cap:
 - **address** (any login from this address; IPv6 by /64): 20 failures per hour, then 1 min, doubling
   up to 1 h. One address can neither flood nor sweep many logins.
 - **login** (this login from every address): 20 failures per day, then 15 min, doubling up to 1 h,
-  but only for addresses that failed recently. An address with no recent failures still gets in, so
-  a distributed attack cannot lock the user out, and each new attacking address gets one guess.
+  but only for addresses that already failed this login ``LOGIN_BLOCK_AFTER`` times. The user, even
+  after a typo or two during an attack, still gets in; a distributed attack cannot lock them out,
+  and each new attacking address gets that many guesses.
 
 Every attempt counts as a failure *before* its password is checked, in one atomic upsert per scope,
 so concurrent guesses cannot overrun a limit; a successful login takes its counts back. Unknown
@@ -43,6 +44,10 @@ class Rule:
             return None
         return min(self.first_block * 2 ** min(failures - self.free, 32), self.max_block)
 
+
+# Under a login-wide block, an address is refused once it has failed this login this often. At 1 the
+# red team locked the real operator out for an hour with a single typo of theirs during an attack.
+LOGIN_BLOCK_AFTER = 3
 
 RULES: dict[Scope, Rule] = {
     Scope.PAIR: Rule(5, dt.timedelta(hours=24), dt.timedelta(minutes=15), dt.timedelta(hours=24)),
@@ -89,8 +94,9 @@ def wait_until(counted: dict[Scope, Counted], now: dt.datetime) -> dt.datetime |
         for scope, c in counted.items()
         if c.blocked_until is not None
         and c.blocked_until > now
-        # A blocked login refuses only addresses with earlier failures of their own.
-        and (scope is not Scope.LOGIN or counted[Scope.ADDRESS].failures > 1)
+        # A blocked login refuses only addresses that failed it before, several times (this attempt
+        # is already counted).
+        and (scope is not Scope.LOGIN or counted[Scope.PAIR].failures - 1 >= LOGIN_BLOCK_AFTER)
     ]
     return max(blocks) if blocks else None
 

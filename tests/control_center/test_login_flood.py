@@ -94,18 +94,31 @@ async def test_a_botnet_guessing_one_login_locks_out_only_its_own_addresses(app)
     bots = [f"10.0.0.{n}" for n in range(1, 26)]
     first = [(await tries(app, bot, "tanaka", "botnet-guess-1", 1))[0] for bot in bots]
     assert first == [401] * 25  # one guess each: no address reached its own limit
-    # The login has now seen 25 failures: an address that failed before is refused at once…
+    # The login has now seen 25 failures: an address that failed it LOGIN_BLOCK_AFTER times is refused,
+    # even the right password…
+    assert await tries(app, bots[0], "tanaka", "botnet-guess-2", 3) == [401, 401, 429]
     assert await tries(app, bots[0], "tanaka", PASSWORD, 1) == [429]
-    # …a new one gets a single guess…
-    assert await tries(app, "10.0.1.1", "tanaka", "botnet-guess-2", 2) == [401, 429]
+    # …a new one gets that many guesses…
+    assert await tries(app, "10.0.1.1", "tanaka", "botnet-guess-3", 4) == [401, 401, 401, 429]
     # …and the user, whose address never failed, signs in.
     assert await tries(app, USER, "tanaka", PASSWORD, 1) == [303]
 
 
-async def test_a_user_who_mistyped_during_an_attack_gets_in_after_a_password_reset(app, sessions) -> None:
+async def test_a_user_who_mistypes_twice_during_an_attack_still_gets_in(app) -> None:
+    """The red team's lockout: one typo of the real operator's during an attack refused them the right
+    password for an hour."""
+    for n in range(1, 22):
+        await tries(app, f"10.0.0.{n}", "tanaka", "botnet-guess-1", 1)  # the login is under attack
+    assert await tries(app, USER, "tanaka", "a-typo-of-mine", 2) == [401, 401]
+    assert await tries(app, USER, "tanaka", PASSWORD, 1) == [303]
+
+
+async def test_a_user_who_keeps_mistyping_during_an_attack_gets_in_after_a_password_reset(
+    app, sessions
+) -> None:
     for n in range(1, 22):
         await tries(app, f"10.0.0.{n}", "tanaka", "botnet-guess-1", 1)
-    assert await tries(app, USER, "tanaka", "a-typo-of-mine", 2) == [401, 429]  # the login is under attack
+    assert await tries(app, USER, "tanaka", "a-typo-of-mine", 4) == [401, 401, 401, 429]
     _, admin = await add_user(sessions, "administrator", "admin")
     async with from_address(app, "192.0.2.200") as client:
         page = (await client.get("/console/admin", headers=admin)).text
