@@ -152,6 +152,7 @@ class EmbeddedBroker(Broker):
         await super()._delete_session(client_id)
 
     async def _handle_disconnect(self, client_session: Session, handler: Any, disconnect_waiter: Any) -> None:
+        await self._deliver_acknowledged(client_session, handler)
         await super()._handle_disconnect(client_session, handler, disconnect_waiter)
         _, current = self._sessions.get(client_session.client_id or "", (None, None))
         if current is not None and current is not handler:  # taken over: the newer connection keeps it
@@ -170,6 +171,20 @@ class EmbeddedBroker(Broker):
             log.warning("ignored a SUBSCRIBE of %s from a connection taken over", client_session.client_id)
             return
         await super()._handle_subscription(client_session, handler, waiter)
+
+    async def _deliver_acknowledged(self, session: Session, handler: Any) -> None:
+        """Pass on what the client published and was acknowledged but not yet passed on when it left.
+
+        amqtt acknowledges a QoS 1 PUBLISH as it reads it and queues it in the publisher's session; its
+        client loop passes the queue on one message at a time and stops at the disconnect. What was
+        left waited in the session until that client connected again, or vanished with a clean
+        session, while the panel, acknowledged, never sent it again (the red team's lost fire).
+        """
+        queue = session.delivered_message_queue
+        while not queue.empty():
+            delivered = asyncio.get_running_loop().create_future()
+            delivered.set_result(queue.get_nowait())
+            await self._handle_message_delivery(session, handler, delivered)
 
     def _keep_connected(self, session: Session, handler: Any) -> bool:
         """Mark ``session`` connected again if ``handler``, its current connection, is live; True if so."""

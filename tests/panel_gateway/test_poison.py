@@ -233,3 +233,42 @@ async def settled(gateway: MqttGateway) -> bool:
         return False
     await asyncio.sleep(0.2)
     return True
+
+
+def _packet(kind: int, body: bytes) -> bytes:
+    length, encoded = len(body), b""
+    while True:
+        length, digit = divmod(length, 128)
+        encoded += bytes([digit | (0x80 if length else 0)])
+        if not length:
+            return bytes([kind]) + encoded + body
+
+
+def _text(value: str | bytes) -> bytes:
+    raw = value.encode() if isinstance(value, str) else value
+    return len(raw).to_bytes(2, "big") + raw
+
+
+async def test_what_the_broker_acknowledged_before_the_panel_vanished_still_reaches_the_gateway(
+    clean_broker: Settings, sessions
+) -> None:
+    """The red team's lost fire: a panel publishes a burst (poison, then a fire) and its connection
+    drops at once. Every message the broker read (and acknowledged) must reach the gateway, not wait
+    in the panel's session until it reconnects, or vanish with a clean session."""
+    settings = clean_broker
+    password = await commissioned(sessions, "6609")
+    target = settings.broker
+    topic = f"{settings.mqtt_topic_root}/6609/signals"
+    burst = [*POISON * 20, payload("6609", "burst-fire", 110)]
+    async with running_gateway(settings, sessions):
+        reader, writer = await asyncio.open_connection(target.host, target.port)
+        connect = _text("MQTT") + bytes([4, 0xC2]) + (60).to_bytes(2, "big")  # user, password, clean
+        writer.write(_packet(0x10, connect + _text("6609") + _text("6609") + _text(password)))
+        assert (await reader.readexactly(4))[3] == 0  # CONNACK: accepted
+        for n, body in enumerate(burst, start=1):
+            writer.write(_packet(0x32, _text(topic) + n.to_bytes(2, "big") + body))  # QoS 1
+        await writer.drain()
+        await reader.readexactly(4 * len(burst))  # every PUBACK: the broker has them all
+        writer.transport.abort()  # gone, without a DISCONNECT
+        await eventually(lambda: count(sessions, message_id="burst-fire"))
+        await eventually(lambda: at_least(dead_letters(sessions), len(POISON) * 20))
