@@ -77,6 +77,7 @@ class Runtime:
             self.keys,
             max_connections_per_ip=settings.dc09_max_connections_per_ip,
             idle_seconds=settings.dc09_idle_seconds,
+            require_encryption=settings.dc09_require_encryption,
         )
         every = settings.supervision_sweep_seconds
         wake = self.bus.signals_stored

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     dc09_max_connections_per_ip: int = Field(
         default=32, ge=1, description="TCP connections one address may hold; more are closed at once"
     )
+    dc09_require_encryption: bool = Field(
+        default=False,
+        description="Refuse plain DC-09 frames from every account, keyed or not (DUH): none can be forged",
+    )
     dc09_idle_seconds: float = Field(
         default=120.0,
         gt=0,

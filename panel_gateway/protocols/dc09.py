@@ -104,11 +104,13 @@ def parse(
     keys: Mapping[str, bytes],
     now: dt.datetime,
     plain_until: Mapping[str, dt.datetime] | None = None,
+    require_encryption: bool = False,
 ) -> Frame | FrameError:
     """Decode one frame (the LF/CR envelope optional); never raises on bad input.
 
     ``keys``: the accounts that have a key; they are held to encrypted frames, except before their
-    moment in ``plain_until`` (a transition while the panel is re-programmed).
+    moment in ``plain_until`` (a transition while the panel is re-programmed). ``require_encryption``:
+    every account is (a center whose IP panels all have keys; unknown accounts included).
     """
     raw = frame.encode("latin-1", errors="replace") if isinstance(frame, str) else frame
     if raw[:1] == b"\n":
@@ -145,9 +147,11 @@ def parse(
 
     if token not in TOKENS:
         return refuse("format", f"unsupported ID token {token!r}")
-    if not encrypted and account in keys and not _plain_allowed(account, plain_until, now):
+    held_to_keys = account in keys or require_encryption
+    if not encrypted and held_to_keys and not _plain_allowed(account, plain_until, now):
         # A plain frame anyone on the network could have written: the key is what proves the panel.
-        return refuse("plain", f"plain {token} frame for account {account}, which has a key: encrypted only")
+        why = "which has a key" if account in keys else "and this center requires encryption"
+        return refuse("plain", f"plain {token} frame for account {account}, {why}: encrypted only")
     rest = text[header.end() :]
     if encrypted:
         key = keys.get(account)

@@ -40,9 +40,11 @@ class Dc09Receiver:
         *,
         max_connections_per_ip: int = 32,
         idle_seconds: float = 120.0,
+        require_encryption: bool = False,
     ) -> None:
         self._committer = committer
         self._keys = keys
+        self._require_encryption = require_encryption
         self._clock = clock
         self._max_per_ip = max_connections_per_ip
         self._idle = idle_seconds
@@ -65,7 +67,13 @@ class Dc09Receiver:
         return dc09.response(result, keys=self._keys.keys, now=now)
 
     def _parse(self, raw: bytes, now: dt.datetime) -> Frame | FrameError:
-        return dc09.parse(raw, keys=self._keys.keys, now=now, plain_until=self._keys.plain_until)
+        return dc09.parse(
+            raw,
+            keys=self._keys.keys,
+            now=now,
+            plain_until=self._keys.plain_until,
+            require_encryption=self._require_encryption,
+        )
 
     def _may_be_stale(self, result: Frame | FrameError) -> bool:
         """Refused for its key, or let through only by a transition the database may have ended."""

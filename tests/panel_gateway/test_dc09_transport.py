@@ -42,7 +42,7 @@ async def seeded(sessions) -> None:
 
 @contextlib.asynccontextmanager
 async def running(
-    sessions, key_clock: Callable[[], float] = time.monotonic, **limits: float
+    sessions, key_clock: Callable[[], float] = time.monotonic, **limits: float | bool
 ) -> AsyncIterator[int]:
     """A receiver on TCP and UDP (same port) with the keys as they are now; its port."""
     keys = KeyStore(sessions, BOX, clock=key_clock)
@@ -228,6 +228,22 @@ async def test_a_key_set_elsewhere_for_a_panel_sending_plain_frames_is_in_force_
     (answer,) = await plain.send_tcp(plain.event("FA", 1))
     assert answer.token == "DUH"
     assert await count(sessions) == 0
+
+
+async def test_a_center_that_requires_encryption_refuses_plain_frames_for_every_account(
+    sessions, seeded
+) -> None:
+    """The red team forged a plain fire, a disarm and a restore for accounts without a key, and one for
+    an account nobody has: where every IP panel has a key, the center can refuse them all."""
+    async with running(sessions, require_encryption=True) as port:
+        for account in ("1001", "9999"):  # no key; unknown
+            forger = Dc09Panel(HOST, port, account)
+            answers = await forger.send_tcp(forger.event("FA", 1), forger.poll())
+            assert [a.token for a in answers] == ["DUH", "DUH"]
+        keyed = Dc09Panel(HOST, port, "1002", key=KEY)
+        assert [a.token for a in await keyed.send_tcp(keyed.event("FA", 1))] == ["ACK"]
+    assert await count(sessions) == 1
+    assert "requires encryption" in (await _dead(sessions))[0].reason
 
 
 async def test_the_33rd_connection_from_one_address_is_refused_while_the_others_work(
