@@ -1,10 +1,13 @@
-"""MQTT ingest: QoS 1, persistent session, PUBACK only after the batch is committed.
+"""MQTT ingest: QoS 1, persistent session, PUBACK only after the message is committed.
 
 aiomqtt has no public manual-ack API, so the underlying paho client is put in manual-ack mode
 (``manual_ack_set(True)``) before connecting and each message is acknowledged with ``ack(mid, qos)``
 once the database has committed it. A crash before the commit leaves the message unacknowledged;
 the broker redelivers it when the gateway's persistent session reconnects, and the
 (account, message id) unique key makes the redelivery a no-op if it had been stored after all.
+
+Messages are taken from paho as it reads them (``_watch``), not through aiomqtt's queue, and
+committed alarms first (``panel_gateway/intake_order.py``); the PUBACKs keep arrival order.
 """
 
 from __future__ import annotations
@@ -41,9 +44,9 @@ RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 PIPELINE = 2  # batches committing at once (and one more for alarms)
 FIRST = asyncio.FIRST_COMPLETED
 READ_BURST = 500  # packets read per readable socket at most, so other tasks still get their turn
+SUBSCRIBE_SECONDS = 5.0  # no SUBACK by then: reconnect
 
 Delivery = tuple[int, int, list[Received]]  # a message's mid and QoS, and what its decoder made of it
-SUBSCRIBE_SECONDS = 5.0  # no SUBACK by then: reconnect
 
 
 class SubscriptionRefused(aiomqtt.MqttError):
