@@ -59,7 +59,10 @@ class SystemAlarm:
             case Kind.NO_GATEWAY:
                 return f"no MQTT gateway is reporting (since {at}): MQTT alarms are not received"
             case Kind.GATEWAY_SILENT:
-                return f"MQTT gateway {self.subject} has not reported since {at}"
+                return (
+                    f"MQTT gateway {self.subject} has not reported since {at}: it, or the database it "
+                    "writes to, may have stopped"
+                )
             case Kind.GATEWAY_NOT_SUBSCRIBED:
                 return f"MQTT gateway {self.subject} is not subscribed since {at}: {self.detail}"
             case Kind.INTAKE_QUIET:
