@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         for expected in ("mqtt", "asyncio"):  # the simulated panels losing their broker, on purpose
             logging.getLogger(expected).setLevel(logging.CRITICAL)
         if args.drill_command == "flood":
+            logging.getLogger("panel_gateway.ingest").setLevel(logging.ERROR)  # its garbage, on purpose
             return _flood_drill(args)
         if args.drill_command == "login-flood":
             return _login_flood_drill(args)
