@@ -70,14 +70,18 @@ def environment(locale: str) -> Environment:
     return env
 
 
-def render(request: Request, template: str, **context: object) -> HTMLResponse:
-    settings = request.app.state.settings
-    locale = negotiate(
+def request_locale(request: Request) -> str:
+    """The page's language: ``?lang=``, then the cookie, then the browser's, then the center's default."""
+    return negotiate(
         request.query_params.get("lang"),
         request.cookies.get("lang"),
         request.headers.get("accept-language"),
-        settings.default_locale,
+        request.app.state.settings.default_locale,
     )
+
+
+def render(request: Request, template: str, **context: object) -> HTMLResponse:
+    locale = request_locale(request)
     principal = getattr(request.state, "principal", None)
     shown = flash.take(request)
     html = (

@@ -7,8 +7,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from control_center.access.guard import allowed
 from control_center.access.roles import Permission
-from control_center.console.views import environment
-from control_center.i18n import negotiate
+from control_center.console.views import environment, request_locale
 from control_center.watchdog.readiness import OK
 from control_center.watchdog.rules import SystemAlarm
 
@@ -57,12 +56,5 @@ async def banner(request: Request) -> HTMLResponse:
     """The system-alarm banner on every console page (operators, supervisors, administrators);
     re-fetched on each ``system`` event, and every few seconds where there is no event stream."""
     # Not console.views.render: that would take the page's flash message, should a poll come first.
-    settings = request.app.state.settings
-    locale = negotiate(
-        request.query_params.get("lang"),
-        request.cookies.get("lang"),
-        request.headers.get("accept-language"),
-        settings.default_locale,
-    )
-    template = environment(locale).get_template("_system_alarm.html")
+    template = environment(request_locale(request)).get_template("_system_alarm.html")
     return HTMLResponse(template.render(alarms=request.app.state.watchdog.alarms))
