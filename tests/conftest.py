@@ -141,3 +141,12 @@ def settings(database_url: str, broker_url: str, topic_root: str) -> Iterator[Se
         mqtt_client_id=f"gw-{uuid.uuid4().hex[:10]}",
         ingest_batch_wait_ms=2,
     )
+
+
+@pytest.fixture
+async def clean_broker(settings: Settings) -> AsyncIterator[Settings]:
+    """``settings``, and afterwards the gateway's persistent session dropped from a shared broker."""
+    from tests.helpers import forget_gateway_session
+
+    yield settings
+    await forget_gateway_session(settings)

@@ -49,9 +49,13 @@ def panel_password(key: str, account: str) -> str:
 
 
 async def commission(
-    sessions: async_sessionmaker[AsyncSession], accounts: list[str], gateway_user: str
+    sessions: async_sessionmaker[AsyncSession],
+    accounts: list[str],
+    gateway_user: str,
+    check_in_seconds: int | None = None,
 ) -> BenchIdentities:
-    """Accounts that do not exist yet are installed at one bench premises; all get credentials."""
+    """Accounts that do not exist yet are installed at one bench premises (supervised every
+    ``check_in_seconds`` if given); all get credentials."""
     key = secrets.token_hex(32)
     now = utcnow()
     async with sessions() as session:
@@ -70,7 +74,15 @@ async def commission(
             await session.flush()
             await session.execute(
                 insert(PanelAccount),
-                [{"account": a, "premises_id": place.id, "transport": "mqtt"} for a in missing],
+                [
+                    {
+                        "account": a,
+                        "premises_id": place.id,
+                        "transport": "mqtt",
+                        "check_in_seconds": check_in_seconds,
+                    }
+                    for a in missing
+                ],
             )
             known = dict((await session.execute(select(PanelAccount.account, PanelAccount.id))).all())
         hashes = {a: hash_password(panel_password(key, a)) for a in accounts}

@@ -26,7 +26,7 @@ from typing import Any
 
 import aiomqtt
 import psutil
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from control_center.alarms import supervision
 from control_center.alarms.inbox import InboxWorker
@@ -39,7 +39,7 @@ from control_center.bench.processes import run_settings
 from control_center.db import create_engine, session_factory, utcnow
 from control_center.migrate import upgrade_async
 from control_center.settings import MqttTarget
-from control_center.subscribers.models import PanelAccount, Premises, Subscriber
+from control_center.subscribers.models import PanelAccount
 from panel_gateway.ingest import Ingest, Received
 from panel_gateway.protocols.panel_signal import PanelSignal
 from panel_gateway.transports.mqtt import MqttGateway
@@ -130,34 +130,12 @@ async def run(
         engine = create_engine(url)
         stack.push_async_callback(engine.dispose)
         sessions = session_factory(engine)
-        async with sessions() as session:
-            place = Premises(
-                subscriber=Subscriber(name="load", phone="0"),
-                address="load",
-                lat=35.0,
-                lon=137.0,
-                phone="0",
-                house_code_hash="-",
-            )
-            session.add(place)
-            await session.flush()
-            await session.execute(
-                insert(PanelAccount),
-                [
-                    {
-                        "account": str(FIRST_ACCOUNT + n),
-                        "premises_id": place.id,
-                        "transport": "mqtt",
-                        "check_in_seconds": int(interval * 3),
-                    }
-                    for n in range(panels)
-                ],
-            )
-            await session.commit()
         run_id = uuid.uuid4().hex[:8]
         planned = run_settings("load", run_id, url, "mqtt://127.0.0.1")
         accounts = [str(FIRST_ACCOUNT + n) for n in range(panels)]
-        ids = await identities.commission(sessions, accounts, planned.mqtt_client_id)
+        ids = await identities.commission(
+            sessions, accounts, planned.mqtt_client_id, check_in_seconds=int(interval * 3)
+        )
         broker = await stack.enter_async_context(
             private_mosquitto(persistence=False, access=ids.access(planned.mqtt_topic_root))
         )

@@ -10,10 +10,8 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
 
 import psycopg
-import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
@@ -29,15 +27,8 @@ from tests.helpers import (
     count,
     dead_letters,
     eventually,
-    forget_gateway_session,
     running_gateway,
 )
-
-
-@pytest.fixture
-async def clean_broker(settings: Settings) -> AsyncIterator[Settings]:
-    yield settings
-    await forget_gateway_session(settings)
 
 
 async def test_an_alarm_is_stored_once_and_then_acknowledged(

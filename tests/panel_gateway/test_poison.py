@@ -9,7 +9,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 import aiomqtt
 import psycopg
@@ -33,7 +33,6 @@ from tests.helpers import (
     count,
     dead_letters,
     eventually,
-    forget_gateway_session,
     running_gateway,
 )
 
@@ -47,12 +46,6 @@ POISON = [
     b'{"msg_id": "p-huge", "sia": {"code": "FA", "zone": ' + b"9" * 5000 + b"}}",  # 5,000 digits
     '{"msg_id": "p-greek", "sia": {"code": "ΦΑ"}}'.encode(),  # capital letters, not SIA's
 ]
-
-
-@pytest.fixture
-async def clean_broker(settings: Settings) -> AsyncIterator[Settings]:
-    yield settings
-    await forget_gateway_session(settings)
 
 
 async def test_poison_before_a_fire_from_the_same_panel_does_not_stop_the_fire(
