@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from control_center.db import Base, UTCDateTime, utcnow
-from control_center.i18n import N_
+from control_center.core.db import Base, UTCDateTime, utcnow
+from control_center.core.i18n import N_
 from control_center.subscribers.models import Premises, Subscriber
 
 # Shown through the catalogs (templates call _(plan) and _(kind)).

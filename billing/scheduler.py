@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing import service
 from billing.models import InvoiceRow
-from control_center.db import create_engine, session_factory, utcnow
-from control_center.timezones import TOKYO, tokyo_today
+from control_center.core.db import create_engine, session_factory, utcnow
+from control_center.core.timezones import TOKYO, tokyo_today
 
 log = logging.getLogger(__name__)
 

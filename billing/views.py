@@ -13,9 +13,9 @@ from billing.esign import service as esign
 from billing.schemas import CancellationFeeRequest, ClaimRequest, claim_json, settle_request, settlement_json
 from control_center.access.guard import allowed
 from control_center.access.roles import Permission
-from control_center.api_types import RowId
-from control_center.db import utcnow
-from control_center.timezones import tokyo_today
+from control_center.core.db import utcnow
+from control_center.core.timezones import tokyo_today
+from control_center.web.api_types import RowId
 
 router = APIRouter(prefix="/api/billing", tags=["billing"], dependencies=[allowed(Permission.CONTRACTS_READ)])
 

@@ -17,14 +17,14 @@ from control_center.access.hashing import HashingBusy
 from control_center.access.headers import Hardening
 from control_center.access.login_gate import AddressBlocks, LoginGate
 from control_center.console import operations as console_operations
-from control_center.console import supervisor_views
 from control_center.console import views as console_views
-from control_center.console.hub import Hub
+from control_center.core.hub import Hub
+from control_center.core.mail import mailer_from
+from control_center.core.secret_box import SecretBox
+from control_center.core.settings import Settings
 from control_center.incidents import views as incident_views
-from control_center.mail import mailer_from
-from control_center.secret_box import SecretBox
-from control_center.settings import Settings
 from control_center.subscribers import views as subscriber_views
+from control_center.supervisor_desk import views as supervisor_views
 from control_center.telephony import views as telephony_views
 from control_center.telephony.adapters import Telephony
 from control_center.telephony.wiring import telephony_for

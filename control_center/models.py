@@ -20,9 +20,11 @@ from billing.models import (
     SuspensionRow,
 )
 from control_center.access.models import ApiToken, LoginSession, User
-from control_center.alarms.timer_models import AuditEntry, Timer
-from control_center.db import Base
+from control_center.alarms.models import Timer
+from control_center.core.audit import AuditEntry
+from control_center.core.db import Base
 from control_center.incidents.models import Incident, IncidentEvent, IncidentTask, VerificationAttempt
+from control_center.signals.models import DeadLetter, Signal
 from control_center.subscribers.models import (
     Device,
     EmergencyContact,
@@ -46,7 +48,7 @@ from dispatch.models import (
     Responder,
     SentReport,
 )
-from panel_gateway.models import DeadLetter, Signal
+from panel_gateway.models import GatewayStatus
 
 __all__ = [
     "ApiToken",
@@ -69,6 +71,7 @@ __all__ = [
     "EndNotice",
     "ExtraQuestion",
     "FeeDecisionRow",
+    "GatewayStatus",
     "Incident",
     "IncidentEvent",
     "IncidentTask",

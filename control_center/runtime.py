@@ -13,30 +13,31 @@ import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from billing.scheduler import start_scheduler
-from control_center.alarms import supervision, timers
-from control_center.alarms.inbox import InboxWorker
+from control_center.alarms import timers
 from control_center.alarms.sweeper import Sweeper
 from control_center.app import create_app
-from control_center.bus import Bus
-from control_center.console.hub import Hub
-from control_center.db import create_engine, session_factory
+from control_center.core.bus import Bus
+from control_center.core.db import create_engine, session_factory
+from control_center.core.hub import Hub
+from control_center.core.secret_box import SecretBox
+from control_center.core.settings import Settings
+from control_center.incidents.inbox import InboxWorker
 from control_center.migrate import upgrade_async
-from control_center.secret_box import SecretBox
-from control_center.settings import Settings
-from control_center.subscribers import mqtt_credentials
+from control_center.signals import link_supervision as supervision
 from control_center.telephony import flows as telephony_flows
 from control_center.telephony.adapters import Answer
 from control_center.telephony.wiring import nobody_answers, telephony_for
 from control_center.watchdog.readiness import Readiness
 from control_center.watchdog.worker import Watchdog
+from panel_gateway import mqtt_credentials
 from panel_gateway.broker_access import Login, Role
 from panel_gateway.broker_guard import BrokerGuard
 from panel_gateway.broker_password import hash_password, new_password
+from panel_gateway.dc09_keys import KeyStore
 from panel_gateway.embedded_broker import EmbeddedBroker, start_embedded_broker
 from panel_gateway.group_commit import GroupCommitter
 from panel_gateway.heartbeat import Heartbeat
 from panel_gateway.ingest import Ingest
-from panel_gateway.keys import KeyStore
 from panel_gateway.transports.dc09_ip import Dc09Receiver
 from panel_gateway.transports.mqtt import MqttGateway
 from panel_gateway.transports.serial_line import SerialReceiverLine

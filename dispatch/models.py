@@ -6,8 +6,8 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from control_center.db import Base, UTCDateTime
-from control_center.i18n import N_
+from control_center.core.db import Base, UTCDateTime
+from control_center.core.i18n import N_
 
 
 class ResponderStatus(StrEnum):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.console.views import environment
-from control_center.i18n import N_, translations
+from control_center.core.i18n import N_, translations
 from control_center.incidents import flows
 from dispatch.models import Assignment, KeyEvent, KeySet
 

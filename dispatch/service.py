@@ -15,19 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from control_center.alarms.action_plans import Agency
-from control_center.db import get_locked, utcnow
-from control_center.i18n import N_
+from control_center.core.db import get_locked, utcnow
+from control_center.core.i18n import N_
+from control_center.core.mail import Mailer, Message
+from control_center.core.settings import Settings
+from control_center.core.timezones import TOKYO
 from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
 from control_center.incidents.models import Incident
-from control_center.mail import Mailer, Message
-from control_center.settings import Settings
 from control_center.subscribers.models import Premises
-from control_center.timezones import TOKYO
-from dispatch import coverage, keys, status
+from dispatch import coverage, key_custody, status
 from dispatch.agencies import Notice, Switchboard
 from dispatch.geo import haversine_km, travel_minutes
-from dispatch.keys import KeyState
+from dispatch.key_custody import KeyState
 from dispatch.models import (
     Assignment,
     CoverageLimit,
@@ -366,8 +366,8 @@ async def take_out_key(
 ) -> KeySet:
     key_set = await _key_set(session, key_set_id)
     try:
-        keys.check_take_out(key_set.state)
-    except keys.KeyRuleError as exc:
+        key_custody.check_take_out(key_set.state)
+    except key_custody.KeyRuleError as exc:
         raise DispatchError(str(exc)) from exc
     key_set.events.append(
         KeyEvent(
@@ -391,8 +391,8 @@ async def reseal_key(
     )
     used = {s for e in history for s in (e.seal_before, e.seal_after) if s}  # both sets' seals
     try:
-        seal = keys.check_reseal(key_set.state, new_seal, used)
-    except keys.KeyRuleError as exc:
+        seal = key_custody.check_reseal(key_set.state, new_seal, used)
+    except key_custody.KeyRuleError as exc:
         raise DispatchError(str(exc)) from exc
     premises = await session.get(Premises, key_set.premises_id)
     assert premises is not None

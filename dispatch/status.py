@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from control_center.i18n import N_
+from control_center.core.i18n import N_
 from dispatch.models import ResponderStatus as S
 
 

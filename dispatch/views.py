@@ -10,18 +10,18 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from control_center import audit
 from control_center.access.guard import actor_of, allowed, require
 from control_center.access.roles import Permission
 from control_center.access.service import Principal
-from control_center.api_types import FormRowId, RowId
-from control_center.console import flash
 from control_center.console.operations import run_action
 from control_center.console.views import event_stream, render
-from control_center.db import utcnow
+from control_center.core import audit
+from control_center.core.db import utcnow
 from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
 from control_center.incidents.models import Incident
+from control_center.web import flash
+from control_center.web.api_types import FormRowId, RowId
 from dispatch import report, service, status
 from dispatch.map_view import Place, frame
 from dispatch.models import Assignment, Responder

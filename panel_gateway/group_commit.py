@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from control_center.cancellation import stop_if_cancelled
+from control_center.core.tasks import stop_if_cancelled
 from panel_gateway.ingest import Ingest, Received
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from control_center.cancellation import stop_if_cancelled
-from control_center.db import utcnow
+from control_center.core.db import utcnow
+from control_center.core.tasks import stop_if_cancelled
 from panel_gateway.models import GatewayStatus
 from panel_gateway.transports.mqtt import MqttGateway
 from panel_gateway.transports.mqtt_liveness import GatewayState

@@ -12,11 +12,11 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from control_center.alarms.classification import classify
-from control_center.alarms.service_types import Priority
-from control_center.alarms.supervision import record_check_ins
-from control_center.bulk import insert_new
-from panel_gateway.models import DeadLetter, Signal
+from control_center.core.bulk import insert_new
+from control_center.signals.classification import classify
+from control_center.signals.link_supervision import record_check_ins
+from control_center.signals.models import DeadLetter, Signal
+from control_center.signals.service_types import Priority
 from panel_gateway.protocols.contact_id import ContactIdEvent
 from panel_gateway.protocols.errors import ParseError
 from panel_gateway.protocols.panel_signal import PanelSignal

@@ -18,10 +18,10 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from control_center.db import utcnow
-from control_center.secret_box import SecretBox
-from control_center.subscribers import mqtt_credentials
+from control_center.core.db import utcnow
+from control_center.core.secret_box import SecretBox
 from control_center.subscribers.models import PanelAccount
+from panel_gateway import mqtt_credentials
 from panel_gateway.broker_password import verify_password
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import aiomqtt
 
-from control_center.settings import Settings
+from control_center.core.settings import Settings
 from panel_gateway.protocols.contact_id import Qualifier
 from simulators.panel import SimulatedPanel
 

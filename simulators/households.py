@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.subscribers.models import EmergencyContact, PanelAccount, Premises
-from control_center.subscribers.seed import plan
 from control_center.telephony.adapters import Answer
 from control_center.telephony.numbers import to_e164
+from simulators.demo.subscribers import plan
 
 # (weight, behaviour) at a premises and for a contact
 AT_HOME = [(70, "right_code"), (15, "wrong_code"), (15, "nobody_home")]

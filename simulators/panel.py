@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import aiomqtt
 
-from control_center.settings import MqttTarget, Settings
+from control_center.core.settings import MqttTarget, Settings
 from panel_gateway.protocols import contact_id
 from panel_gateway.protocols.contact_id import Qualifier
 

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from control_center.cancellation import stop_if_cancelled
-from control_center.db import utcnow
+from control_center.core.db import utcnow
+from control_center.core.settings import Settings
+from control_center.core.tasks import stop_if_cancelled
 from control_center.incidents.flows import FlowError
 from control_center.incidents.models import Incident
-from control_center.settings import Settings
 from control_center.subscribers.models import Premises
 from dispatch import service
 from dispatch.geo import step_towards

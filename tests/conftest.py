@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from control_center.db import create_engine, session_factory
+from control_center.core.db import create_engine, session_factory
+from control_center.core.settings import Settings
 from control_center.migrate import upgrade_async
-from control_center.settings import Settings
-from control_center.subscribers import mqtt_credentials
+from panel_gateway import mqtt_credentials
 from panel_gateway.broker_access import Login, Role
 from panel_gateway.broker_guard import BrokerGuard
 from panel_gateway.broker_password import hash_password, new_password
@@ -123,7 +123,7 @@ async def broker_url(
         await broker.shutdown()
         await engine.dispose()
         return
-    from control_center.settings import MqttTarget
+    from control_center.core.settings import MqttTarget
 
     target = MqttTarget(MOSQUITTO_URL)
     require_server("Mosquitto", target.host, target.port)

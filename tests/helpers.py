@@ -11,9 +11,9 @@ import aiomqtt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from control_center.settings import Settings
+from control_center.core.settings import Settings
+from control_center.signals.models import DeadLetter, Signal
 from panel_gateway.ingest import Ingest
-from panel_gateway.models import DeadLetter, Signal
 from panel_gateway.transports.mqtt import MqttGateway
 
 T = TypeVar("T")
@@ -83,9 +83,9 @@ async def forget_gateway_session(settings: Settings) -> None:
 
 async def commissioned(sessions: async_sessionmaker[AsyncSession], account: str) -> str:
     """A panel installed at a premises of its own, with MQTT credentials issued; returns its password."""
-    from control_center.db import utcnow
-    from control_center.subscribers import mqtt_credentials
+    from control_center.core.db import utcnow
     from control_center.subscribers.models import PanelAccount, Premises, Subscriber
+    from panel_gateway import mqtt_credentials
 
     async with sessions() as session:
         if await session.scalar(select(PanelAccount.id).where(PanelAccount.account == account)) is None:
@@ -113,7 +113,7 @@ async def add_user(
     """A user of ``role`` with password ``PASSWORD``; returns the login and Bearer headers of a new token."""
     from control_center.access import service
     from control_center.access.roles import Role
-    from control_center.db import utcnow
+    from control_center.core.db import utcnow
 
     login = login or role
     async with sessions() as session:

@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from control_center.decode_cli import run_decode
+from control_center.cli.decode import run_decode
 from panel_gateway.protocols import dc09
 from panel_gateway.protocols.dc09 import Outgoing
 

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from control_center.db import Base, UTCDateTime
+from control_center.core.db import Base, UTCDateTime
 
 
 class SigningAuthority(Base):

@@ -27,13 +27,13 @@ from billing.esign.models import (
     SigningCode,
 )
 from billing.models import Contract
-from control_center import audit
 from control_center.access.hashing import off_loop
 from control_center.access.passwords import check as check_password
 from control_center.access.passwords import hash_password
-from control_center.i18n import N_
-from control_center.mail import Mailer, Message
-from control_center.secret_box import SecretBox
+from control_center.core import audit
+from control_center.core.i18n import N_
+from control_center.core.mail import Mailer, Message
+from control_center.core.secret_box import SecretBox
 from control_center.subscribers.models import Premises, Subscriber
 
 ROLES = ("authority", "delegate", "viewer")

@@ -13,15 +13,15 @@ from pydantic import BaseModel, Field
 
 from billing.esign import service
 from billing.esign.service import Search, SigningRefused
-from control_center import audit
 from control_center.access.guard import require
 from control_center.access.roles import Permission
 from control_center.access.service import Principal
-from control_center.api_types import MAX_ID, RowId
 from control_center.console.views import render
-from control_center.db import utcnow
-from control_center.i18n import N_
-from control_center.timezones import TOKYO
+from control_center.core import audit
+from control_center.core.db import utcnow
+from control_center.core.i18n import N_
+from control_center.core.timezones import TOKYO
+from control_center.web.api_types import MAX_ID, RowId
 
 staff = APIRouter(prefix="/api/esign", tags=["electronic signing"])
 signers_api = APIRouter(prefix="/esign/api", tags=["electronic signing (signers)"])

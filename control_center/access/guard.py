@@ -16,7 +16,7 @@ from fastapi import Depends, HTTPException, Request
 from control_center.access import service, tokens
 from control_center.access.roles import Permission
 from control_center.access.service import Principal
-from control_center.db import utcnow
+from control_center.core.db import utcnow
 
 SESSION_COOKIE = "cc_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

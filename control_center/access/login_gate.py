@@ -17,8 +17,8 @@ from markupsafe import escape
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from control_center.access import hashing, lockout
-from control_center.db import utcnow
-from control_center.i18n import N_, negotiate, translations
+from control_center.core.db import utcnow
+from control_center.core.i18n import N_, negotiate, translations
 
 BUSY_SECONDS = 2  # a full hashing queue drains within a second or two
 WAIT = N_("Too many failed sign-ins from here: try again in %(minutes)d minutes.")

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from control_center.db import Base, UTCDateTime, utcnow
+from control_center.core.db import Base, UTCDateTime, utcnow
 
 
 class User(Base):

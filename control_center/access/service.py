@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from control_center import audit
 from control_center.access import hashing, lockout, passwords, throttle, tokens
 from control_center.access.models import ApiToken, LoginSession, User
 from control_center.access.roles import PERMISSIONS, Permission, Role
-from control_center.i18n import N_
+from control_center.core import audit
+from control_center.core.i18n import N_
 
 # Audit actions written here, shown as _(action) in the audit log.
 AUDIT_WORDS = (

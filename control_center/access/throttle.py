@@ -19,7 +19,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from control_center.access import lockout
 from control_center.access.lockout import RULES, Counted, Scope
 from control_center.access.models import LoginThrottle
-from control_center.db import UTCDateTime
+from control_center.core.db import UTCDateTime
 
 # Counters idle for longer than every window and not blocked are deleted now and then.
 FORGET_AFTER = max(rule.window for rule in RULES.values())

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from control_center import audit
 from control_center.access import lockout, service, throttle, tokens
 from control_center.access.guard import SESSION_COOKIE, principal_of, require, same_site_path
 from control_center.access.hashing import HashingBusy
@@ -18,13 +17,14 @@ from control_center.access.login_gate import BUSY_SECONDS
 from control_center.access.models import User
 from control_center.access.roles import Permission, Role
 from control_center.access.service import LoginRefused, LoginThrottled, Principal
-from control_center.api_types import RowId
-from control_center.console import flash
 from control_center.console.views import render
-from control_center.db import utcnow
-from control_center.i18n import N_
-from control_center.timezones import TOKYO
-from panel_gateway.keys import set_key
+from control_center.core import audit
+from control_center.core.db import utcnow
+from control_center.core.i18n import N_
+from control_center.core.timezones import TOKYO
+from control_center.web import flash
+from control_center.web.api_types import RowId
+from panel_gateway.dc09_keys import set_key
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["access"])

@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from control_center.alarms.service_types import ServiceType
-from control_center.i18n import N_
-from control_center.timezones import TOKYO
+from control_center.core.i18n import N_
+from control_center.core.timezones import TOKYO
+from control_center.signals.service_types import ServiceType
 
 S = ServiceType
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from control_center.cancellation import stop_if_cancelled
-from control_center.db import utcnow
+from control_center.core.db import utcnow
+from control_center.core.tasks import stop_if_cancelled
 
 log = logging.getLogger(__name__)
 

@@ -19,12 +19,12 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from control_center.alarms.classification import SignalKind
-from control_center.alarms.service_types import PRIORITY, Priority, ServiceType
-from control_center.alarms.timer_models import Timer
-from control_center.bulk import among, insert_new, upsert_many
-from control_center.db import is_postgresql
-from control_center.i18n import N_
+from control_center.alarms.models import Timer
+from control_center.core.bulk import among, insert_new, upsert_many
+from control_center.core.db import is_postgresql
+from control_center.core.i18n import N_
+from control_center.signals.classification import SignalKind
+from control_center.signals.service_types import PRIORITY, Priority, ServiceType
 from control_center.subscribers.models import PanelAccount, Premises, PremisesService, Trip
 
 LIFE_WATCH, SET_FORGET, RETURN_CALL = "life_watch", "set_forget", "return_call"
@@ -125,7 +125,7 @@ def _signal(account: str, kind: str, timer: Timer, at: dt.datetime) -> dict:
 
 async def sweep(*, session: AsyncSession, now: dt.datetime, limit: int = 1000) -> int:
     """Fire the timers that are due; returns how many raised a signal."""
-    from panel_gateway.models import Signal
+    from control_center.signals.models import Signal
 
     query = (
         select(Timer).where(Timer.due_at <= now, Timer.fired_at.is_(None)).order_by(Timer.due_at).limit(limit)

@@ -8,12 +8,12 @@ from fastapi.responses import RedirectResponse
 from control_center.access.guard import actor_of, allowed
 from control_center.access.roles import Permission
 from control_center.alarms.action_plans import Outcome
-from control_center.api_types import FormRowId, RowId
-from control_center.console import flash
-from control_center.db import utcnow
+from control_center.core.db import utcnow
 from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
 from control_center.subscribers.house_code import key_from
+from control_center.web import flash
+from control_center.web.api_types import FormRowId, RowId
 
 router = APIRouter(
     prefix="/console", include_in_schema=False, dependencies=[allowed(Permission.INCIDENTS_WORK)]

@@ -19,21 +19,21 @@ from billing import service as billing
 from billing.cancellation import Reason
 from billing.esign import service as esign
 from billing.models import Contract
-from control_center import audit
 from control_center.access.guard import actor_of, allowed, csrf_token
 from control_center.access.roles import Permission
 from control_center.alarms.action_plans import VOICE_ANNOUNCEMENTS
-from control_center.alarms.service_types import LABELS, ServiceType
-from control_center.api_types import RowId
-from control_center.console import flash
-from control_center.console.hub import SYSTEM, Hub
-from control_center.db import utcnow
-from control_center.i18n import LOCALES, install_escaping_gettext, negotiate, translations
+from control_center.core import audit
+from control_center.core.db import utcnow
+from control_center.core.hub import SYSTEM, Hub
+from control_center.core.i18n import LOCALES, install_escaping_gettext, negotiate, translations
+from control_center.core.timezones import tokyo_today
 from control_center.incidents import flows, service
 from control_center.incidents.models import VerificationAttempt
+from control_center.signals.service_types import LABELS, ServiceType
 from control_center.subscribers.models import Subscriber
 from control_center.telephony import flows as telephony_flows
-from control_center.timezones import tokyo_today
+from control_center.web import flash
+from control_center.web.api_types import RowId
 from dispatch import service as dispatch_service
 from panel_gateway.protocols.mqtt_payload import images_in
 

@@ -11,12 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from control_center import audit
 from control_center.alarms import action_plans
 from control_center.alarms.action_plans import Actions, Outcome, ResponseType, Situation
-from control_center.alarms.service_types import Priority, ServiceType
-from control_center.db import is_postgresql
-from control_center.i18n import N_
+from control_center.core import audit
+from control_center.core.db import is_postgresql
+from control_center.core.i18n import N_
 from control_center.incidents.models import (
     Incident,
     IncidentEvent,
@@ -24,6 +23,7 @@ from control_center.incidents.models import (
     IncidentTask,
     VerificationAttempt,
 )
+from control_center.signals.service_types import Priority, ServiceType
 from control_center.subscribers.house_code import check_answer, check_house_code
 from control_center.subscribers.models import Device, Premises, Trip
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict
 
-from control_center.alarms.service_types import ServiceType
+from control_center.signals.service_types import ServiceType
 
 
 class PremisesSummary(BaseModel):

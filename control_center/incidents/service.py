@@ -6,8 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from control_center.incidents.models import Incident, IncidentStatus
+from control_center.signals.models import Signal
 from control_center.subscribers.models import Premises
-from panel_gateway.models import Signal
 
 
 def open_key(*, premises_id: int | None, account: str, service_type: str, task: str | None = None) -> str:

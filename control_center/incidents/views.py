@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
-from control_center import audit
 from control_center.access.guard import allowed, require
 from control_center.access.roles import Permission
 from control_center.access.service import Principal
-from control_center.api_types import RowId
-from control_center.db import utcnow
+from control_center.core import audit
+from control_center.core.db import utcnow
 from control_center.incidents import service
 from control_center.incidents.models import Incident
 from control_center.incidents.schemas import (
@@ -21,6 +20,7 @@ from control_center.incidents.schemas import (
     PremisesSummary,
     SignalOut,
 )
+from control_center.web.api_types import RowId
 from dispatch.access import assigned_now
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])

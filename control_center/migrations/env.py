@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from control_center.db import create_engine
+from control_center.core.db import create_engine
 from control_center.models import Base
 
 config = context.config

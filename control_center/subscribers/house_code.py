@@ -2,7 +2,7 @@
 
 A 3-digit code has 1,000 values, so no slow hash protects it: from a copy of the database, 1,000
 argon2 guesses found each code in under 80 s. They are kept as HMAC-SHA256 under a key derived from
-the center's secret key (control_center/secret_box.py, which is not in the database), with a random
+the center's secret key (control_center/core/secret_box.py, which is not in the database), with a random
 salt per row so equal codes do not look equal: ``hmac-sha256$<salt>$<mac>``. Without the key a copy
 of the table reveals nothing; with it nothing is slower, so the key is guarded like the DC-09 keys.
 
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from control_center.secret_box import SecretBox
-from control_center.settings import Settings
+from control_center.core.secret_box import SecretBox
+from control_center.core.settings import Settings
 
 _CODE = re.compile(r"^[0-9]{3}$")
 SCHEME = "hmac-sha256"

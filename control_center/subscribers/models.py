@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from control_center.db import Base, UTCDateTime, utcnow
+from control_center.core.db import Base, UTCDateTime, utcnow
 
 
 class Subscriber(Base):
@@ -159,7 +159,7 @@ class PanelAccount(Base):
     check_in_deadline: Mapped[int | None] = mapped_column(BigInteger, index=True)
     last_check_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     link_lost_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # DC-09 AES key, encrypted at rest (control_center/secret_box.py); never stored in clear.
+    # DC-09 AES key, encrypted at rest (control_center/core/secret_box.py); never stored in clear.
     dc09_key_sealed: Mapped[str | None] = mapped_column(String(200))
     # While set and in the future, a keyed account may still send plain frames (logged); else never.
     dc09_plain_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

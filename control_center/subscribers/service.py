@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from control_center.bulk import among
-from control_center.i18n import N_
+from control_center.core.bulk import among
+from control_center.core.i18n import N_
 from control_center.subscribers.models import PanelAccount, Premises
 
 ARMING_STATES = {"opening": N_("disarmed"), "closing": N_("armed")}

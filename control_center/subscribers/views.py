@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from control_center import audit
 from control_center.access.guard import actor_of, allowed
 from control_center.access.roles import Permission
 from control_center.alarms import timers
-from control_center.api_types import RowId
-from control_center.db import utcnow
+from control_center.core import audit
+from control_center.core.db import utcnow
 from control_center.subscribers.models import Premises, Trip, TripContact
+from control_center.web.api_types import RowId
 
 router = APIRouter(
     prefix="/api/premises", tags=["premises"], dependencies=[allowed(Permission.SUBSCRIBERS_WRITE)]

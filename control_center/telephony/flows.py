@@ -19,12 +19,12 @@ from dataclasses import asdict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from control_center.alarms.service_types import ServiceType
-from control_center.db import get_locked, is_postgresql
-from control_center.i18n import N_
+from control_center.core.db import get_locked, is_postgresql
+from control_center.core.i18n import N_
+from control_center.core.settings import Settings
 from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
-from control_center.settings import Settings
+from control_center.signals.service_types import ServiceType
 from control_center.telephony import twiml
 from control_center.telephony.adapters import OutgoingCall, OutgoingSms, Telephony
 from control_center.telephony.models import CallRun, ContactAttempt

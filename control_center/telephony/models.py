@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from control_center.db import Base, UTCDateTime
+from control_center.core.db import Base, UTCDateTime
 
 
 class CallRun(Base):

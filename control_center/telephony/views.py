@@ -13,13 +13,13 @@ from twilio.request_validator import RequestValidator
 from control_center.access.guard import actor_of, allowed, require
 from control_center.access.roles import Permission
 from control_center.access.service import Principal
-from control_center.api_types import RowId
 from control_center.console.operations import run_action
-from control_center.db import utcnow
-from control_center.i18n import N_
+from control_center.core.db import utcnow
+from control_center.core.i18n import N_
 from control_center.subscribers.house_code import key_from
 from control_center.telephony import flows, twiml
 from control_center.telephony.models import WebhookReceipt
+from control_center.web.api_types import RowId
 
 FLASH = (N_("calling the premises"), N_("calling the contacts in order"))
 webhooks = APIRouter(prefix="/telephony/twilio", include_in_schema=False)

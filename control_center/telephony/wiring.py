@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from control_center.db import utcnow
-from control_center.settings import Settings
+from control_center.core.db import utcnow
+from control_center.core.settings import Settings
 from control_center.subscribers.house_code import key_for
 from control_center.telephony import flows
 from control_center.telephony.adapters import Answer, SimulatedTelephony, Telephony, TwilioTelephony

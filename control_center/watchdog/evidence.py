@@ -7,10 +7,11 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from control_center.alarms import supervision
+from control_center.signals import link_supervision as supervision
+from control_center.signals.models import Signal
 from control_center.subscribers.models import PanelAccount
 from control_center.watchdog.rules import GatewayReport
-from panel_gateway.models import GatewayStatus, Signal
+from panel_gateway.models import GatewayStatus
 
 
 async def gateways(session: AsyncSession) -> list[GatewayReport]:

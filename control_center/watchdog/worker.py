@@ -15,10 +15,10 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from control_center.cancellation import stop_if_cancelled
-from control_center.console.hub import Hub
-from control_center.db import utcnow
-from control_center.settings import Settings
+from control_center.core.db import utcnow
+from control_center.core.hub import Hub
+from control_center.core.settings import Settings
+from control_center.core.tasks import stop_if_cancelled
 from control_center.watchdog import evidence
 from control_center.watchdog.rules import Kind, SystemAlarm, judge, quiet_limit
 

@@ -16,10 +16,10 @@ import logging
 import time
 from collections.abc import Callable
 
-from control_center.db import utcnow
+from control_center.core.db import utcnow
+from panel_gateway.dc09_keys import KeyStore
 from panel_gateway.group_commit import GroupCommitter
 from panel_gateway.ingest import received
-from panel_gateway.keys import KeyStore
 from panel_gateway.protocols import dc09, panel_signal
 from panel_gateway.protocols.dc09 import Frame, FrameError
 from panel_gateway.protocols.dc09_stream import FrameSplitter, Overrun

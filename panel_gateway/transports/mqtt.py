@@ -21,9 +21,9 @@ from typing import Any
 
 import aiomqtt
 
-from control_center.cancellation import stop_if_cancelled
-from control_center.db import utcnow
-from control_center.settings import MqttTarget, Settings
+from control_center.core.db import utcnow
+from control_center.core.settings import MqttTarget, Settings
+from control_center.core.tasks import stop_if_cancelled
 from panel_gateway.ingest import Ingest, Received, received, urgent
 from panel_gateway.intake_order import Entry, IntakeOrder
 from panel_gateway.protocols import mqtt_payload

@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 import serial_asyncio_fast
 
-from control_center.alarms import supervision
-from control_center.cancellation import stop_if_cancelled
-from control_center.db import utcnow
+from control_center.core.db import utcnow
+from control_center.core.tasks import stop_if_cancelled
+from control_center.signals import link_supervision as supervision
 from panel_gateway.group_commit import GroupCommitter
 from panel_gateway.ingest import Ingest, received
 from panel_gateway.protocols import panel_signal, surgard

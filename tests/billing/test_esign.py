@@ -15,9 +15,9 @@ from billing.esign import pades, service
 from billing.esign.models import ContractSigner
 from billing.esign.service import Search, SigningRefused
 from billing.models import Contract
-from control_center.alarms.timer_models import AuditEntry
-from control_center.mail import Outbox
-from control_center.secret_box import SecretBox
+from control_center.core.audit import AuditEntry
+from control_center.core.mail import Outbox
+from control_center.core.secret_box import SecretBox
 from control_center.subscribers.models import Premises, Subscriber
 
 AT = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)
@@ -266,8 +266,8 @@ async def test_the_staff_api_and_the_signing_page(database_url, sessions, tmp_pa
     import httpx
 
     from control_center.app import create_app
-    from control_center.console.hub import Hub
-    from control_center.settings import Settings
+    from control_center.core.hub import Hub
+    from control_center.core.settings import Settings
     from tests.helpers import add_user
 
     subscriber_id, contract_id = await customer(sessions)

@@ -16,9 +16,9 @@ from billing.invoicing import SuspensionCause
 from billing.models import Contract, InvoiceRow
 from billing.tax import RATES
 from control_center.app import create_app
-from control_center.console.hub import Hub
-from control_center.settings import Settings
-from control_center.subscribers.seed import seed
+from control_center.core.hub import Hub
+from control_center.core.settings import Settings
+from simulators.demo.subscribers import seed
 from tests.helpers import add_user
 
 D = dt.date

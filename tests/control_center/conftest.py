@@ -11,15 +11,15 @@ import httpx
 import pytest
 import uvicorn
 
-from control_center.alarms.inbox import InboxWorker
 from control_center.app import create_app
-from control_center.console.hub import Hub
-from control_center.settings import Settings
+from control_center.core.hub import Hub
+from control_center.core.settings import Settings
+from control_center.incidents.inbox import InboxWorker
 from control_center.subscribers.house_code import key_for
-from control_center.subscribers.seed import seed
 from control_center.telephony.wiring import nobody_answers, telephony_for
 from panel_gateway.ingest import Ingest, Received
 from panel_gateway.protocols import mqtt_payload
+from simulators.demo.subscribers import seed
 from simulators.households import Households
 from simulators.panel import payload
 from tests.conftest import free_port

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from control_center.settings import Settings
+from control_center.core.settings import Settings
 from control_center.subscribers.house_code import hash_answer, hash_house_code, key_for
 from control_center.subscribers.models import (
     EmergencyContact,

@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from control_center.access import service
 from control_center.access.models import User
 from control_center.access.service import LoginThrottled
-from control_center.alarms.timer_models import AuditEntry
 from control_center.app import create_app
-from control_center.console.hub import Hub
-from control_center.db import utcnow
+from control_center.core.audit import AuditEntry
+from control_center.core.db import utcnow
+from control_center.core.hub import Hub
+from control_center.core.settings import Settings
 from control_center.incidents.models import Incident
-from control_center.settings import Settings
 from dispatch.models import Assignment, Depot, Responder
 from tests.control_center.factories import HOUSE_CODE, premises
 from tests.control_center.test_supervisor import T0, alarms

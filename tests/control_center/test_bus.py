@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 import psycopg
 from sqlalchemy.engine import make_url
 
-from control_center.bus import CHUNK, INCIDENTS, Bus, decode, encode
-from control_center.console.hub import Hub
+from control_center.core.bus import CHUNK, INCIDENTS, Bus, decode, encode
+from control_center.core.hub import Hub
 
 
 def test_payloads_stay_under_the_notify_limit_and_round_trip() -> None:

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from control_center.subscribers.models import Premises
-from control_center.subscribers.seed import plan
+from simulators.demo.subscribers import plan
 from tests.control_center.conftest import NOW, System
 from tests.helpers import eventually
 

@@ -83,7 +83,7 @@ async def test_claim_call_verify_and_decide_in_the_browser(system: System, page,
     from sqlalchemy import select
 
     from control_center.incidents.models import Incident
-    from control_center.subscribers.seed import plan
+    from simulators.demo.subscribers import plan
 
     house_code = plan(5)[0].house_code  # account 1001's, as the household would say it
     await system.alarm("1001", 130)

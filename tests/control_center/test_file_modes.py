@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from control_center.db import create_engine
-from control_center.mail import Message, Outbox
+from control_center.core.db import create_engine
+from control_center.core.mail import Message, Outbox
+from control_center.core.secret_box import SecretBox
+from control_center.core.settings import Settings
 from control_center.migrate import upgrade_async
-from control_center.secret_box import SecretBox
-from control_center.settings import Settings
 
 
 def mode(path: Path) -> int:

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from control_center.alarms.action_plans import Outcome
-from control_center.alarms.inbox import process_pending
 from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
+from control_center.incidents.inbox import process_pending
 from control_center.incidents.models import Incident, VerificationAttempt
 from control_center.subscribers.models import Device, Trip, TripContact
 from tests.control_center.factories import HOUSE_CODE, HOUSE_CODE_KEY, Panel, premises
@@ -277,7 +277,7 @@ async def test_camera_images_a_clearly_illegal_act_means_police_and_a_responder(
     await premises(sessions)
     await Panel(sessions).send(130, T0)  # the camera's intrusion detection
     async with sessions() as session:
-        from panel_gateway.models import Signal
+        from control_center.signals.models import Signal
 
         await session.execute(Signal.__table__.update().values(device="outdoor_camera", service_type="I"))
         await session.commit()
@@ -304,10 +304,10 @@ async def test_camera_images_a_clearly_illegal_act_means_police_and_a_responder(
 async def test_trips_are_registered_through_the_api_with_their_timers(database_url: str, sessions) -> None:
     import httpx
 
-    from control_center.alarms.timer_models import Timer
+    from control_center.alarms.models import Timer
     from control_center.app import create_app
-    from control_center.console.hub import Hub
-    from control_center.settings import Settings
+    from control_center.core.hub import Hub
+    from control_center.core.settings import Settings
 
     place = await premises(sessions)
     _, operator = await add_user(sessions, "operator")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from control_center.incidents import flows
 from control_center.subscribers.house_code import check_house_code, hash_house_code
 from control_center.subscribers.models import ExtraQuestion, Premises
-from control_center.subscribers.seed import plan, seed
+from simulators.demo.subscribers import plan, seed
 from tests.control_center.factories import HOUSE_CODE, HOUSE_CODE_KEY, premises
 from tests.control_center.test_supervisor import T0, alarms
 

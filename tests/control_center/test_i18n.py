@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 import billing
 import control_center
 import dispatch
-from control_center.i18n import translations
+from control_center.core.i18n import translations
 
 ROOTS = [Path(m.__file__).parent for m in (control_center, billing, dispatch)]
 METHODS = [("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2"), ("**.py", "python")]

@@ -6,17 +6,17 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from control_center.alarms.inbox import process_pending
+from control_center.core.settings import Settings
 from control_center.incidents import service as incidents
+from control_center.incidents.inbox import process_pending
 from control_center.incidents.models import Incident
-from control_center.settings import Settings
+from control_center.signals.models import Signal
 from control_center.subscribers.house_code import check_house_code, key_for
 from control_center.subscribers.models import Premises
-from control_center.subscribers.seed import plan, seed
 from panel_gateway.ingest import Ingest, Received
-from panel_gateway.models import Signal
 from panel_gateway.protocols import mqtt_payload
 from panel_gateway.protocols.contact_id import Qualifier
+from simulators.demo.subscribers import plan, seed
 from simulators.panel import payload
 
 T0 = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)

@@ -16,15 +16,15 @@ from sqlalchemy import select
 from control_center.access import hashing, service
 from control_center.access.models import User
 from control_center.app import create_app
-from control_center.console.hub import Hub
-from control_center.db import utcnow
+from control_center.core.db import utcnow
+from control_center.core.hub import Hub
+from control_center.core.secret_box import SecretBox
+from control_center.core.settings import Settings
 from control_center.runtime import Runtime
-from control_center.secret_box import SecretBox
-from control_center.settings import Settings
+from control_center.signals.models import Signal
+from panel_gateway.dc09_keys import KeyStore
 from panel_gateway.group_commit import GroupCommitter
 from panel_gateway.ingest import Ingest
-from panel_gateway.keys import KeyStore
-from panel_gateway.models import Signal
 from panel_gateway.transports.dc09_ip import Dc09Receiver
 from simulators.dc09_panel import Dc09Panel
 from tests.conftest import free_port

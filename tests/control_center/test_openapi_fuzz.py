@@ -17,11 +17,11 @@ from sqlalchemy.pool import NullPool
 
 from control_center.access.models import User
 from control_center.app import create_app
-from control_center.console.hub import Hub
-from control_center.db import create_engine, session_factory, utcnow
+from control_center.core.db import create_engine, session_factory, utcnow
+from control_center.core.hub import Hub
+from control_center.core.settings import Settings
 from control_center.migrate import upgrade_async
-from control_center.settings import Settings
-from dispatch.seed import seed_dispatch
+from simulators.demo.responders import seed_dispatch
 from tests.control_center.factories import premises
 from tests.control_center.test_supervisor import alarms
 from tests.helpers import add_user

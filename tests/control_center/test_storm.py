@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from control_center.bench import storm
+from simulators.bench import storm
 
 
 async def test_a_fire_is_first_in_the_queue_ahead_of_a_storm(database_url: str) -> None:

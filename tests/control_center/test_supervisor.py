@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from control_center.alarms.action_plans import Outcome
-from control_center.alarms.inbox import process_pending
-from control_center.alarms.timer_models import AuditEntry
+from control_center.core.audit import AuditEntry
 from control_center.incidents import flows
-from control_center.incidents import supervisor as sv
+from control_center.incidents.inbox import process_pending
 from control_center.incidents.models import Incident
+from control_center.supervisor_desk import service as sv
 from tests.control_center.factories import HOUSE_CODE, HOUSE_CODE_KEY, Panel, premises
 from tests.helpers import add_user
 
@@ -113,8 +113,8 @@ async def test_the_legal_record_as_csv(sessions) -> None:
 
 async def test_supervisor_page_and_api(database_url: str, sessions) -> None:
     from control_center.app import create_app
-    from control_center.console.hub import Hub
-    from control_center.settings import Settings
+    from control_center.core.hub import Hub
+    from control_center.core.settings import Settings
 
     await premises(sessions, account="6001")
     await alarms(sessions, (130, "6001"))

@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import func, select, update
 
 from control_center.alarms import timers
-from control_center.alarms.inbox import Runaway, process_pending
 from control_center.incidents import service as incidents
+from control_center.incidents.inbox import Runaway, process_pending
 from control_center.incidents.models import Incident
+from control_center.signals.models import Signal
 from control_center.subscribers.models import Premises, Trip
-from panel_gateway.models import Signal
 from panel_gateway.protocols.contact_id import Qualifier
 from tests.control_center.factories import Panel, premises
 

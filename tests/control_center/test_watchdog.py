@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from control_center.db import utcnow
+from control_center.core.db import utcnow
+from control_center.core.settings import Settings
 from control_center.runtime import Runtime
-from control_center.settings import Settings
 from control_center.watchdog.rules import GatewayReport, Kind, judge, quiet_limit
 from panel_gateway.ingest import Received
 from panel_gateway.protocols import mqtt_payload

@@ -8,10 +8,10 @@ import httpx
 from sqlalchemy import select
 
 from control_center.access.models import User
+from control_center.core.settings import Settings
 from control_center.incidents.models import Incident
-from control_center.settings import Settings
 from dispatch.models import Assignment, KeySet, Responder
-from dispatch.seed import seed_dispatch
+from simulators.demo.responders import seed_dispatch
 from tests.control_center.conftest import System
 from tests.helpers import PASSWORD, add_user, eventually
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dispatch import coverage, keys, status
+from dispatch import coverage, key_custody, status
 from dispatch.geo import haversine_km, step_towards, travel_minutes
 from dispatch.models import ResponderStatus as S
 from dispatch.nearest import ResponderIndex, brute_force
@@ -68,13 +68,13 @@ def test_the_status_machine() -> None:
 
 
 def test_seals_are_broken_once_and_never_reused() -> None:
-    keys.check_take_out("sealed")
-    with pytest.raises(keys.KeyRuleError):
-        keys.check_take_out("out")
-    assert keys.check_reseal("out", " S-2 ", {"S-1"}) == "S-2"
+    key_custody.check_take_out("sealed")
+    with pytest.raises(key_custody.KeyRuleError):
+        key_custody.check_take_out("out")
+    assert key_custody.check_reseal("out", " S-2 ", {"S-1"}) == "S-2"
     for state, seal in [("out", "S-1"), ("out", " "), ("sealed", "S-9")]:
-        with pytest.raises(keys.KeyRuleError):
-            keys.check_reseal(state, seal, {"S-1"})
+        with pytest.raises(key_custody.KeyRuleError):
+            key_custody.check_reseal(state, seal, {"S-1"})
 
 
 def test_prefecture_area_and_the_most_specific_limit() -> None:

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from control_center.alarms.action_plans import Outcome
+from control_center.core.mail import Outbox
+from control_center.core.settings import Settings
 from control_center.incidents import flows
-from control_center.incidents import supervisor as sv
 from control_center.incidents.models import Incident, IncidentStatus
-from control_center.mail import Outbox
-from control_center.settings import Settings
 from control_center.subscribers.models import Premises
+from control_center.supervisor_desk import service as sv
 from dispatch import report, service
 from dispatch.agencies import RecordingSwitchboard
 from dispatch.models import (

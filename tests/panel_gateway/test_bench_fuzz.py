@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from control_center.bench import fuzz
 from control_center.cli import main
 from panel_gateway.protocols import contact_id, dc09, mqtt_payload, sia_dc03, surgard
 from panel_gateway.protocols.errors import ParseError
+from simulators.bench import fuzz
 
 
 def test_20000_mutated_inputs_through_every_decoder_raise_nothing(capsys: pytest.CaptureFixture[str]) -> None:

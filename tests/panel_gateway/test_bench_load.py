@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from control_center.bench.private_broker import mosquitto_binary
+from simulators.bench.private_broker import mosquitto_binary
 from tests.conftest import CI
 
 

@@ -9,14 +9,14 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import event, select
 
-from control_center.alarms.timer_models import AuditEntry
 from control_center.cli import main
-from control_center.db import create_engine, session_factory, utcnow
-from control_center.secret_box import SecretBox
-from control_center.settings import get_settings
+from control_center.core.audit import AuditEntry
+from control_center.core.db import create_engine, session_factory, utcnow
+from control_center.core.secret_box import SecretBox
+from control_center.core.settings import get_settings
 from control_center.subscribers.models import PanelAccount
-from control_center.subscribers.seed import seed
-from panel_gateway.keys import REFRESH_BUDGET, KeyStore, set_key
+from panel_gateway.dc09_keys import REFRESH_BUDGET, KeyStore, set_key
+from simulators.demo.subscribers import seed
 
 KEY_HEX = "000102030405060708090A0B0C0D0E0F"
 CENTER_KEY = "11" * 32

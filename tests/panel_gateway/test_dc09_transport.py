@@ -11,17 +11,17 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from sqlalchemy import select
 
-from control_center.db import utcnow
-from control_center.secret_box import SecretBox
+from control_center.core.db import utcnow
+from control_center.core.secret_box import SecretBox
+from control_center.signals.models import DeadLetter, Signal
 from control_center.subscribers.models import PanelAccount
-from control_center.subscribers.seed import seed
+from panel_gateway.dc09_keys import KeyStore, set_key, set_plain_until
 from panel_gateway.group_commit import GroupCommitter
 from panel_gateway.ingest import Ingest
-from panel_gateway.keys import KeyStore, set_key, set_plain_until
-from panel_gateway.models import DeadLetter, Signal
 from panel_gateway.protocols import dc09
 from panel_gateway.transports.dc09_ip import Dc09Receiver
 from simulators.dc09_panel import Dc09Panel
+from simulators.demo.subscribers import seed
 from tests.conftest import free_port
 from tests.helpers import at_least, count, eventually
 

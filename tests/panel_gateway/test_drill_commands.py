@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from control_center.bench import drills
-from control_center.bench.private_broker import mosquitto_binary
+from simulators.bench import drills
+from simulators.bench.private_broker import mosquitto_binary
 from tests.conftest import CI
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from control_center.bench import identities
-from control_center.bench.private_broker import PrivateMosquitto, free_port, mosquitto_binary
-from control_center.settings import Settings
+from control_center.core.settings import Settings
+from simulators.bench import identities
+from simulators.bench.private_broker import PrivateMosquitto, free_port, mosquitto_binary
 from simulators.panel import payload, send_until_confirmed
 from tests.conftest import CI
 from tests.helpers import at_least, count, eventually, running_gateway

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from control_center.bench import flood
-from control_center.bench.private_broker import mosquitto_binary
+from simulators.bench import flood
+from simulators.bench.private_broker import mosquitto_binary
 from tests.conftest import CI
 
 

@@ -15,8 +15,8 @@ import psycopg
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from control_center.settings import Settings
-from panel_gateway.models import DeadLetter, Signal
+from control_center.core.settings import Settings
+from control_center.signals.models import DeadLetter, Signal
 from panel_gateway.protocols import contact_id
 from panel_gateway.protocols.contact_id import Qualifier
 from simulators.dc09_panel import Dc09Panel

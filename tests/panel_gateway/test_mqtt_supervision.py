@@ -19,8 +19,8 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.reasoncodes import ReasonCode
 
-from control_center.db import utcnow
-from control_center.settings import Settings
+from control_center.core.db import utcnow
+from control_center.core.settings import Settings
 from panel_gateway.transports.mqtt_liveness import refused
 from simulators.panel import SimulatedPanel
 from tests.helpers import commissioned, count, eventually, forget_gateway_session, running_gateway

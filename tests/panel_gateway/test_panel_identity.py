@@ -25,16 +25,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from control_center.bench.private_broker import Access, PrivateMosquitto, free_port, mosquitto_binary
-from control_center.db import create_engine, session_factory
-from control_center.settings import Settings
-from control_center.subscribers import mqtt_credentials
+from control_center.core.db import create_engine, session_factory
+from control_center.core.settings import Settings
+from control_center.signals.models import DeadLetter, Signal
 from control_center.subscribers.models import PanelAccount
+from panel_gateway import mqtt_credentials
 from panel_gateway.broker_access import Login, Role
 from panel_gateway.broker_guard import BrokerGuard
 from panel_gateway.broker_password import hash_password, new_password, verify_password
 from panel_gateway.embedded_broker import start_embedded_broker
-from panel_gateway.models import DeadLetter, Signal
+from simulators.bench.private_broker import Access, PrivateMosquitto, free_port, mosquitto_binary
 from simulators.panel import SimulatedPanel, payload
 from tests.conftest import CI
 from tests.helpers import commissioned, count, eventually, running_gateway

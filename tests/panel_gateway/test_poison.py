@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError, StatementError
 
-from control_center.db import utcnow
-from control_center.settings import Settings
+from control_center.core.db import utcnow
+from control_center.core.settings import Settings
+from control_center.signals.models import DeadLetter, Signal
 from panel_gateway.ingest import DEAD_LETTER_KEEP, Ingest, Received, database_away
-from panel_gateway.models import DeadLetter, Signal
 from panel_gateway.protocols import contact_id
 from panel_gateway.protocols.contact_id import ContactIdEvent, Qualifier
 from panel_gateway.protocols.panel_signal import PanelSignal

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from control_center.bench import drills
-from control_center.bench.private_broker import mosquitto_binary
-from control_center.bench.private_postgres import pg_bin
+from simulators.bench import drills
+from simulators.bench.private_broker import mosquitto_binary
+from simulators.bench.private_postgres import pg_bin
 from tests.conftest import CI
 
 

@@ -9,11 +9,11 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from control_center.alarms.inbox import process_pending
-from control_center.db import create_engine, session_factory
+from control_center.core.db import create_engine, session_factory
+from control_center.core.settings import MqttTarget, Settings
+from control_center.incidents.inbox import process_pending
 from control_center.incidents.models import Incident
-from control_center.settings import MqttTarget, Settings
-from panel_gateway.models import Signal
+from control_center.signals.models import Signal
 from simulators.panel import SimulatedPanel
 from tests.conftest import MOSQUITTO_URL, require_server
 from tests.helpers import at_least, count, eventually, forget_gateway_session

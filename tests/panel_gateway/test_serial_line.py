@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
+from control_center.signals.models import DeadLetter, Signal
 from panel_gateway.group_commit import GroupCommitter
 from panel_gateway.ingest import Ingest
-from panel_gateway.models import DeadLetter, Signal
 from panel_gateway.protocols import contact_id, surgard
 from panel_gateway.protocols.contact_id import Qualifier
 from panel_gateway.transports.serial_line import SerialReceiverLine

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from control_center.incidents.models import Incident, VerificationAttempt
-from control_center.subscribers.seed import plan
+from simulators.demo.subscribers import plan
 from simulators.households import Households
 from tests.control_center.conftest import running_system
 from tests.control_center.test_console_browser import sign_in

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from control_center.app import create_app
-from control_center.console.hub import Hub
+from control_center.core.hub import Hub
+from control_center.core.settings import Settings
 from control_center.incidents.models import Incident, IncidentEvent, VerificationAttempt
-from control_center.settings import Settings
 from control_center.subscribers.models import Premises
 from control_center.telephony import flows
 from control_center.telephony.adapters import TwilioTelephony

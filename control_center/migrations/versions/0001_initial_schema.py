@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import control_center.db
+import control_center.core.db
 
 revision = "0001"
 down_revision = None
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("transport", sa.String(length=20), nullable=False),
         sa.Column("source", sa.String(length=200), nullable=False),
-        sa.Column("received_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("reason", sa.String(length=300), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dead_letters")),
@@ -36,8 +36,8 @@ def upgrade() -> None:
         sa.Column("account", sa.String(length=32), nullable=False),
         sa.Column("message_id", sa.String(length=64), nullable=False),
         sa.Column("transport", sa.String(length=20), nullable=False),
-        sa.Column("received_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("panel_time", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("received_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("panel_time", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("format", sa.String(length=16), nullable=False),
         sa.Column("event_code", sa.String(length=8), nullable=False),
         sa.Column("qualifier", sa.String(length=1), nullable=True),
@@ -49,7 +49,7 @@ def upgrade() -> None:
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("description", sa.String(length=100), nullable=False),
         sa.Column("raw", sa.Text(), nullable=False),
-        sa.Column("processed_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("processed_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("incident_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_signals")),
         sa.UniqueConstraint("account", "message_id", name=op.f("uq_signals_account")),
@@ -71,7 +71,7 @@ def upgrade() -> None:
         sa.Column("name_kana", sa.String(length=100), nullable=True),
         sa.Column("phone", sa.String(length=20), nullable=False),
         sa.Column("email", sa.String(length=200), nullable=True),
-        sa.Column("created_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subscribers")),
     )
     op.create_table(
@@ -84,9 +84,9 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(length=20), nullable=False),
         sa.Column("house_code_hash", sa.String(length=200), nullable=False),
         sa.Column("arming_state", sa.String(length=20), nullable=False),
-        sa.Column("arming_changed_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("arming_changed_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("life_watch_hours", sa.Integer(), nullable=False),
-        sa.Column("created_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["subscriber_id"], ["subscribers.id"], name=op.f("fk_premises_subscriber_id_subscribers")
         ),
@@ -122,9 +122,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("open_key", sa.String(length=64), nullable=True),
         sa.Column("description", sa.String(length=100), nullable=False),
-        sa.Column("opened_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_signal_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_signal_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("signal_count", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["premises_id"], ["premises.id"], name=op.f("fk_incidents_premises_id_premises")
@@ -142,7 +142,7 @@ def upgrade() -> None:
         sa.Column("account", sa.String(length=32), nullable=False),
         sa.Column("premises_id", sa.Integer(), nullable=False),
         sa.Column("transport", sa.String(length=20), nullable=False),
-        sa.Column("created_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "transport IN ('mqtt','dc09_tcp','dc09_udp','serial')", name=op.f("ck_panel_accounts_transport")
         ),

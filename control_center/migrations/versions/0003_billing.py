@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import control_center.db
+import control_center.core.db
 
 revision = "0003"
 down_revision = "0002"
@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("deposit", sa.Integer(), nullable=False),
         sa.Column("terminated_on", sa.Date(), nullable=True),
         sa.Column("termination_reason", sa.String(length=20), nullable=True),
-        sa.Column("created_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["premises_id"], ["premises.id"], name=op.f("fk_contracts_premises_id_premises")
         ),
@@ -117,7 +117,7 @@ def upgrade() -> None:
         sa.Column("reduced_to", sa.Integer(), nullable=False),
         sa.Column("reason", sa.String(length=300), nullable=False),
         sa.Column("decided_by", sa.String(length=100), nullable=False),
-        sa.Column("decided_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["contract_id"], ["contracts.id"], name=op.f("fk_fee_decisions_contract_id_contracts")
         ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import control_center.db
+import control_center.core.db
 
 revision = "0004"
 down_revision = "0003"
@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=False),
         sa.Column("action", sa.String(length=20), nullable=False),
         sa.Column("subject", sa.String(length=100), nullable=False),
@@ -72,8 +72,8 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("premises_id", sa.Integer(), nullable=False),
         sa.Column("trip_id", sa.Integer(), nullable=False),
-        sa.Column("due_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("fired_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("due_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("fired_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["premises_id"], ["premises.id"], name=op.f("fk_timers_premises_id_premises")
         ),
@@ -88,8 +88,8 @@ def upgrade() -> None:
         "trips",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("premises_id", sa.Integer(), nullable=False),
-        sa.Column("departs_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("returns_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("departs_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("returns_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("set_forget_check", sa.Boolean(), nullable=False),
         sa.Column("grace_minutes", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["premises_id"], ["premises.id"], name=op.f("fk_trips_premises_id_premises")),
@@ -102,7 +102,7 @@ def upgrade() -> None:
         "incident_events",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
-        sa.Column("at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("detail", sa.String(length=500), nullable=False),
@@ -120,8 +120,8 @@ def upgrade() -> None:
         sa.Column("incident_id", sa.Integer(), nullable=False),
         sa.Column("step", sa.String(length=40), nullable=True),
         sa.Column("agency", sa.String(length=40), nullable=True),
-        sa.Column("created_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("done_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("done_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("done_by", sa.String(length=100), nullable=True),
         sa.Column("reference", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(
@@ -149,7 +149,7 @@ def upgrade() -> None:
         "verification_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
-        sa.Column("at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=False),
         sa.Column("name_given", sa.String(length=100), nullable=False),
         sa.Column("method", sa.String(length=20), nullable=False),
@@ -167,15 +167,17 @@ def upgrade() -> None:
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claimed_by", sa.String(length=100), nullable=True))
         batch_op.add_column(
-            sa.Column("claimed_at", control_center.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("claimed_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("verified", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column("outcome", sa.String(length=20), nullable=True))
         batch_op.add_column(
-            sa.Column("responder_on_site_at", control_center.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "responder_on_site_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True
+            )
         )
         batch_op.add_column(
-            sa.Column("report_sent_at", control_center.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("report_sent_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("close_reason", sa.String(length=300), nullable=True))
         batch_op.add_column(sa.Column("flag", sa.String(length=100), nullable=True))
@@ -186,7 +188,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("signals", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("held_until", control_center.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("held_until", control_center.core.db.UTCDateTime(timezone=True), nullable=True)
         )
 
     # ### end Alembic commands ###

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import control_center.db
+import control_center.core.db
 
 revision = "0005"
 down_revision = "0004"
@@ -39,8 +39,8 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(length=200), nullable=False),
         sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("failed_logins", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("locked_until", control_center.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("login", name=op.f("uq_users_login")),
     )
@@ -50,9 +50,9 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("label", sa.String(length=100), nullable=False),
-        sa.Column("created_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
         ),
@@ -67,8 +67,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_login_sessions_user_id_users"), ondelete="CASCADE"
         ),
@@ -87,7 +87,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("lat", sa.Float(), nullable=False),
         sa.Column("lon", sa.Float(), nullable=False),
-        sa.Column("position_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("position_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["depot_id"], ["depots.id"], name=op.f("fk_responders_depot_id_depots")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_responders_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_responders")),
@@ -102,14 +102,14 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
         sa.Column("responder_id", sa.Integer(), nullable=False),
-        sa.Column("assigned_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("assigned_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("assigned_by", sa.String(length=100), nullable=False),
         sa.Column("estimated_minutes", sa.Float(), nullable=True),
-        sa.Column("accepted_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("en_route_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("arrived_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("cleared_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("ended_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("accepted_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("en_route_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("arrived_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cleared_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("help_needed", sa.String(length=40), nullable=True),
         sa.Column("report", sa.String(length=2000), nullable=True),
         sa.ForeignKeyConstraint(

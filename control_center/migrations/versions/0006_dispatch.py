@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import control_center.db
+import control_center.core.db
 
 revision = "0006"
 down_revision = "0005"
@@ -79,7 +79,7 @@ def upgrade() -> None:
         sa.Column("travel_minutes", sa.Float(), nullable=False),
         sa.Column("limit_minutes", sa.Integer(), nullable=False),
         sa.Column("within", sa.Boolean(), nullable=False),
-        sa.Column("recorded_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["depot_id"], ["depots.id"], name=op.f("fk_premises_coverage_depot_id_depots")
         ),
@@ -96,13 +96,13 @@ def upgrade() -> None:
         "key_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key_set_id", sa.Integer(), nullable=False),
-        sa.Column("at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("seal_before", sa.String(length=40), nullable=True),
         sa.Column("seal_after", sa.String(length=40), nullable=True),
         sa.Column("incident_id", sa.Integer(), nullable=True),
-        sa.Column("subscriber_notified_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("subscriber_notified_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["incident_id"], ["incidents.id"], name=op.f("fk_key_events_incident_id_incidents")
         ),
@@ -121,7 +121,7 @@ def upgrade() -> None:
         "sent_reports",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
-        sa.Column("sent_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_by", sa.String(length=100), nullable=False),
         sa.Column("recipient", sa.String(length=200), nullable=False),
         sa.Column("subject", sa.String(length=200), nullable=False),

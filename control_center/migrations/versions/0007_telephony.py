@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import control_center.db
+import control_center.core.db
 
 revision = "0007"
 down_revision = "0006"
@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "webhook_receipts",
         sa.Column("key", sa.String(length=64), nullable=False),
-        sa.Column("received_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("response", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_webhook_receipts")),
     )
@@ -32,13 +32,13 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
         sa.Column("started_by", sa.String(length=100), nullable=False),
-        sa.Column("started_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sms_first", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("targets", sa.Text(), nullable=False),
         sa.Column("next_index", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("reached", sa.String(length=100), nullable=True),
-        sa.Column("finished_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["incident_id"], ["incidents.id"], name=op.f("fk_call_runs_incident_id_incidents")
         ),
@@ -61,10 +61,10 @@ def upgrade() -> None:
         sa.Column("provider_sid", sa.String(length=64), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("started_by", sa.String(length=100), nullable=False),
-        sa.Column("created_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("answered_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("ended_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("deadline_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deadline_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("result", sa.String(length=20), nullable=True),
         sa.ForeignKeyConstraint(
             ["incident_id"], ["incidents.id"], name=op.f("fk_contact_attempts_incident_id_incidents")

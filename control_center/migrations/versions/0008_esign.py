@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import control_center.db
+import control_center.core.db
 
 revision = "0008"
 down_revision = "0007"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("ca_key_sealed", sa.Text(), nullable=False),
         sa.Column("tsa_cert_pem", sa.Text(), nullable=False),
         sa.Column("tsa_key_sealed", sa.Text(), nullable=False),
-        sa.Column("created_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_signing_authority")),
     )
     op.create_table(
@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("failed_attempts", sa.Integer(), server_default="0", nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
-        sa.Column("created_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["subscriber_id"], ["subscribers.id"], name=op.f("fk_contract_signers_subscriber_id_subscribers")
         ),
@@ -62,9 +62,9 @@ def upgrade() -> None:
         "delivery_consents",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subscriber_id", sa.Integer(), nullable=False),
-        sa.Column("given_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("given_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("given_by", sa.String(length=100), nullable=False),
-        sa.Column("withdrawn_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("withdrawn_by", sa.String(length=100), nullable=True),
         sa.ForeignKeyConstraint(
             ["subscriber_id"], ["subscribers.id"], name=op.f("fk_delivery_consents_subscriber_id_subscribers")
@@ -80,7 +80,7 @@ def upgrade() -> None:
         "revoked_certificates",
         sa.Column("serial", sa.String(length=60), nullable=False),
         sa.Column("signer_id", sa.Integer(), nullable=False),
-        sa.Column("revoked_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=False),
         sa.ForeignKeyConstraint(
             ["signer_id"],
@@ -97,7 +97,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("contract_id", sa.Integer(), nullable=False),
         sa.Column("signer_id", sa.Integer(), nullable=False),
-        sa.Column("signed_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("signed_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("counterparty", sa.String(length=100), nullable=False),
         sa.Column("amount", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
@@ -126,8 +126,8 @@ def upgrade() -> None:
         sa.Column("signer_id", sa.Integer(), nullable=False),
         sa.Column("contract_id", sa.Integer(), nullable=True),
         sa.Column("code_hash", sa.String(length=200), nullable=False),
-        sa.Column("expires_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["contract_id"], ["contracts.id"], name=op.f("fk_signing_codes_contract_id_contracts")

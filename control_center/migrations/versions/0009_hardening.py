@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import control_center.db
+import control_center.core.db
 
 revision = "0009"
 down_revision = "0008"
@@ -25,16 +25,16 @@ def upgrade() -> None:
     with op.batch_alter_table("panel_accounts") as batch:
         batch.add_column(sa.Column("mqtt_username", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("mqtt_password_hash", sa.String(length=200), nullable=True))
-        issued_at = control_center.db.UTCDateTime(timezone=True)
+        issued_at = control_center.core.db.UTCDateTime(timezone=True)
         batch.add_column(sa.Column("mqtt_credentials_issued_at", issued_at, nullable=True))
         # --- DC-09: a keyed account may accept plain frames until this moment (transition), else never ---
         batch.add_column(
-            sa.Column("dc09_plain_until", control_center.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("dc09_plain_until", control_center.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch.create_unique_constraint("uq_panel_accounts_mqtt_username", ["mqtt_username"])
         # --- DC-09: when the key or its transition last changed (receivers look every second) ---
         batch.add_column(
-            sa.Column("dc09_key_changed_at", control_center.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("dc09_key_changed_at", control_center.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch.create_index("ix_panel_accounts_dc09_key_changed_at", ["dc09_key_changed_at"])
 
@@ -48,8 +48,8 @@ def upgrade() -> None:
         "login_throttle",
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("failures", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("window_started_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("blocked_until", control_center.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("window_started_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("blocked_until", control_center.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("key"),
     )
     # The per-user failure count and lock are replaced by the throttle's scopes (one attacker could
@@ -65,15 +65,15 @@ def upgrade() -> None:
         sa.Column("host", sa.String(length=200), nullable=False),
         sa.Column("subscribed", sa.Boolean(), nullable=False),
         sa.Column("problem", sa.String(length=300), nullable=True),
-        sa.Column("since", control_center.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("beat_at", control_center.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("since", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("beat_at", control_center.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
 
 
 def downgrade() -> None:
     op.drop_table("gateway_status")
-    op.add_column("users", sa.Column("locked_until", control_center.db.UTCDateTime(timezone=True)))
+    op.add_column("users", sa.Column("locked_until", control_center.core.db.UTCDateTime(timezone=True)))
     op.add_column("users", sa.Column("failed_logins", sa.Integer(), server_default="0", nullable=False))
     op.drop_table("login_throttle")
     with op.batch_alter_table("dead_letters") as batch:

@@ -16,7 +16,7 @@ from control_center.alarms.action_plans import (
     after_check,
     on_receipt,
 )
-from control_center.alarms.service_types import ServiceType
+from control_center.signals.service_types import ServiceType
 
 S, A, Oc, St = ServiceType, Agency, Outcome, Step
 NORMAL = Situation()

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from control_center.alarms.classification import SignalKind, classify
-from control_center.alarms.service_types import Priority, ServiceType
+from control_center.signals.classification import SignalKind, classify
+from control_center.signals.service_types import Priority, ServiceType
 from panel_gateway.protocols.contact_id import ContactIdEvent, Qualifier
 from panel_gateway.protocols.sia_codes import SiaEvent
 

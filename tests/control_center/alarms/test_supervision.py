@@ -6,13 +6,13 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from control_center.alarms.inbox import process_pending
-from control_center.alarms.supervision import sweep
 from control_center.incidents import service as incidents
+from control_center.incidents.inbox import process_pending
+from control_center.signals.link_supervision import sweep
 from control_center.subscribers.models import PanelAccount
-from control_center.subscribers.seed import seed
 from panel_gateway.ingest import Ingest, Received
 from panel_gateway.protocols.panel_signal import PanelSignal
+from simulators.demo.subscribers import seed
 
 T0 = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)
 

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from panel_gateway.protocols import contact_id, dc09, decode, mqtt_payload, sia_codes, sia_dc03, surgard
+from control_center.cli import decode_output as decode
+from panel_gateway.protocols import contact_id, dc09, mqtt_payload, sia_codes, sia_dc03, surgard
 from panel_gateway.protocols.errors import ParseError
 
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)

@@ -1,0 +1,140 @@
+"""`control-center panels dc09-key ACCOUNT`: set a panel's DC-09 AES key and its plain-frame transition.
+
+The key is read from ``CC_NEW_DC09_KEY``, a line on standard input, or asked for, never from the
+command line (where ``ps`` and the shell's history would keep it); it is sealed before it is stored
+and never printed. Once an account has a key, only encrypted frames are accepted from it, unless
+``--plain-for HOURS`` / ``--plain-until WHEN`` opens a bounded transition while the panel is being
+re-programmed (each plain frame is then logged as a warning). Running receivers pick the change up
+with the next frame of that account: no restart, no reload.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import os
+import sys
+
+from sqlalchemy import select
+
+from control_center.core import audit
+from control_center.core.db import create_engine, session_factory, utcnow
+from control_center.core.secret_box import SecretBox
+from control_center.core.settings import Settings
+from control_center.migrate import upgrade_async
+from control_center.subscribers.models import PanelAccount
+from panel_gateway.dc09_keys import MAX_PLAIN_TRANSITION, PURPOSE, set_key, set_plain_until
+
+SHELL = "shell"  # the actor recorded in the audit log
+
+
+def add_parser(panels: argparse.ArgumentParser) -> None:
+    """Adds ``dc09-key`` to the ``panels`` command's subcommands."""
+    commands = next(a for a in panels._actions if isinstance(a, argparse._SubParsersAction))
+    key = commands.add_parser(
+        "dc09-key",
+        help="set a panel's DC-09 AES key (asked for, or CC_NEW_DC09_KEY / stdin) and its plain-frame window",
+    )
+    key.add_argument("account")
+    key.add_argument("--keep-key", action="store_true", help="change only the plain-frame window")
+    window = key.add_mutually_exclusive_group()
+    window.add_argument(
+        "--plain-for",
+        type=float,
+        metavar="HOURS",
+        help=f"also accept plain frames for HOURS (at most {MAX_PLAIN_TRANSITION.days * 24}), logged",
+    )
+    window.add_argument(
+        "--plain-until",
+        metavar="WHEN",
+        help="… until WHEN, ISO 8601 with its offset (2026-12-01T09:00+09:00)",
+    )
+    window.add_argument("--plain-off", action="store_true", help="refuse plain frames from now on")
+
+
+async def key_of(settings: Settings, account: str) -> bytes | None:
+    """The account's open key, for a simulated panel programmed as the real one would be."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            sealed = await session.scalar(
+                select(PanelAccount.dc09_key_sealed).where(PanelAccount.account == account)
+            )
+    finally:
+        await engine.dispose()
+    return SecretBox.from_settings(settings).open(sealed, purpose=PURPOSE) if sealed else None
+
+
+def _read_key() -> str:
+    if key := os.environ.get("CC_NEW_DC09_KEY"):
+        return key
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().strip()
+    return getpass.getpass("AES key (32, 48 or 64 hex digits): ")
+
+
+def _window(args: argparse.Namespace, now: dt.datetime) -> tuple[bool, dt.datetime | None]:
+    """Whether the window changes, and its new end (None: plain frames refused)."""
+    if args.plain_off:
+        return True, None
+    if args.plain_for is not None:
+        if args.plain_for <= 0:
+            raise ValueError("--plain-for takes a number of hours above 0")
+        return True, now + dt.timedelta(hours=args.plain_for)
+    if args.plain_until is not None:
+        try:
+            until = dt.datetime.fromisoformat(args.plain_until)
+        except ValueError:
+            raise ValueError(f"--plain-until: not an ISO 8601 time: {args.plain_until!r}") from None
+        if until.tzinfo is None:
+            raise ValueError("--plain-until needs its offset, e.g. 2026-12-01T09:00+09:00")
+        return True, until.astimezone(dt.UTC)
+    return False, None
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    now = utcnow()
+    try:
+        changes_window, until = _window(args, now)
+        if args.keep_key and not changes_window:
+            raise ValueError("--keep-key changes nothing without --plain-for, --plain-until or --plain-off")
+        key_hex = None if args.keep_key else _read_key()
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    await upgrade_async(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            try:
+                done = []
+                if key_hex is not None:
+                    box = SecretBox.from_settings(settings)
+                    await set_key(session=session, box=box, account=args.account, key_hex=key_hex)
+                    done.append("key set")
+                if changes_window:
+                    await set_plain_until(session=session, account=args.account, until=until, now=now)
+                    done.append(
+                        f"plain frames until {until:%Y-%m-%d %H:%M} UTC" if until else "plain frames off"
+                    )
+            except (LookupError, ValueError) as exc:
+                print(exc, file=sys.stderr)
+                return 1
+            audit.record(
+                session=session, actor=SHELL, action="dc09_key_set", subject=f"panel:{args.account}",
+                at=now, detail="; ".join(done),
+            )  # fmt: skip
+            await session.commit()
+            state = await session.scalar(
+                select(PanelAccount.dc09_plain_until).where(PanelAccount.account == args.account)
+            )
+    finally:
+        await engine.dispose()
+    window = (
+        f"plain frames accepted (and logged) until {state:%Y-%m-%d %H:%M} UTC"
+        if state is not None and state > now
+        else "only encrypted frames accepted"
+    )
+    print(f"account {args.account}: " + "; ".join([*(["key set"] if key_hex else []), window]))
+    return 0

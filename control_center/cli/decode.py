@@ -1,0 +1,69 @@
+"""`control-center decode`: frames on stdin, one JSON object per line on stdout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterable
+from typing import IO
+
+from control_center.cli.decode_output import describe
+from panel_gateway.protocols import dc09
+from panel_gateway.protocols.errors import ParseError
+
+
+def parse_keys(pairs: Iterable[str]) -> dict[str, bytes] | str:
+    keys: dict[str, bytes] = {}
+    for pair in pairs:
+        account, sep, hex_key = pair.partition("=")
+        if not sep or not account:
+            return f"--key must be ACCOUNT=HEX, got {pair!r}"
+        key = dc09.parse_key(hex_key)
+        if isinstance(key, ParseError):
+            return f"--key {account}: {key.reason}"
+        keys[account.strip().upper()] = key
+    return keys
+
+
+def parse_now(text: str | None) -> dt.datetime | str:
+    if text is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return f"--now must be ISO 8601, got {text!r}"
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def run_decode(
+    key_args: list[str], now_arg: str | None, json_lines: bool, stdin: IO[str], stdout: IO[str]
+) -> int:
+    keys = parse_keys(key_args)
+    now = parse_now(now_arg)
+    for problem in (keys, now):
+        if isinstance(problem, str):
+            print(problem, file=sys.stderr)
+            return 2
+    assert isinstance(keys, dict) and isinstance(now, dt.datetime)
+    for line in stdin:
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        if json_lines:
+            try:
+                text = json.loads(text)
+            except json.JSONDecodeError:
+                text = None
+            if not isinstance(text, str):
+                stdout.write(json.dumps(_unreadable("a --json line must be a JSON string")) + "\n")
+                continue
+        stdout.write(json.dumps(describe(text, keys=keys, now=now), ensure_ascii=False) + "\n")
+        stdout.flush()
+    return 0
+
+
+def _unreadable(reason: str) -> dict[str, object]:
+    return {"valid": False, "error": "format", "reason": reason, "protocol": None, "account": None,
+            "sequence": None, "receiver": None, "line": None, "id_token": None, "encrypted": False,
+            "timestamp": None, "events": [], "response": None}  # fmt: skip

@@ -1,0 +1,62 @@
+"""The signal inbox and the dead-letter table: what the gateway commits, through intake, before it acks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from control_center.core.db import Base, BigId, UTCDateTime
+
+
+class Signal(Base):
+    __tablename__ = "signals"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account: Mapped[str] = mapped_column(String(32))
+    message_id: Mapped[str] = mapped_column(String(64))  # the panel's own id: dedup key with account
+    transport: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    panel_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    format: Mapped[str] = mapped_column(String(16))  # contact_id | sia
+    event_code: Mapped[str] = mapped_column(String(8))
+    qualifier: Mapped[str | None] = mapped_column(String(1))
+    partition: Mapped[int] = mapped_column(Integer, default=0)
+    zone: Mapped[int] = mapped_column(Integer, default=0)
+    device: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    service_type: Mapped[str | None] = mapped_column(String(1))
+    priority: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(100))
+    raw: Mapped[str] = mapped_column(Text)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    held_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # runaway device: held, still stored
+    incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    __table_args__ = (
+        UniqueConstraint("account", "message_id"),
+        # The inbox: unprocessed signals, most urgent first.
+        Index(
+            "ix_signals_inbox",
+            "priority",
+            "id",
+            postgresql_where=text("processed_at IS NULL"),
+            sqlite_where=text("processed_at IS NULL"),
+        ),
+    )
+
+
+class DeadLetter(Base):
+    """A message that could not be parsed, kept with the reason: nothing is dropped silently."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    transport: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(200))  # topic, peer address or line
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[str] = mapped_column(Text)  # undecodable bytes kept as \\x escapes
+    payload_length: Mapped[int | None] = mapped_column(BigInteger)  # of the whole input, before truncation
+    payload_sha256: Mapped[str | None] = mapped_column(String(64))  # of the whole input
+    reason: Mapped[str] = mapped_column(String(300))

@@ -1,0 +1,135 @@
+"""The supervisor's console page and its actions; the legal record as CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from control_center.access.guard import actor_of, allowed
+from control_center.access.roles import Permission
+from control_center.access.service import may_work_incidents
+from control_center.console.views import render
+from control_center.core.audit import AuditEntry
+from control_center.core.db import utcnow
+from control_center.core.i18n import N_
+from control_center.incidents import flows, service
+from control_center.incidents.flows import FlowError
+from control_center.supervisor_desk import service as sv
+from control_center.web import flash
+from control_center.web.api_types import FormRowId
+
+router = APIRouter(include_in_schema=False, dependencies=[allowed(Permission.SUPERVISE)])
+api = APIRouter(tags=["supervisor"], dependencies=[allowed(Permission.SUPERVISE)])
+CLOSED = N_("closed %(n)d")
+
+
+@router.get("/console/supervisor")
+async def page(request: Request) -> HTMLResponse:
+    async with request.app.state.sessions() as session:
+        incidents = await service.list_open(session=session)
+        audit_rows = list(await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(30)))
+    return render(
+        request,
+        "supervisor.html",
+        incidents=incidents,
+        audit=audit_rows,
+    )
+
+
+@router.get("/console/supervisor/figures")
+async def figures_fragment(request: Request) -> HTMLResponse:
+    async with request.app.state.sessions() as session:
+        figures = await sv.figures(session=session, now=utcnow())
+    return render(request, "_figures.html", figures=figures)
+
+
+def _back(
+    request: Request, message: str, error: bool = False, params: dict[str, str | int] | None = None
+) -> RedirectResponse:
+    return flash.redirect(request, "/console/supervisor", message, error=error, params=params)
+
+
+@router.post("/console/supervisor/reassign")
+async def reassign(
+    request: Request, incident_id: FormRowId, to: str = Form(..., min_length=1, max_length=100)
+):
+    try:
+        async with request.app.state.sessions() as session:
+            if not await may_work_incidents(session=session, login=to.strip()):
+                raise FlowError(f"{to.strip()!r} is not an active operator or supervisor")
+            await flows.reassign(
+                session=session,
+                incident_id=incident_id,
+                to=to.strip(),
+                supervisor=actor_of(request),
+                at=utcnow(),
+            )
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    except FlowError as exc:
+        return _back(request, str(exc), error=True)
+    request.app.state.hub.publish({incident_id})
+    return _back(request, "recorded")
+
+
+@router.post("/console/supervisor/bulk")
+async def bulk(
+    request: Request,
+    services: list[str] = Form(default=[]),
+    description: str = Form("", max_length=100),
+    address_contains: str = Form("", max_length=100),
+    lat: float | None = Form(None, ge=-90, le=90),
+    lon: float | None = Form(None, ge=-180, le=180),
+    radius_km: float | None = Form(None, gt=0, le=500),
+    reason: str = Form("", max_length=300),
+) -> RedirectResponse:
+    area = sv.Area(address_contains or None, lat, lon, radius_km)
+    try:
+        async with request.app.state.sessions() as session:
+            closed = await sv.bulk_close(
+                session=session,
+                supervisor=actor_of(request),
+                services=set(services),
+                description=description or None,
+                area=area,
+                reason=reason,
+                at=utcnow(),
+            )
+    except ValueError as exc:
+        return _back(request, str(exc), error=True)
+    request.app.state.hub.publish(set(closed))
+    return _back(request, CLOSED, params={"n": len(closed)})
+
+
+@api.get(
+    "/api/supervisor/figures", summary="Live figures: open incidents, unclaimed waits, time to first claim"
+)
+async def figures_json(request: Request) -> dict[str, Any]:
+    async with request.app.state.sessions() as session:
+        return asdict(await sv.figures(session=session, now=utcnow()))
+
+
+@api.get(
+    "/api/records.csv",
+    summary="The legal alarm record for JST dates from–to, as CSV",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def records(
+    request: Request, start: dt.date = Query(alias="from"), end: dt.date = Query(alias="to")
+) -> Response:
+    if end < start or (end - start).days > 400:
+        raise HTTPException(status_code=422, detail="'to' must be on or after 'from', at most 400 days later")
+    async with request.app.state.sessions() as session:
+        default_limit = request.app.state.settings.dispatch_default_limit_minutes
+        body = await sv.records_csv(session=session, start=start, end=end, default_limit=default_limit)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="alarm-records-{start}-{end}.csv"'},
+    )

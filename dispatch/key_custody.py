@@ -1,0 +1,36 @@
+"""Key sets held at depots: each sealed with a numbered seal; taking a key out breaks it; resealing
+records a new number, never one used before on that premises' keys."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from control_center.core.i18n import N_
+
+
+class KeyState(StrEnum):
+    SEALED = "sealed"
+    OUT = "out"
+
+
+KEY_WORDS = (N_("sealed"), N_("out"), N_("registered"), N_("taken_out"), N_("resealed"))
+
+
+class KeyRuleError(Exception):
+    """A key movement the rules do not allow (the message says why)."""
+
+
+def check_take_out(state: str) -> None:
+    if state != KeyState.SEALED:
+        raise KeyRuleError("this key set is already out; it must be resealed first")
+
+
+def check_reseal(state: str, new_seal: str, used_seals: set[str]) -> str:
+    new_seal = new_seal.strip()
+    if state != KeyState.OUT:
+        raise KeyRuleError("only a key set that was taken out is resealed")
+    if not new_seal:
+        raise KeyRuleError("give the new seal's number")
+    if new_seal in used_seals:
+        raise KeyRuleError(f"seal {new_seal} was used before on these keys; take a new seal")
+    return new_seal

@@ -1,0 +1,189 @@
+"""Fault drills: signals keep coming while something fails; at the end every signal the simulated
+panels sent must be stored exactly once. Each drill prints sent / stored / duplicates / lost.
+
+- ``postgres-stop``: the database stops (as in a crash) for N seconds mid-stream and comes back.
+- ``gateway-kill``: the gateway process is killed with SIGKILL mid-stream and started again.
+- ``broker-restart``: the broker stops mid-stream and starts again with its persistence.
+
+The gateway runs as its own ``control-center gateway`` process, as deployed; the broker is a private
+Mosquitto (persistence on, no queue limit), so the machine's own services are never touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from control_center.core.db import create_engine, session_factory
+from control_center.core.settings import MqttTarget
+from control_center.migrate import upgrade_async
+from control_center.signals.models import Signal
+from simulators.bench import identities
+from simulators.bench.private_broker import PrivateMosquitto, private_mosquitto
+from simulators.bench.private_postgres import PrivatePostgres
+from simulators.bench.processes import CenterProcess, child_env, run_settings
+from simulators.panel import payload, send_until_confirmed
+
+PANELS = 10
+
+
+@dataclass(frozen=True)
+class DrillResult:
+    drill: str
+    sent: int
+    stored: int
+    duplicates: int
+    lost: int
+    seconds: float
+
+    @property
+    def passed(self) -> bool:
+        return self.stored == self.sent and self.duplicates == 0 and self.lost == 0
+
+
+Fault = Callable[[PrivateMosquitto, CenterProcess], Awaitable[None]]
+
+
+async def _drill(name: str, database_url: str, fault: Fault, messages: int, per_second: float) -> DrillResult:
+    """Panels stream through a private Mosquitto to a ``control-center gateway`` process; at a quarter
+    of the stream ``fault`` strikes; at the end every confirmed message must be stored exactly once."""
+    started = time.perf_counter()
+    await upgrade_async(database_url)
+    run = uuid.uuid4().hex[:8]
+    accounts = [f"{9001 + n:04d}" for n in range(PANELS)]
+    planned = run_settings("drill", run, database_url, "mqtt://127.0.0.1")
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    sent: list[str] = []
+    try:
+        # Commissioned panels; the broker lets in only them and the gateway, as in production.
+        ids = await identities.commission(sessions, accounts, planned.mqtt_client_id)
+        access = ids.access(planned.mqtt_topic_root)
+        with tempfile.TemporaryDirectory() as tmp:
+            async with private_mosquitto(persistence=True, access=access) as broker:
+                settings = planned.model_copy(update={"mqtt_url": ids.gateway_url(broker.url)})
+                gateway = CenterProcess(
+                    "gateway", child_env(settings), Path(tmp) / "gateway.log", "gateway ready"
+                )
+                try:
+                    await gateway.start()
+                    target, root = MqttTarget(broker.url), settings.mqtt_topic_root
+                    each = messages // PANELS
+                    bodies = {a: [f"{run}-{a}-{i}" for i in range(each)] for a in accounts}
+                    panels = asyncio.gather(
+                        *(
+                            send_until_confirmed(
+                                target,
+                                f"{root}/{account}/signals",
+                                account,
+                                [payload(account, msg_id, 602) for msg_id in msg_ids],
+                                interval=PANELS / per_second,
+                                on_confirmed=lambda i, msg_ids=msg_ids: sent.append(msg_ids[i]),
+                                password=ids.password(account),
+                            )
+                            for account, msg_ids in bodies.items()
+                        )
+                    )
+                    await asyncio.sleep(messages / per_second / 4)  # a quarter goes through first
+                    await fault(broker, gateway)
+                    await panels
+                    stored = await _stored_ids(sessions, run, len(sent))
+                finally:
+                    await gateway.stop()
+    finally:
+        await engine.dispose()
+    distinct = set(stored)
+    return DrillResult(
+        name,
+        len(sent),
+        len(distinct),
+        len(stored) - len(distinct),
+        len(set(sent) - distinct),
+        round(time.perf_counter() - started, 1),
+    )
+
+
+async def _stored_ids(sessions: Any, run: str, expected: int, within: float = 120) -> list[str]:
+    """This drill's stored message ids, once all are there or ``within`` seconds have passed."""
+    ours = Signal.message_id.like(f"{run}-%")
+    deadline = time.perf_counter() + within
+    while time.perf_counter() < deadline:
+        with contextlib.suppress(Exception):  # the pool may still hold connections from before an outage
+            async with sessions() as session:
+                if (
+                    await session.scalar(select(func.count()).select_from(Signal).where(ours)) or 0
+                ) >= expected:
+                    break
+        await asyncio.sleep(0.5)
+    async with sessions() as session:
+        return list(await session.scalars(select(Signal.message_id).where(ours)))
+
+
+async def postgres_stop(
+    outage_seconds: float = 10.0, messages: int = 300, per_second: float = 20.0
+) -> DrillResult:
+    """The database stops (``pg_ctl stop -m immediate``, as in a crash) for ``outage_seconds``."""
+    database = PrivatePostgres()
+    await database.create()
+    await database.start()
+
+    async def fault(_broker: PrivateMosquitto, _gateway: CenterProcess) -> None:
+        await database.stop("immediate")
+        await asyncio.sleep(outage_seconds)
+        await database.start()
+
+    try:
+        return await _drill("postgres-stop", database.url, fault, messages, per_second)
+    finally:
+        await database.destroy()
+
+
+async def gateway_kill(
+    messages: int = 300, per_second: float = 20.0, database_url: str | None = None
+) -> DrillResult:
+    """The gateway process is killed with SIGKILL mid-stream and started again a second later."""
+
+    async def fault(_broker: PrivateMosquitto, gateway: CenterProcess) -> None:
+        await gateway.kill()
+        await asyncio.sleep(1)
+        await gateway.start()
+
+    return await _on(database_url, "gateway-kill", fault, messages, per_second)
+
+
+async def broker_restart(
+    messages: int = 300, per_second: float = 20.0, database_url: str | None = None
+) -> DrillResult:
+    """The broker stops mid-stream and starts again a second later (same port, same persistence)."""
+
+    async def fault(broker: PrivateMosquitto, _gateway: CenterProcess) -> None:
+        await broker.stop()
+        await asyncio.sleep(1)
+        await broker.start()
+
+    return await _on(database_url, "broker-restart", fault, messages, per_second)
+
+
+async def _on(
+    database_url: str | None, name: str, fault: Fault, messages: int, per_second: float
+) -> DrillResult:
+    """The drill on ``database_url``, or on a temporary SQLite file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'drill.sqlite3'}"
+        return await _drill(name, url, fault, messages, per_second)
+
+
+DRILLS = {"postgres-stop": postgres_stop, "gateway-kill": gateway_kill, "broker-restart": broker_restart}
+
+
+def report(result: DrillResult) -> dict[str, Any]:
+    return asdict(result) | {"passed": result.passed}

@@ -1,0 +1,190 @@
+"""`control-center bench ingest`: signals per second through broker, gateway and durable commit to
+the acknowledgement, against the raw ceiling of the same broker measured in the same run.
+
+Ceiling: the same messages from the same simulated panels through the same broker to a bare
+subscriber that stores nothing (QoS 1, acknowledged on receipt). Ours: through the gateway, which
+commits each batch before it sends the PUBACKs. Ack latency: from the panel's clock in the message
+(``sent_at``) to the gateway's PUBACK for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiomqtt
+
+from control_center.core.db import create_engine, session_factory
+from control_center.core.settings import MqttTarget, Settings
+from control_center.migrate import upgrade_async
+from panel_gateway import mqtt_credentials
+from panel_gateway.broker_guard import BrokerGuard
+from panel_gateway.embedded_broker import start_embedded_broker
+from panel_gateway.ingest import Ingest, Received
+from panel_gateway.protocols.panel_signal import PanelSignal
+from panel_gateway.transports.mqtt import MqttGateway
+from simulators.bench import identities
+from simulators.bench.identities import BenchIdentities
+from simulators.bench.private_broker import free_port, private_mosquitto
+from simulators.bench.processes import run_settings
+from simulators.panel import payload
+
+
+async def _publish(
+    target: MqttTarget, root: str, panels: int, count: int, run: str, ids: BenchIdentities | None
+) -> float:
+    """Publish ``count`` messages from ``panels`` concurrent panels (QoS 1); returns the start time."""
+    per_panel = count // panels
+
+    async def panel(n: int) -> None:
+        account = f"{n + 1:04d}"
+        async with aiomqtt.Client(
+            target.host,
+            target.port,
+            identifier=f"bench-{run}-{account}",
+            username=account,
+            password=ids.password(account) if ids else target.password,
+            max_inflight_messages=20,
+        ) as client:
+            for i in range(per_panel):
+                body = payload(account, f"{run}-{i}", 602)
+                await client.publish(f"{root}/{account}/signals", body, qos=1)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(panel(n) for n in range(panels)))
+    return start
+
+
+async def _raw_ceiling(settings: Settings, panels: int, count: int, ids: BenchIdentities | None) -> float:
+    """The same panels to a bare subscriber that logs in as the gateway and stores nothing."""
+    run = f"raw-{uuid.uuid4().hex[:8]}"
+    root, target = settings.mqtt_topic_root, settings.broker
+    received = 0
+    done = asyncio.Event()
+    expected = count // panels * panels
+    async with aiomqtt.Client(
+        target.host,
+        target.port,
+        identifier=f"bench-{run}",
+        username=target.username or "bench",
+        password=target.password,
+        clean_session=True,
+    ) as sub:
+        await sub.subscribe(f"{root}/+/signals", qos=1)
+
+        async def consume() -> None:
+            nonlocal received
+            async for _ in sub.messages:
+                received += 1
+                if received >= expected:
+                    done.set()
+                    return
+
+        consumer = asyncio.create_task(consume())
+        start = await _publish(target, root, panels, count, run, ids)
+        await asyncio.wait_for(done.wait(), 600)
+        elapsed = time.perf_counter() - start
+        consumer.cancel()
+    return expected / elapsed
+
+
+async def _ours(
+    settings: Settings, sessions: Any, panels: int, count: int, ids: BenchIdentities | None
+) -> tuple[float, list[float]]:
+    run = uuid.uuid4().hex[:8]
+    target = settings.broker
+    latencies: list[float] = []
+    expected = count // panels * panels
+    done = asyncio.Event()
+
+    def acked(items: list[Received]) -> None:
+        now = dt.datetime.now(dt.UTC)
+        for item in items:
+            if isinstance(item.decoded, PanelSignal) and item.decoded.panel_time:
+                latencies.append((now - item.decoded.panel_time).total_seconds() * 1000)
+        if len(latencies) >= expected:
+            done.set()
+
+    gateway = MqttGateway(settings, Ingest(sessions), on_acked=acked)
+    task = asyncio.create_task(gateway.run())
+    try:
+        await asyncio.wait_for(gateway.ready.wait(), 30)
+        start = await _publish(target, settings.mqtt_topic_root, panels, count, run, ids)
+        await asyncio.wait_for(done.wait(), 600)
+        elapsed = time.perf_counter() - start
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        async with aiomqtt.Client(
+            target.host,
+            target.port,
+            identifier=settings.mqtt_client_id,
+            username=target.username,
+            password=target.password,
+            clean_session=True,
+        ):
+            pass  # drop the bench gateway's persistent session
+    return expected / elapsed, latencies
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run(
+    messages: int, panels: int, database_url: str | None, mqtt_url: str | None, batch: int
+) -> dict[str, Any]:
+    """``mqtt_url``: a broker URL, ``embedded``, or None for a private Mosquitto (see private_broker.py).
+    On the embedded broker and the private Mosquitto the panels are commissioned and log in as themselves
+    (simulators/bench/identities.py); a broker of your own must let the bench's panels in."""
+    async with contextlib.AsyncExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        await upgrade_async(url)
+        engine = create_engine(url)
+        stack.push_async_callback(engine.dispose)
+        sessions = session_factory(engine)
+        planned = run_settings("bench", uuid.uuid4().hex[:8], url, "mqtt://127.0.0.1", ingest_batch_max=batch)
+        root = planned.mqtt_topic_root
+        accounts = [f"{n + 1:04d}" for n in range(panels)]
+        broker_name = mqtt_url or "private mosquitto"
+        ids: BenchIdentities | None = None
+        if mqtt_url == "embedded":
+            ids = await identities.commission(sessions, accounts, planned.mqtt_client_id)
+            port = free_port()
+            lookup = mqtt_credentials.lookup(sessions, ids.gateway_logins)
+            broker = await start_embedded_broker(
+                "127.0.0.1", port, BrokerGuard(topic_root=root, lookup=lookup)
+            )
+            stack.push_async_callback(broker.shutdown)
+            broker_url = f"mqtt://127.0.0.1:{port}"
+        elif mqtt_url:
+            broker_url = mqtt_url
+        else:
+            ids = await identities.commission(sessions, accounts, planned.mqtt_client_id)
+            private = await stack.enter_async_context(
+                private_mosquitto(persistence=False, access=ids.access(root))
+            )
+            broker_url = private.url
+        settings = planned.model_copy(update={"mqtt_url": ids.gateway_url(broker_url) if ids else broker_url})
+        raw = await _raw_ceiling(settings, panels, messages, ids)
+        ours, latencies = await _ours(settings, sessions, panels, messages, ids)
+    return {
+        "messages": messages // panels * panels,
+        "panels": panels,
+        "ours_per_s": round(ours),
+        "raw_per_s": round(raw),
+        "ratio": round(ours / raw, 3),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "database": url.split(":", 1)[0],
+        "broker": broker_name,
+    }

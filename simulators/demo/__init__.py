@@ -1,0 +1,1 @@
+"""The demo's data: subscribers, responders and users that `control-center demo` and `db seed` add."""

@@ -1,0 +1,151 @@
+"""Demo data: a few dozen subscribers around Nagoya, deterministic for a given seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.models import Contract
+from control_center.core.settings import get_settings
+from control_center.signals.link_supervision import CELLULAR_CHECK_IN
+from control_center.signals.service_types import ServiceType
+from control_center.subscribers.house_code import hash_answer, hash_house_code, key_for
+from control_center.subscribers.models import (
+    EmergencyContact,
+    ExtraQuestion,
+    PanelAccount,
+    Premises,
+    PremisesService,
+    Subscriber,
+)
+
+CENTER = (35.1709, 136.8815)  # Nagoya station
+WARDS = ["中村区", "中区", "東区", "千種区", "昭和区", "瑞穂区", "熱田区", "西区", "北区", "名東区"]
+FAMILY = [
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+    "佐々木",
+    "山口",
+    "松本",
+    "井上",
+    "木村",
+    "林",
+    "清水",
+    "近藤",
+]
+GIVEN = ["太郎", "花子", "健一", "美咲", "大輔", "陽子", "翔太", "由美", "誠", "恵子", "拓也", "直子"]
+RELATIONS = ["長男", "長女", "次男", "妹", "弟", "友人", "隣人"]
+OPTIONAL_SERVICES = [
+    ServiceType.MEDICAL,
+    ServiceType.GAS,
+    ServiceType.LINE_CUT,
+    ServiceType.EQUIPMENT,
+    ServiceType.LIFE_WATCH,
+    ServiceType.OUTDOOR_CAMERA,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SeededPremises:
+    account: str
+    house_code: str  # known to the simulated household only; the database holds the hash
+
+
+def _phone(rng: random.Random, mobile: bool = False) -> str:
+    if mobile:
+        return f"090-{rng.randrange(1000, 10000)}-{rng.randrange(1000, 10000)}"
+    return f"052-{rng.randrange(200, 1000)}-{rng.randrange(1000, 10000)}"
+
+
+def plan(count: int, seed: int = 20261122) -> list[SeededPremises]:
+    """The accounts and house codes the seed creates (the simulators use this to play households)."""
+    rng = random.Random(seed)
+    return [SeededPremises(f"{1001 + i:04d}", f"{rng.randrange(1000):03d}") for i in range(count)]
+
+
+async def seed(
+    *, session: AsyncSession, count: int = 40, seed: int = 20261122, key: bytes | None = None
+) -> int:
+    """Create ``count`` subscribers if the database has none; returns how many were created.
+
+    ``key``: the house codes' key (house_code.key_for(settings)); by default the one of the center the
+    environment configures (CC_SECRET_KEY or its key file), which is the one that will check them.
+    """
+    if await session.scalar(select(func.count()).select_from(Subscriber)):
+        return 0
+    key = key if key is not None else key_for(get_settings())
+    rng = random.Random(seed + 1)
+    for entry in plan(count, seed):
+        family = rng.choice(FAMILY)
+        subscriber = Subscriber(
+            name=f"{family} {rng.choice(GIVEN)}",
+            phone=_phone(rng, mobile=True),
+            email=f"subscriber{entry.account}@example.jp",
+        )
+        lat = CENTER[0] + rng.uniform(-0.06, 0.06)
+        lon = CENTER[1] + rng.uniform(-0.07, 0.07)
+        ward = rng.choice(WARDS)
+        has_doctor = rng.random() < 0.5
+        services = [ServiceType.BURGLARY, ServiceType.FIRE, ServiceType.EMERGENCY]
+        services += rng.sample(OPTIONAL_SERVICES, rng.randrange(1, len(OPTIONAL_SERVICES) + 1))
+        premises = Premises(
+            subscriber=subscriber,
+            address=f"愛知県名古屋市{ward}{rng.randrange(1, 6)}丁目"
+            f"{rng.randrange(1, 30)}-{rng.randrange(1, 20)}",
+            lat=round(lat, 6),
+            lon=round(lon, 6),
+            phone=_phone(rng),
+            house_code_hash=hash_house_code(entry.house_code, key),
+            life_watch_hours=12,
+            services=[PremisesService(service_type=s.value) for s in sorted(set(services))],
+            doctor_name=f"{ward}クリニック" if has_doctor else None,
+            doctor_phone=_phone(rng) if has_doctor else None,
+            questions=[
+                ExtraQuestion(
+                    position=1, question="最初に飼ったペットの名前は？", answer_hash=hash_answer("ポチ", key)
+                )
+            ],
+            contacts=[
+                EmergencyContact(
+                    position=position,
+                    name=f"{family if position < 3 else rng.choice(FAMILY)} {rng.choice(GIVEN)}",
+                    phone=_phone(rng, mobile=True),
+                    relation=rng.choice(RELATIONS),
+                )
+                for position in range(1, rng.choice([3, 3, 4]) + 1)
+            ],
+        )
+        session.add(
+            Contract(
+                subscriber=subscriber,
+                premises=premises,
+                plan="rental" if rng.random() < 0.8 else "purchase",
+                service_start=dt.date(rng.randrange(2021, 2026), rng.randrange(1, 13), rng.randrange(1, 29)),
+                monthly_fee=rng.choice([4_000, 4_800, 5_500, 6_800, 7_800, 9_800]),
+                deposit=20_000,
+            )
+        )
+        session.add(
+            PanelAccount(
+                account=entry.account,
+                premises=premises,
+                transport="mqtt",
+                check_in_seconds=int(CELLULAR_CHECK_IN.total_seconds()),
+            )
+        )
+    await session.commit()
+    return count
