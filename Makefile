@@ -19,11 +19,13 @@ test: $(BIN)/.installed
 	scripts/install-chromium
 	scripts/install-fonts
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 	scripts/flood-guard
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check .
 
 # Re-extract the UI strings after changing templates; translate in control_center/locale/*/messages.po.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -16,14 +14,16 @@ from control_center.access.guard import NotSignedIn, login_redirect_target
 from control_center.access.hashing import HashingBusy
 from control_center.access.headers import Hardening
 from control_center.access.login_gate import AddressBlocks, LoginGate
+from control_center.alarms import views as alarm_views
 from control_center.console import operations as console_operations
+from control_center.console import panel_keys
 from control_center.console import views as console_views
 from control_center.core.hub import Hub
 from control_center.core.mail import mailer_from
 from control_center.core.secret_box import SecretBox
 from control_center.core.settings import Settings
 from control_center.incidents import views as incident_views
-from control_center.subscribers import views as subscriber_views
+from control_center.signals.service_types import LABELS
 from control_center.supervisor_desk import views as supervisor_views
 from control_center.telephony import views as telephony_views
 from control_center.telephony.adapters import Telephony
@@ -31,7 +31,9 @@ from control_center.telephony.wiring import telephony_for
 from control_center.watchdog import views as watchdog_views
 from control_center.watchdog.readiness import Readiness
 from control_center.watchdog.worker import Watchdog
+from control_center.web import templates
 from dispatch import views as dispatch_views
+from dispatch.access import assigned_now
 from dispatch.agencies import RecordingSwitchboard
 
 
@@ -54,11 +56,13 @@ def create_app(
     app.state.sessions = sessions
     app.state.hub = hub
     app.state.mailer = mailer_from(settings.mail_url, settings.mail_sender, settings.mail_outbox_dir)
+    app.state.assigned_now = assigned_now  # a responder reads an incident only while assigned to it
     app.state.switchboard = RecordingSwitchboard()  # notifying agencies: recorded, until a real line exists
     app.state.telephony = telephony or telephony_for(settings, sessions, hub.publish)
     # The alarm path's watchdog (/healthz, the consoles' banner) and what this process serves (/readyz).
     app.state.watchdog = watchdog or Watchdog(sessions, settings, hub)
     app.state.readiness = readiness or Readiness()
+    templates.add_vocabulary("service_label", LABELS)  # the pages name a service by its letter
     # Read once: the views seal and open keys with it, and CSRF tokens use a subkey of it.
     app.state.secret_box = SecretBox.from_settings(settings)
     app.state.csrf_key = app.state.secret_box.subkey("csrf")
@@ -91,12 +95,14 @@ def create_app(
     app.include_router(watchdog_views.console)
     app.include_router(access_views.router)
     app.include_router(access_views.api)
+    app.include_router(panel_keys.router)
     app.include_router(incident_views.router)
     app.include_router(billing_views.router)
+    app.include_router(esign_views.contracts)
     app.include_router(esign_views.staff)
     app.include_router(esign_views.signers_api)
     app.include_router(esign_views.pages)
-    app.include_router(subscriber_views.router)
+    app.include_router(alarm_views.router)
     app.include_router(console_views.router)
     app.include_router(console_operations.router)
     app.include_router(supervisor_views.router)
@@ -107,5 +113,5 @@ def create_app(
     app.include_router(dispatch_views.console)
     app.include_router(dispatch_views.responder_pages)
     app.include_router(dispatch_views.api)
-    app.mount("/static", StaticFiles(directory=Path(console_views.__file__).parent / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=templates.STATIC), name="static")
     return app

@@ -184,3 +184,33 @@ class Runtime:
                 await self.broker.shutdown()
             self.broker = None
         await self.engine.dispose()
+
+
+async def serve(settings: Settings) -> None:
+    """``control-center serve``: console, API, inbox worker and receivers; the MQTT gateway too when the
+    broker is the embedded one (an external broker has ``control-center gateway`` processes of its own)."""
+    runtime = Runtime(settings)
+    await runtime.prepare()
+    server = runtime.web_server()
+    background = [runtime.worker.run(), runtime.supervision.run(), *await runtime.receivers()]
+    if settings.uses_embedded_broker:
+        background.extend(runtime.gateway_loops())
+    await runtime.run(server.serve(), *background)
+
+
+async def run_gateway(settings: Settings) -> None:
+    """``control-center gateway``: the MQTT gateway alone, storing signals for the serve processes."""
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    bus = Bus(settings.database_url, Hub())  # wakes the inbox workers of the serve processes
+    gateway = MqttGateway(settings, Ingest(sessions, on_stored=bus.signals_stored))
+    # Its state for the watchdogs of the serve processes, which cannot see this one's memory.
+    heartbeat = Heartbeat(sessions, gateway, settings.mqtt_client_id, settings.gateway_heartbeat_seconds)
+    try:
+        # A task group, not gather: on SIGTERM it waits for every loop to finish, so the heartbeat
+        # can still record "stopped" before the engine is disposed.
+        async with asyncio.TaskGroup() as loops:
+            for loop in (gateway.run(), heartbeat.run(), bus.run()):
+                loops.create_task(loop)
+    finally:
+        await engine.dispose()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from control_center.console.views import environment
 from control_center.core.i18n import N_, translations
 from control_center.incidents import flows
+from control_center.signals.service_types import LABELS
+from control_center.web.templates import environment, translator
 from dispatch.models import Assignment, KeyEvent, KeySet
 
 
@@ -35,6 +36,7 @@ async def render(*, session: AsyncSession, incident_id: int, locale: str) -> tup
         subscriber=incident.premises.subscriber if incident.premises else None,
         assignments=assignments,
         key_events=key_events,
+        service_label=translator(locale, LABELS),  # rendered outside the app: it names the services itself
     )
     subject = translations(locale).gettext(N_("On-site check report"))
     return f"{subject} #{incident.id}", body

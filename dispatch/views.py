@@ -13,15 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from control_center.access.guard import actor_of, allowed, require
 from control_center.access.roles import Permission
 from control_center.access.service import Principal
-from control_center.console.operations import run_action
-from control_center.console.views import event_stream, render
 from control_center.core import audit
 from control_center.core.db import utcnow
 from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
 from control_center.incidents.models import Incident
 from control_center.web import flash
+from control_center.web.actions import run_action, run_step
 from control_center.web.api_types import FormRowId, RowId
+from control_center.web.stream import event_stream
+from control_center.web.templates import render
 from dispatch import report, service, status
 from dispatch.map_view import Place, frame
 from dispatch.models import Assignment, Responder
@@ -42,19 +43,14 @@ Reading = Annotated[Principal, Depends(require(Permission.INCIDENTS_READ, Permis
 
 @console.post("/incidents/{incident_id}/dispatch")
 async def dispatch(incident_id: RowId, request: Request, responder_id: FormRowId) -> RedirectResponse:
-    actor, settings = actor_of(request), request.app.state.settings
-    return await run_action(
+    return await run_step(
         request,
         incident_id,
-        lambda s: service.assign(
-            session=s,
-            incident_id=incident_id,
-            responder_id=responder_id,
-            actor=actor,
-            at=utcnow(),
-            settings=settings,
-        ),
+        service.assign,
         "responder dispatched",
+        responder_id=responder_id,
+        actor=actor_of(request),
+        settings=request.app.state.settings,
     )
 
 
@@ -73,20 +69,16 @@ async def release(incident_id: RowId, assignment_id: RowId, request: Request) ->
 
 @console.post("/incidents/{incident_id}/tasks/{task_id}/notify")
 async def notify(incident_id: RowId, task_id: RowId, request: Request) -> RedirectResponse:
-    actor, state = actor_of(request), request.app.state
-    return await run_action(
+    state = request.app.state
+    return await run_step(
         request,
         incident_id,
-        lambda s: service.notify_agency(
-            session=s,
-            incident_id=incident_id,
-            task_id=task_id,
-            actor=actor,
-            at=utcnow(),
-            switchboard=state.switchboard,
-            settings=state.settings,
-        ),
+        service.notify_agency,
         lambda reference: f"notified: {reference}",
+        task_id=task_id,
+        actor=actor_of(request),
+        switchboard=state.switchboard,
+        settings=state.settings,
     )
 
 

@@ -5,7 +5,7 @@
   nothing else; it may subscribe to nothing and receives nothing.
 - A **gateway** may subscribe to ``<root>/+/signals`` (also through ``$share/<group>/``) and receive
   what is published there. Besides, it publishes to and reads ``<root>/_gateway/probe``, its own
-  liveness check (``panel_gateway/transports/mqtt_liveness.py``); it publishes nothing else.
+  liveness check (``probe_topic``; ``panel_gateway/transports/mqtt_liveness.py``); it publishes nothing else.
 - A client's id is its user name, whatever id it asks for (Mosquitto: ``use_username_as_clientid``):
   nobody can take over another's session, the gateway's included, without its password.
 
@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-
-from panel_gateway.transports.mqtt_liveness import probe_topic
 
 
 class Role(enum.StrEnum):
@@ -42,6 +40,11 @@ def signals_topic(root: str, account: str) -> str:
 
 def gateway_filter(root: str) -> str:
     return f"{root}/+/signals"
+
+
+def probe_topic(root: str) -> str:
+    """Where the gateways of a topic root hear themselves; no panel may publish or read there."""
+    return f"{root}/_gateway/probe"
 
 
 def client_id(login: Login) -> str:

@@ -13,25 +13,32 @@ import logging
 import os
 import socket
 from collections.abc import Callable
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.core.db import utcnow
 from control_center.core.tasks import stop_if_cancelled
-from panel_gateway.models import GatewayStatus
-from panel_gateway.transports.mqtt import MqttGateway
-from panel_gateway.transports.mqtt_liveness import GatewayState
+from panel_gateway.models import GatewayState, GatewayStatus
 
 log = logging.getLogger(__name__)
 
 STOP_WRITE_SECONDS = 2.0  # on the way out, the database gets this long to hear "stopped"
 
 
+class Reporting(Protocol):
+    """What a heartbeat reads from its gateway (``transports/mqtt.py``'s ``MqttGateway``): a protocol,
+    so that the transports build on this package and not the other way round."""
+
+    state: GatewayState
+    changed: asyncio.Event  # set on every change of ``state``
+
+
 class Heartbeat:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        gateway: MqttGateway,
+        gateway: Reporting,
         name: str,
         every_seconds: float,
         clock: Callable[[], dt.datetime] = utcnow,

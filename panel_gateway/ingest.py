@@ -12,10 +12,8 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from control_center.core.bulk import insert_new
+from control_center.signals import intake
 from control_center.signals.classification import classify
-from control_center.signals.link_supervision import record_check_ins
-from control_center.signals.models import DeadLetter, Signal
 from control_center.signals.service_types import Priority
 from panel_gateway.protocols.contact_id import ContactIdEvent
 from panel_gateway.protocols.errors import ParseError
@@ -152,7 +150,7 @@ class Ingest:
     async def store_rows(self, rows: Sequence[dict[str, object]]) -> None:
         """Signals the center raises itself (supervision, receiver failure), stored like any other."""
         async with self._sessions() as session, session.begin():
-            await insert_new(session, Signal, rows)
+            await intake.store_signals(session, rows)
         if self._on_stored:
             self._on_stored()
 
@@ -192,11 +190,11 @@ class Ingest:
         dead = [dead_row(item, item.decoded.reason) for item in batch if isinstance(item.decoded, ParseError)]
         woke_for_restore = False
         async with self._sessions() as session, session.begin():
-            stored = await insert_new(session, Signal, signals)
-            await insert_new(session, DeadLetter, dead)
+            stored = await intake.store_signals(session, signals)
+            await intake.store_dead_letters(session, dead)
             if decoded:
                 # Every message from a panel is a check-in for link supervision, in the same commit.
-                restored = await record_check_ins(
+                restored = await intake.record_check_ins(
                     session=session, seen=((i.decoded.account, i.received_at) for i in decoded)
                 )
                 woke_for_restore = bool(restored)

@@ -1,13 +1,28 @@
-"""The gateway's own rows: its heartbeat for the watchdog."""
+"""The gateway's own rows: its heartbeat for the watchdog, and the state each beat reports."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from control_center.core.db import Base, UTCDateTime
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayState:
+    """Subscribed, or why not (``problem``), since when: what the MQTT gateway keeps
+    (``transports/mqtt.py``) and its heartbeat writes into ``GatewayStatus``."""
+
+    subscribed: bool
+    problem: str | None
+    since: dt.datetime
+
+    def then(self, *, subscribed: bool, problem: str | None, at: dt.datetime) -> GatewayState:
+        """The next state; ``since`` moves only when ``subscribed`` changes."""
+        return GatewayState(subscribed, problem, self.since if subscribed == self.subscribed else at)
 
 
 class GatewayStatus(Base):

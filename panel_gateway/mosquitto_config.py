@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from panel_gateway import broker_access
-from panel_gateway.broker_access import Login, Role
+from panel_gateway.broker_access import Login, Role, probe_topic
 from panel_gateway.protocols.mqtt_payload import MAX_PAYLOAD
-from panel_gateway.transports.mqtt_liveness import probe_topic
 
 PASSWORD_FILE = "passwd"
 ACL_FILE = "acl"

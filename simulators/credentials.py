@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.core.db import utcnow
 from control_center.core.secret_box import SecretBox
+from control_center.core.settings import Settings
 from control_center.subscribers.models import PanelAccount
 from panel_gateway import mqtt_credentials
 from panel_gateway.broker_password import verify_password
@@ -35,9 +36,11 @@ def password_for(box: SecretBox, account: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-async def commission(*, session: AsyncSession, box: SecretBox, accounts: list[str]) -> dict[str, str]:
+async def commission(*, session: AsyncSession, settings: Settings, accounts: list[str]) -> dict[str, str]:
     """Each account's password for the simulator: credentials issued to those without any. An account
-    whose credentials someone else issued (rotated by an operator) is left alone and left out."""
+    whose credentials someone else issued (rotated by an operator) is left alone and left out; so is
+    one that is not an MQTT panel."""
+    box = SecretBox.from_settings(settings)
     stored = dict(
         (
             await session.execute(

@@ -14,6 +14,7 @@ import aiomqtt
 from control_center.core.settings import MqttTarget, Settings
 from panel_gateway.protocols import contact_id
 from panel_gateway.protocols.contact_id import Qualifier
+from simulators.mqtt_clients import connect
 
 # The alarms `control-center simulate --alarm NAME` can send: Contact ID code and device.
 ALARMS: dict[str, tuple[int, str | None]] = {
@@ -79,13 +80,11 @@ class SimulatedPanel:
         self._settings = settings
         self._boot = secrets.token_hex(4)  # a panel's message ids stay unique across its reboots
         self._seq = itertools.count(1)
-        target = settings.broker
-        self._client = aiomqtt.Client(
-            target.host,
-            target.port,
-            identifier=client_id or f"panel-{account}",
-            username=account,
-            password=password,
+        self._client = connect(
+            settings.broker,
+            client_id or f"panel-{account}",
+            account,
+            password,
             clean_session=False,
             keepalive=60,
         )
@@ -141,14 +140,8 @@ async def send_until_confirmed(
     sent, identifier = 0, f"panel-{account}-{secrets.token_hex(3)}"  # one session, across reconnects
     while sent < len(bodies):
         try:
-            async with aiomqtt.Client(
-                target.host,
-                target.port,
-                identifier=identifier,
-                username=account,
-                password=password,
-                clean_session=False,
-                timeout=5,
+            async with connect(
+                target, identifier, account, password, clean_session=False, timeout=5
             ) as client:
                 while sent < len(bodies):
                     await client.publish(topic, bodies[sent], qos=1)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiomqtt
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,8 +19,34 @@ from control_center.core.settings import Settings
 from control_center.signals.models import DeadLetter, Signal
 from panel_gateway.ingest import Ingest
 from panel_gateway.transports.mqtt import MqttGateway
+from simulators.harness.private_broker import mosquitto_binary
+from simulators.harness.private_postgres import pg_bin
+from simulators.mqtt_clients import forget_session
+from tests.conftest import CI
 
 T = TypeVar("T")
+
+
+def require_binaries(*, postgres: bool = False) -> None:
+    """Skip a test that runs a private Mosquitto (and with ``postgres``, a private PostgreSQL) where the
+    binaries are missing; in CI (CI=true) fail instead."""
+    if mosquitto_binary() is None or (postgres and pg_bin() is None):
+        message = "needs the mosquitto" + (" and PostgreSQL server" if postgres else "") + " binaries"
+        if CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def cli_json(*args: str, timeout: float) -> dict[str, Any]:
+    """``control-center ARGS`` in a process of its own; the JSON object on the last line it prints."""
+    out = subprocess.run(
+        [sys.executable, "-m", "control_center.cli", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=timeout,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 15.0, interval: float = 0.05) -> T:
@@ -68,17 +98,8 @@ async def running_gateway(
 
 async def forget_gateway_session(settings: Settings) -> None:
     """Drop the gateway's persistent session on a shared broker so tests leave nothing behind."""
-    target = settings.broker
     with contextlib.suppress(aiomqtt.MqttError):
-        async with aiomqtt.Client(
-            target.host,
-            target.port,
-            identifier=settings.mqtt_client_id,
-            username=target.username,
-            password=target.password,
-            clean_session=True,
-        ):
-            pass
+        await forget_session(settings.broker, settings.mqtt_client_id)
 
 
 async def commissioned(sessions: async_sessionmaker[AsyncSession], account: str) -> str:

@@ -1,6 +1,23 @@
 """Electronic signing on the database: signers and their certificates, the checks before signing
 (password, one-time code by e-mail, signing PIN), consent to electronic delivery, the signed originals,
-their verification, search, revocation and re-issue."""
+their verification, search, revocation and re-issue.
+
+The signer lock is not the login throttle of the center's staff (``control_center/access/lockout.py``),
+on purpose. ``LOCK_AFTER`` wrong secrets in a row (password, one-time code or PIN, counted on the
+signer) lock the signer, with no time limit, until the center clears the count (``failed_attempts``;
+no page or command does that yet); a one-time code is spent after ``CODE_TRIES`` wrong tries:
+
+- The PIN guards a signing key, as a smart card's does: a lock that lifted itself after a while would
+  give whoever has the password a fresh round of PIN guesses every time, without end. A staff login's
+  block expires because an operator of a 24-hour center must get back in without waiting for anyone.
+- A signature is rare and never urgent: a locked signer can call the center; a locked-out operator
+  cannot answer alarms.
+- A one-time code is 6 random digits for 10 minutes: five tries bound a guess to five in a million,
+  and a new code needs the password again; it needs no blocks that double and expire.
+- What the throttle keeps apart (guesses per address, per login, and per login from one address, so
+  nobody can lock a user out from elsewhere) the signer lock does not: anyone who knows a signer's
+  login can lock it (docs/security.md, known limits).
+"""
 
 from __future__ import annotations
 
@@ -40,7 +57,8 @@ ROLES = ("authority", "delegate", "viewer")
 MAY_SIGN = {"authority", "delegate"}
 MAY_ADD = {"authority": {"authority", "delegate", "viewer"}, "delegate": {"viewer"}, "viewer": set()}
 CODE_LIFETIME = dt.timedelta(minutes=10)
-MAX_FAILURES = 5  # wrong passwords, codes or PINs in a row lock the signer
+LOCK_AFTER = 5  # wrong passwords, codes or PINs in a row lock the signer (see the module docstring)
+CODE_TRIES = 5  # wrong tries spend a one-time code
 RETAIN_YEARS_AFTER_EXPIRY = 7  # kept 7 years after the term the document was signed for
 KEY_PURPOSE, CA_PURPOSE, TSA_PURPOSE = "esign-signer-key", "esign-ca-key", "esign-tsa-key"
 _pins = PasswordHasher()
@@ -183,7 +201,7 @@ async def signed_in(*, session: AsyncSession, login: str, password: str, at: dt.
     if signer is None:
         await check_password(password, None)
         raise SigningRefused("wrong login or password")
-    if not signer.active or signer.failed_attempts >= MAX_FAILURES:
+    if not signer.active or signer.failed_attempts >= LOCK_AFTER:
         raise SigningRefused("this signer is locked: ask the center to unlock it")
     if not await check_password(password, signer.password_hash):
         await _failed(session, signer, at, "password")
@@ -338,7 +356,7 @@ async def _use_code(
         .order_by(SigningCode.id.desc())
         .limit(1)
     )
-    if pending is None or pending.attempts >= MAX_FAILURES:
+    if pending is None or pending.attempts >= CODE_TRIES:
         raise SigningRefused("no valid one-time code: request a new one")
     try:
         await off_loop(_pins.verify, pending.code_hash, code.strip())

@@ -1,6 +1,7 @@
 """Electronic signing on the web: the staff API (signers, consent, revocation, the originals and their
 search), the signers' own endpoints (authenticated by their password, code and PIN), their signing
-page, and the CA's revocation list."""
+page, and the CA's revocation list. Also the billing API's contract (``GET /api/billing/contracts/{id}``):
+it shows whether the contract is signed, and signing builds on billing, not the other way round."""
 
 from __future__ import annotations
 
@@ -11,21 +12,26 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from billing import service as billing
 from billing.esign import service
 from billing.esign.service import Search, SigningRefused
-from control_center.access.guard import require
+from billing.views import contract_json
+from control_center.access.guard import allowed, require
 from control_center.access.roles import Permission
 from control_center.access.service import Principal
-from control_center.console.views import render
 from control_center.core import audit
 from control_center.core.db import utcnow
 from control_center.core.i18n import N_
-from control_center.core.timezones import TOKYO
+from control_center.core.timezones import TOKYO, tokyo_today
 from control_center.web.api_types import MAX_ID, RowId
+from control_center.web.templates import render
 
 staff = APIRouter(prefix="/api/esign", tags=["electronic signing"])
 signers_api = APIRouter(prefix="/esign/api", tags=["electronic signing (signers)"])
 pages = APIRouter(prefix="/esign", include_in_schema=False)
+contracts = APIRouter(
+    prefix="/api/billing", tags=["billing"], dependencies=[allowed(Permission.CONTRACTS_READ)]
+)  # beside billing/views.py's router: same prefix, tag and permission
 
 Reader = Annotated[Principal, Depends(require(Permission.CONTRACTS_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.CONTRACTS_WRITE))]
@@ -102,6 +108,42 @@ def _signed_json(d: Any) -> dict[str, Any]:
         "sha256": d.sha256,
         "signer": d.signer.name,
         "retain_until": d.retain_until.isoformat(),
+    }
+
+
+# --- the billing API's contract -------------------------------------------------------------------
+
+
+@contracts.get(
+    "/contracts/{contract_id}", summary="A contract, its invoices and what ending it today would cost"
+)
+async def contract(contract_id: RowId, request: Request) -> dict[str, Any]:
+    async with request.app.state.sessions() as session:
+        row = await billing.load(session=session, contract_id=contract_id)
+        if row is None:
+            raise HTTPException(status_code=404, detail=f"contract {contract_id} not found")
+        signed = await service.of_contract(session=session, contract_id=contract_id)
+        state = (
+            await service.verify_document(
+                session=session,
+                box=request.app.state.secret_box,
+                document_id=signed.id,
+                at=utcnow(),
+            )
+            if signed
+            else None
+        )
+    today = tokyo_today(utcnow())
+    return {
+        "signed_document": {
+            "id": signed.id,
+            "signed_at": signed.signed_at.isoformat(),
+            "sha256": signed.sha256,
+            "verified": state.ok,
+        }
+        if signed and state
+        else None,
+        **contract_json(row, today),
     }
 
 

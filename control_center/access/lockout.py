@@ -15,6 +15,12 @@ block that doubles with every further failure, up to a cap:
 Every attempt counts as a failure *before* its password is checked, in one atomic upsert per scope,
 so concurrent guesses cannot overrun a limit; a successful login takes its counts back. Unknown
 logins are counted exactly like known ones, so the answers reveal nothing about which logins exist.
+
+Electronic signing has a lock of its own (``billing/esign/service.py``), different on purpose: five
+wrong secrets in a row (password, one-time code, PIN) lock a signer with no time limit, and a one-time
+code is spent after five wrong tries. Its PIN guards a signing key, so a lock that expired would hand
+out fresh PIN guesses without end, and a signature can wait for a call to the center; a staff login's
+blocks expire because the operators of a 24-hour center must get back in without waiting for anyone.
 """
 
 from __future__ import annotations

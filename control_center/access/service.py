@@ -50,6 +50,14 @@ def _principal(user: User, session_token: str | None = None) -> Principal:
     return Principal(user.id, user.login, user.name, Role(user.role), session_token)
 
 
+def _audit(
+    session: AsyncSession, user_id: int | None, action: str, *, actor: str, at: dt.datetime, detail: str = ""
+) -> None:
+    """An audit entry about a user (``user:?``: a login that matched nobody)."""
+    subject = f"user:{'?' if user_id is None else user_id}"
+    audit.record(session=session, actor=actor, action=action, subject=subject, at=at, detail=detail)
+
+
 async def create_user(
     *, session: AsyncSession, login: str, name: str, role: Role, password: str, actor: str, at: dt.datetime
 ) -> User:
@@ -66,14 +74,7 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="create",
-        subject=f"user:{user.id}",
-        at=at,
-        detail=f"{login} as {role}",
-    )
+    _audit(session, user.id, "create", actor=actor, at=at, detail=f"{login} as {role}")
     return user
 
 
@@ -84,7 +85,7 @@ async def set_password(
     await throttle.forget_login(session=session, login=user.login)  # earlier guesses no longer count
     # A new password ends every browser signed in with the old one.
     await session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
-    audit.record(session=session, actor=actor, action="password", subject=f"user:{user.id}", at=at)
+    _audit(session, user.id, "password", actor=actor, at=at)
 
 
 async def set_active(*, session: AsyncSession, user: User, active: bool, actor: str, at: dt.datetime) -> None:
@@ -98,13 +99,7 @@ async def set_active(*, session: AsyncSession, user: User, active: bool, actor: 
             .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
             .values(revoked_at=at)
         )
-    audit.record(
-        session=session,
-        actor=actor,
-        action="activate" if active else "deactivate",
-        subject=f"user:{user.id}",
-        at=at,
-    )
+    _audit(session, user.id, "activate" if active else "deactivate", actor=actor, at=at)
 
 
 class LoginThrottled(Exception):
@@ -141,11 +136,9 @@ async def sign_in(
             detail=", ".join(f"{scope} until {t.isoformat()}" for scope, t in reserved.blocks.items()),
         )  # fmt: skip
     if not matched:
-        audit.record(
-            session=session, actor=login[:100], action="login_failed",
-            subject=f"user:{user.id}" if user is not None else "user:?", at=at,
-            detail=address if usable else f"{address} (inactive or unknown)",
-        )  # fmt: skip
+        detail = address if usable else f"{address} (inactive or unknown)"
+        user_id = user.id if user is not None else None
+        _audit(session, user_id, "login_failed", actor=login[:100], at=at, detail=detail)
         raise LoginRefused
     assert user is not None
     await throttle.release(session=session, reservation=reserved, now=at)
@@ -155,16 +148,14 @@ async def sign_in(
             token_hash=tokens.digest(token), user_id=user.id, created_at=at, expires_at=at + SESSION_LIFETIME
         )
     )
-    audit.record(session=session, actor=user.name, action="login", subject=f"user:{user.id}", at=at)
+    _audit(session, user.id, "login", actor=user.name, at=at)
     return _principal(user, token), token
 
 
 async def sign_out(*, session: AsyncSession, token: str, at: dt.datetime) -> None:
     row = await session.scalar(select(LoginSession).where(LoginSession.token_hash == tokens.digest(token)))
     if row is not None:
-        audit.record(
-            session=session, actor=row.user.name, action="logout", subject=f"user:{row.user_id}", at=at
-        )
+        _audit(session, row.user_id, "logout", actor=row.user.name, at=at)
         await session.delete(row)
 
 
@@ -181,14 +172,7 @@ async def issue_token(*, session: AsyncSession, user: User, label: str, actor: s
     row = ApiToken(token_hash=tokens.digest(token), user_id=user.id, label=label[:100], created_at=at)
     session.add(row)
     await session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="token_issued",
-        subject=f"user:{user.id}",
-        at=at,
-        detail=f"token {row.id} {label}",
-    )
+    _audit(session, user.id, "token_issued", actor=actor, at=at, detail=f"token {row.id} {label}")
     return token
 
 
@@ -197,14 +181,7 @@ async def revoke_token(*, session: AsyncSession, token_id: int, actor: str, at: 
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = at
-    audit.record(
-        session=session,
-        actor=actor,
-        action="token_revoked",
-        subject=f"user:{row.user_id}",
-        at=at,
-        detail=f"token {row.id}",
-    )
+    _audit(session, row.user_id, "token_revoked", actor=actor, at=at, detail=f"token {row.id}")
     return True
 
 

@@ -1,4 +1,5 @@
-"""Login and logout, the administrator's page (users, API tokens, DC-09 keys) and the audit search."""
+"""Login and logout, the administrator's page (users, API tokens; its DC-09 key form posts to
+``console/panel_keys.py``) and the audit search."""
 
 from __future__ import annotations
 
@@ -17,21 +18,19 @@ from control_center.access.login_gate import BUSY_SECONDS
 from control_center.access.models import User
 from control_center.access.roles import Permission, Role
 from control_center.access.service import LoginRefused, LoginThrottled, Principal
-from control_center.console.views import render
 from control_center.core import audit
 from control_center.core.db import utcnow
 from control_center.core.i18n import N_
 from control_center.core.timezones import TOKYO
 from control_center.web import flash
 from control_center.web.api_types import RowId
-from panel_gateway.dc09_keys import set_key
+from control_center.web.templates import render
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["access"])
 
 SignedIn = Annotated[Principal, Depends(require(*Permission))]
 Admin = Annotated[Principal, Depends(require(Permission.USERS_MANAGE))]
-KeyAdmin = Annotated[Principal, Depends(require(Permission.KEYS_MANAGE))]
 Auditor = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
 
 FLASH_WORDS = (N_("token issued: copy it now, it is not shown again"), N_("no such active token"))
@@ -245,31 +244,6 @@ async def revoke(token_id: RowId, request: Request, principal: Admin) -> Redirec
         )
         await session.commit()
     return _back(request, "recorded" if done else "no such active token", error=not done)
-
-
-@router.post("/console/admin/dc09-keys")
-async def dc09_key(
-    request: Request,
-    principal: KeyAdmin,
-    account: str = Form(..., min_length=1, max_length=16, pattern=r"^[0-9A-Fa-f]+$"),
-    key_hex: str = Form(..., min_length=32, max_length=64, pattern=r"^[0-9A-Fa-f]+$"),
-) -> RedirectResponse:
-    if len(key_hex) not in (32, 48, 64):
-        return _back(request, "an AES key is 32, 48 or 64 hex digits", error=True)
-    try:
-        async with request.app.state.sessions() as session:
-            await set_key(session=session, box=request.app.state.secret_box, account=account, key_hex=key_hex)
-            audit.record(
-                session=session,
-                actor=principal.actor,
-                action="dc09_key_set",
-                subject=f"panel:{account}",
-                at=utcnow(),
-            )
-            await session.commit()
-    except (LookupError, ValueError) as exc:
-        return _back(request, str(exc), error=True)
-    return _back(request, "recorded")
 
 
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)

@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from billing.cancellation import Plan, Reason
 from billing.claims import TheftLoss, theft_insurance
 from billing.schemas import CancellationFeeRequest, ClaimRequest, claim_json, settle_request, settlement_json
+from control_center.cli.process import center_command
+from control_center.core.settings import Settings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,6 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     fee.add_argument("--plan", choices=[p.value for p in Plan], default=Plan.RENTAL.value)
     fee.add_argument("--removal-cost", type=int, default=0, help="equipment removal cost, yen")
     fee.add_argument("--unpaid-fees", type=int, default=0, help="fees unpaid at termination, yen")
+    fee.set_defaults(handler=run_calculator)
 
     claim = commands.add_parser(
         "claim", help="theft insurance and consolation money for one accident, as JSON"
@@ -41,8 +44,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     claim.add_argument("--by-family", action="store_true")
     claim.add_argument("--outside-premises", action="store_true")
 
+    claim.set_defaults(handler=run_calculator)
+
     run = commands.add_parser("run", help="invoice the service months running on a day (idempotent)")
     run.add_argument("--on", type=dt.date.fromisoformat, help="the day (default: today in Asia/Tokyo)")
+    run.set_defaults(handler=center_command(_billing_run))
 
 
 def run_calculator(args: argparse.Namespace) -> int:
@@ -73,3 +79,11 @@ def run_calculator(args: argparse.Namespace) -> int:
         for error in exc.errors():
             print(f"--{'-'.join(map(str, error['loc'])).replace('_', '-')}: {error['msg']}", file=sys.stderr)
         return 2
+
+
+async def _billing_run(settings: Settings, args: argparse.Namespace) -> int:
+    from billing.scheduler import billing_run
+
+    created = await billing_run(settings.database_url, args.on)
+    print(f"{len(created)} invoice(s) issued")
+    return 0

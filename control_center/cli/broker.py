@@ -1,40 +1,27 @@
-"""`control-center panels credentials` and `control-center broker mosquitto-config`: panels' identities.
+"""`control-center broker mosquitto-config`: an external Mosquitto enforcing the panels' identities.
 
-``panels credentials ACCOUNT`` issues (or rotates) a panel's MQTT user name and password and prints
-them once; the center keeps the hash. ``broker mosquitto-config --dir DIR`` writes the password
-file, ACL and configuration a Mosquitto needs to enforce the same rule as the embedded broker
-(``panel_gateway/mosquitto_config.py``), with the gateway logins from ``CC_MQTT_URL`` or a file.
+``broker mosquitto-config --dir DIR`` writes the password file, ACL and configuration a Mosquitto
+needs to enforce the same rule as the embedded broker (``panel_gateway/mosquitto_config.py``), with
+the panels' logins as issued (``control-center panels credentials``) and the gateway logins from
+``CC_MQTT_URL`` or a file.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from control_center.core.db import create_engine, session_factory, utcnow
+from control_center.cli.process import center_command, database_session
 from control_center.core.settings import Settings
-from control_center.migrate import upgrade_async
 from panel_gateway import mosquitto_config, mqtt_credentials
 from panel_gateway.broker_access import Login
 from panel_gateway.broker_password import hash_password
 
-SHELL = "shell"  # the actor recorded in the audit log
 MIN_GATEWAY_PASSWORD = 20  # characters; a random one (see docs/deployment.md), as a panel's is
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    panels = sub.add_parser("panels", help="panels' MQTT identities")
-    panels_sub = panels.add_subparsers(dest="panels_command", required=True)
-    credentials = panels_sub.add_parser(
-        "credentials", help="issue (or rotate) a panel's MQTT user name and password; printed once"
-    )
-    credentials.add_argument("account")
-    credentials.add_argument("--json", action="store_true", help='print {"account", "username", "password"}')
-
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     broker = sub.add_parser("broker", help="configuration for an external MQTT broker")
     broker_sub = broker.add_subparsers(dest="broker_command", required=True)
     mosquitto = broker_sub.add_parser(
@@ -54,6 +41,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         type=Path,
         help="user:password lines, one per gateway (default: the user and password of CC_MQTT_URL)",
     )
+    mosquitto.set_defaults(handler=center_command(_mosquitto_config))
 
 
 def gateway_logins(settings: Settings, password_file: Path | None) -> list[Login]:
@@ -82,21 +70,14 @@ def gateway_logins(settings: Settings, password_file: Path | None) -> list[Login
     return [mosquitto_config.gateway_login(user, hash_password(password)) for user, password in pairs]
 
 
-async def run(settings: Settings, args: argparse.Namespace) -> int:
-    await upgrade_async(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            if args.command == "panels":
-                return await _credentials(session, args.account, args.json)
-            try:
-                gateways = gateway_logins(settings, args.gateway_password_file)
-            except (ValueError, OSError) as exc:
-                print(exc, file=sys.stderr)
-                return 2
-            panels = await mqtt_credentials.panel_logins(session=session)
-    finally:
-        await engine.dispose()
+async def _mosquitto_config(settings: Settings, args: argparse.Namespace) -> int:
+    async with database_session(settings, migrate=True) as session:
+        try:
+            gateways = gateway_logins(settings, args.gateway_password_file)
+        except (ValueError, OSError) as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        panels = await mqtt_credentials.panel_logins(session=session)
     directory = args.dir.resolve()
     try:
         files = mosquitto_config.render(
@@ -116,25 +97,4 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         f" user: chgrp mosquitto {directory / mosquitto_config.PASSWORD_FILE} (once; rewrites keep it),"
         " then start it with -c mosquitto.conf, or send it SIGHUP to reload."
     )
-    return 0
-
-
-async def _credentials(session: AsyncSession, account: str, as_json: bool) -> int:
-    try:
-        issued = await mqtt_credentials.issue(session=session, account=account, actor=SHELL, at=utcnow())
-        await session.commit()
-    except mqtt_credentials.CredentialsRefused as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    if as_json:
-        print(json.dumps(issued.as_json()))
-    else:
-        print(f"account  {issued.account}")
-        print(f"username {issued.username}")
-        print(f"password {issued.password}")
-        print(
-            "Shown once: put it into the panel now; the center keeps only its hash. Any earlier password"
-            " no longer logs in (on Mosquitto: after `control-center broker mosquitto-config` and SIGHUP).",
-            file=sys.stderr,
-        )
     return 0

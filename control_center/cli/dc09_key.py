@@ -18,21 +18,20 @@ import sys
 
 from sqlalchemy import select
 
+from control_center.cli.process import center_command, database_session
 from control_center.core import audit
-from control_center.core.db import create_engine, session_factory, utcnow
+from control_center.core.db import utcnow
 from control_center.core.secret_box import SecretBox
 from control_center.core.settings import Settings
-from control_center.migrate import upgrade_async
 from control_center.subscribers.models import PanelAccount
-from panel_gateway.dc09_keys import MAX_PLAIN_TRANSITION, PURPOSE, set_key, set_plain_until
+from panel_gateway.dc09_keys import MAX_PLAIN_TRANSITION, set_key, set_plain_until
 
 SHELL = "shell"  # the actor recorded in the audit log
 
 
-def add_parser(panels: argparse.ArgumentParser) -> None:
+def add_parser(panels_sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Adds ``dc09-key`` to the ``panels`` command's subcommands."""
-    commands = next(a for a in panels._actions if isinstance(a, argparse._SubParsersAction))
-    key = commands.add_parser(
+    key = panels_sub.add_parser(
         "dc09-key",
         help="set a panel's DC-09 AES key (asked for, or CC_NEW_DC09_KEY / stdin) and its plain-frame window",
     )
@@ -51,19 +50,7 @@ def add_parser(panels: argparse.ArgumentParser) -> None:
         help="… until WHEN, ISO 8601 with its offset (2026-12-01T09:00+09:00)",
     )
     window.add_argument("--plain-off", action="store_true", help="refuse plain frames from now on")
-
-
-async def key_of(settings: Settings, account: str) -> bytes | None:
-    """The account's open key, for a simulated panel programmed as the real one would be."""
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            sealed = await session.scalar(
-                select(PanelAccount.dc09_key_sealed).where(PanelAccount.account == account)
-            )
-    finally:
-        await engine.dispose()
-    return SecretBox.from_settings(settings).open(sealed, purpose=PURPOSE) if sealed else None
+    key.set_defaults(handler=center_command(run))
 
 
 def _read_key() -> str:
@@ -103,34 +90,27 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    await upgrade_async(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            try:
-                done = []
-                if key_hex is not None:
-                    box = SecretBox.from_settings(settings)
-                    await set_key(session=session, box=box, account=args.account, key_hex=key_hex)
-                    done.append("key set")
-                if changes_window:
-                    await set_plain_until(session=session, account=args.account, until=until, now=now)
-                    done.append(
-                        f"plain frames until {until:%Y-%m-%d %H:%M} UTC" if until else "plain frames off"
-                    )
-            except (LookupError, ValueError) as exc:
-                print(exc, file=sys.stderr)
-                return 1
-            audit.record(
-                session=session, actor=SHELL, action="dc09_key_set", subject=f"panel:{args.account}",
-                at=now, detail="; ".join(done),
-            )  # fmt: skip
-            await session.commit()
-            state = await session.scalar(
-                select(PanelAccount.dc09_plain_until).where(PanelAccount.account == args.account)
-            )
-    finally:
-        await engine.dispose()
+    async with database_session(settings, migrate=True) as session:
+        try:
+            done = []
+            if key_hex is not None:
+                box = SecretBox.from_settings(settings)
+                await set_key(session=session, box=box, account=args.account, key_hex=key_hex)
+                done.append("key set")
+            if changes_window:
+                await set_plain_until(session=session, account=args.account, until=until, now=now)
+                done.append(f"plain frames until {until:%Y-%m-%d %H:%M} UTC" if until else "plain frames off")
+        except (LookupError, ValueError) as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        audit.record(
+            session=session, actor=SHELL, action="dc09_key_set", subject=f"panel:{args.account}",
+            at=now, detail="; ".join(done),
+        )  # fmt: skip
+        await session.commit()
+        state = await session.scalar(
+            select(PanelAccount.dc09_plain_until).where(PanelAccount.account == args.account)
+        )
     window = (
         f"plain frames accepted (and logged) until {state:%Y-%m-%d %H:%M} UTC"
         if state is not None and state > now

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import sys
 from collections.abc import Iterable
 from typing import IO
 
-from control_center.cli.decode_output import describe
+from panel_gateway.decode_output import describe, unreadable
 from panel_gateway.protocols import dc09
 from panel_gateway.protocols.errors import ParseError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    decode = sub.add_parser(
+        "decode", help="decode DC-09 frames or Contact ID messages from stdin, one per line"
+    )
+    decode.add_argument(
+        "--json", action="store_true", help="each line is a JSON string holding the exact frame"
+    )
+    decode.add_argument("--key", action="append", default=[], metavar="ACCOUNT=HEX", help="a DC-09 AES key")
+    decode.add_argument("--now", help="the receiver clock for the timestamp window (ISO 8601; default: now)")
+    decode.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    return run_decode(args.key, args.now, args.json, sys.stdin, sys.stdout)
 
 
 def parse_keys(pairs: Iterable[str]) -> dict[str, bytes] | str:
@@ -56,14 +73,8 @@ def run_decode(
             except json.JSONDecodeError:
                 text = None
             if not isinstance(text, str):
-                stdout.write(json.dumps(_unreadable("a --json line must be a JSON string")) + "\n")
+                stdout.write(json.dumps(unreadable("a --json line must be a JSON string")) + "\n")
                 continue
         stdout.write(json.dumps(describe(text, keys=keys, now=now), ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
-
-
-def _unreadable(reason: str) -> dict[str, object]:
-    return {"valid": False, "error": "format", "reason": reason, "protocol": None, "account": None,
-            "sequence": None, "receiver": None, "line": None, "id_token": None, "encrypted": False,
-            "timestamp": None, "events": [], "response": None}  # fmt: skip

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from control_center.access import service
 from control_center.access.models import User
 from control_center.access.roles import Role
-from control_center.core.db import create_engine, session_factory, utcnow
+from control_center.cli.process import center_command, database_session
+from control_center.core.db import utcnow
 from control_center.core.settings import Settings
-from control_center.migrate import upgrade_async
 
 SHELL = "shell"  # the actor recorded in the audit log for these commands
 
@@ -31,6 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     token = commands.add_parser("token", help="issue an API token for a user; printed once")
     token.add_argument("login")
     token.add_argument("--label", default="script")
+    users.set_defaults(handler=center_command(run))
 
 
 def _password() -> str:
@@ -38,10 +39,9 @@ def _password() -> str:
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    await upgrade_async(settings.database_url)  # the first administrator may come before anything else
-    engine = create_engine(settings.database_url)
     try:
-        async with session_factory(engine)() as session:
+        # Migrated first: the first administrator may come before anything else.
+        async with database_session(settings, migrate=True) as session:
             now = utcnow()
             if args.users_command == "add":
                 await service.create_user(
@@ -71,5 +71,3 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    finally:
-        await engine.dispose()

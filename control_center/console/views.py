@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable
-from functools import cache
-from pathlib import Path
-from zoneinfo import ZoneInfo
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,82 +11,24 @@ from billing import service as billing
 from billing.cancellation import Reason
 from billing.esign import service as esign
 from billing.models import Contract
-from control_center.access.guard import actor_of, allowed, csrf_token
+from control_center.access.guard import actor_of, allowed
 from control_center.access.roles import Permission
 from control_center.alarms.action_plans import VOICE_ANNOUNCEMENTS
 from control_center.core import audit
 from control_center.core.db import utcnow
-from control_center.core.hub import SYSTEM, Hub
-from control_center.core.i18n import LOCALES, install_escaping_gettext, negotiate, translations
 from control_center.core.timezones import tokyo_today
 from control_center.incidents import flows, service
 from control_center.incidents.models import VerificationAttempt
-from control_center.signals.service_types import LABELS, ServiceType
+from control_center.signals.service_types import ServiceType
 from control_center.subscribers.models import Subscriber
 from control_center.telephony import flows as telephony_flows
-from control_center.web import flash
 from control_center.web.api_types import RowId
+from control_center.web.stream import event_stream
+from control_center.web.templates import render
 from dispatch import service as dispatch_service
 from panel_gateway.protocols.mqtt_payload import images_in
 
 router = APIRouter(include_in_schema=False)
-TEMPLATES = Path(__file__).parent / "templates"
-TOKYO = ZoneInfo("Asia/Tokyo")
-HEARTBEAT_SECONDS = 15
-
-
-def _jst(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    return value.astimezone(TOKYO).strftime(fmt) if value else ""
-
-
-def _minutes(delta: dt.timedelta) -> str:
-    total = int(delta.total_seconds())
-    return f"{total // 60}:{total % 60:02d}"
-
-
-@cache
-def environment(locale: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.filters["jst"] = _jst
-    env.filters["minutes"] = _minutes
-    env.filters["yen"] = lambda amount: f"{amount:,}円" if locale == "ja" else f"¥{amount:,}"
-    catalog = translations(locale)
-    install_escaping_gettext(env, catalog)  # not Jinja's own: it marks translated text safe
-    env.globals["service_label"] = lambda letter: catalog.gettext(LABELS[ServiceType(letter)])
-    env.globals["locale"] = locale
-    env.globals["locales"] = LOCALES
-    return env
-
-
-def request_locale(request: Request) -> str:
-    """The page's language: ``?lang=``, then the cookie, then the browser's, then the center's default."""
-    return negotiate(
-        request.query_params.get("lang"),
-        request.cookies.get("lang"),
-        request.headers.get("accept-language"),
-        request.app.state.settings.default_locale,
-    )
-
-
-def render(request: Request, template: str, **context: object) -> HTMLResponse:
-    locale = request_locale(request)
-    principal = getattr(request.state, "principal", None)
-    shown = flash.take(request)
-    html = (
-        environment(locale)
-        .get_template(template)
-        .render(request=request, principal=principal, csrf_token=csrf_token(request), flash=shown, **context)
-    )
-    response = HTMLResponse(html)
-    if shown is not None:
-        flash.clear(response)  # shown once
-    if request.query_params.get("lang") in LOCALES:
-        response.set_cookie("lang", locale, httponly=True, samesite="lax", max_age=365 * 86400)
-    return response
 
 
 @router.get("/console", dependencies=[allowed(Permission.INCIDENTS_READ)])
@@ -248,33 +182,3 @@ async def subscriber_page(subscriber_id: RowId, request: Request) -> HTMLRespons
 async def events(request: Request) -> StreamingResponse:
     """Server-sent events: ``incidents`` whenever the queue changed; the page then re-fetches it."""
     return event_stream(request.app.state.hub)
-
-
-def event_stream(
-    hub: Hub, concerns: Callable[[set[int]], Awaitable[bool]] | None = None
-) -> StreamingResponse:
-    """``incidents`` events with the changed ids; ``concerns`` filters them (a responder's own only).
-    ``system`` events when the system alarms changed."""
-
-    async def stream() -> AsyncIterator[str]:
-        with hub.subscription() as updates:
-            yield ": connected\n\n"
-            while True:
-                try:
-                    ids = await asyncio.wait_for(updates.get(), HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    yield ": heartbeat\n\n"
-                    continue
-                if SYSTEM in ids:  # the watchdog's system alarms changed: the banner re-fetches
-                    ids = ids - {SYSTEM}
-                    yield "event: system\ndata: changed\n\n"  # empty data would not be dispatched
-                    if not ids:
-                        continue
-                if concerns is None or await concerns(ids):
-                    yield f"event: incidents\ndata: {','.join(map(str, sorted(ids)))}\n\n"
-
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )

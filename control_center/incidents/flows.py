@@ -15,6 +15,7 @@ from control_center.alarms import action_plans
 from control_center.alarms.action_plans import Actions, Outcome, ResponseType, Situation
 from control_center.core import audit
 from control_center.core.db import is_postgresql
+from control_center.core.errors import Refused
 from control_center.core.i18n import N_
 from control_center.incidents.models import (
     Incident,
@@ -58,7 +59,7 @@ WORDS = (
 )
 
 
-class FlowError(Exception):
+class FlowError(Refused):
     """The step is not allowed now; the message says why (shown to the operator, 409 on the API)."""
 
 

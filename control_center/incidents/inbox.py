@@ -1,4 +1,7 @@
-"""The signal inbox: stored signals become incidents and arming states, most urgent first.
+"""Working the signal inbox: stored signals become incidents and arming states, most urgent first.
+
+The inbox is the ``signals`` table (``signals/models.py``), which the gateway fills through
+``signals/intake.py``; this worker reads it, and only here do signals touch incidents.
 
 Rows, not tasks: a signal is unprocessed until a worker commits it processed, so a restart loses
 nothing. Several workers share the inbox on PostgreSQL through ``FOR UPDATE SKIP LOCKED``.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.access.guard import allowed, require
 from control_center.access.roles import Permission
@@ -21,10 +22,17 @@ from control_center.incidents.schemas import (
     SignalOut,
 )
 from control_center.web.api_types import RowId
-from dispatch.access import assigned_now
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 Reader = Annotated[Principal, Depends(require(Permission.INCIDENTS_READ, Permission.ASSIGNED_INCIDENTS))]
+
+
+class AssignedNow(Protocol):
+    """Whether the user is assigned to the incident now. Dispatch knows (``dispatch/access.py``), and
+    dispatch builds on incidents: so the composition root (``app.py``) puts the check on
+    ``app.state.assigned_now`` rather than this module importing it."""
+
+    async def __call__(self, *, session: AsyncSession, user_id: int, incident_id: int) -> bool: ...
 
 
 def summary(incident: Incident) -> IncidentOut:
@@ -61,6 +69,7 @@ async def list_incidents(request: Request) -> list[IncidentOut]:
     summary="One incident with premises, contacts and signal history (never the house code)",
 )
 async def get_incident(incident_id: RowId, request: Request, principal: Reader) -> IncidentDetail:
+    assigned_now: AssignedNow = request.app.state.assigned_now
     async with request.app.state.sessions() as session:
         if not principal.may(Permission.INCIDENTS_READ) and not await assigned_now(
             session=session, user_id=principal.user_id, incident_id=incident_id

@@ -1,9 +1,11 @@
 """Link supervision: every supervised panel must check in within its interval.
 
 A check-in is any signal, DC-09 NULL poll or MQTT heartbeat; it moves the panel's deadline (epoch
-seconds, indexed) forward. The sweeper finds panels past their deadline with one indexed range scan,
+seconds, indexed) forward. The gateway records check-ins through ``signals/intake.py``, in the commit
+that stores the messages. The sweeper finds panels past their deadline with one indexed range scan,
 raises a line-cut (F) signal for each and marks the link lost; the panel's next check-in records a
-restore. The contract's interval for cellular-only premises is 36 hours.
+restore. The contract's interval for cellular-only premises is 36 hours. A central-station receiver
+that falls silent is raised the same way (``receiver_row``, from ``panel_gateway/transports/serial_line.py``).
 """
 
 from __future__ import annotations

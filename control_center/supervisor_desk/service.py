@@ -1,4 +1,5 @@
-"""The supervisor's view: live figures, bulk handling in a disaster, and the legal alarm record."""
+"""The supervisor's desk, its data side: live figures, bulk handling in a disaster, and the legal alarm
+record (the pages and API are ``supervisor_desk/views.py``)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from control_center.access.guard import actor_of, allowed
 from control_center.access.roles import Permission
 from control_center.access.service import may_work_incidents
-from control_center.console.views import render
 from control_center.core.audit import AuditEntry
 from control_center.core.db import utcnow
 from control_center.core.i18n import N_
@@ -22,6 +21,7 @@ from control_center.incidents.flows import FlowError
 from control_center.supervisor_desk import service as sv
 from control_center.web import flash
 from control_center.web.api_types import FormRowId
+from control_center.web.templates import render
 
 router = APIRouter(include_in_schema=False, dependencies=[allowed(Permission.SUPERVISE)])
 api = APIRouter(tags=["supervisor"], dependencies=[allowed(Permission.SUPERVISE)])

@@ -13,12 +13,12 @@ from twilio.request_validator import RequestValidator
 from control_center.access.guard import actor_of, allowed, require
 from control_center.access.roles import Permission
 from control_center.access.service import Principal
-from control_center.console.operations import run_action
 from control_center.core.db import utcnow
 from control_center.core.i18n import N_
 from control_center.subscribers.house_code import key_from
 from control_center.telephony import flows, twiml
 from control_center.telephony.models import WebhookReceipt
+from control_center.web.actions import run_step
 from control_center.web.api_types import RowId
 
 FLASH = (N_("calling the premises"), N_("calling the contacts in order"))
@@ -167,50 +167,36 @@ async def sms_in(request: Request, params: Signed) -> Response:
 async def call_premises(
     incident_id: RowId, request: Request, mode: str = Form("operator")
 ) -> RedirectResponse:
-    actor, state = actor_of(request), request.app.state
-    return await run_action(
+    state = request.app.state
+    return await run_step(
         request,
         incident_id,
-        lambda s: flows.call_premises(
-            session=s,
-            incident_id=incident_id,
-            actor=actor,
-            mode=mode,
-            at=utcnow(),
-            telephony=state.telephony,
-            settings=state.settings,
-        ),
+        flows.call_premises,
         "calling the premises",
+        actor=actor_of(request),
+        mode=mode,
+        telephony=state.telephony,
+        settings=state.settings,
     )
 
 
 @console.post("/incidents/{incident_id}/call-list")
 async def call_list(incident_id: RowId, request: Request) -> RedirectResponse:
-    actor, state = actor_of(request), request.app.state
-    return await run_action(
+    state = request.app.state
+    return await run_step(
         request,
         incident_id,
-        lambda s: flows.start_call_list(
-            session=s,
-            incident_id=incident_id,
-            actor=actor,
-            at=utcnow(),
-            telephony=state.telephony,
-            settings=state.settings,
-        ),
+        flows.start_call_list,
         "calling the contacts in order",
+        actor=actor_of(request),
+        telephony=state.telephony,
+        settings=state.settings,
     )
 
 
 @console.post("/incidents/{incident_id}/call-list/stop")
 async def stop_list(incident_id: RowId, request: Request) -> RedirectResponse:
-    actor = actor_of(request)
-    return await run_action(
-        request,
-        incident_id,
-        lambda s: flows.stop_call_list(session=s, incident_id=incident_id, actor=actor, at=utcnow()),
-        "recorded",
-    )
+    return await run_step(request, incident_id, flows.stop_call_list, "recorded", actor=actor_of(request))
 
 
 @api.get("/incidents/{incident_id}/calls", summary="Every call and SMS of an incident, with its outcome")

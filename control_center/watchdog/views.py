@@ -7,9 +7,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from control_center.access.guard import allowed
 from control_center.access.roles import Permission
-from control_center.console.views import environment, request_locale
 from control_center.watchdog.readiness import OK
 from control_center.watchdog.rules import SystemAlarm
+from control_center.web.locale import request_locale
+from control_center.web.templates import environment
 
 router = APIRouter(tags=["health"])
 console = APIRouter(include_in_schema=False)
@@ -55,6 +56,6 @@ async def readyz(request: Request) -> JSONResponse:
 async def banner(request: Request) -> HTMLResponse:
     """The system-alarm banner on every console page (operators, supervisors, administrators);
     re-fetched on each ``system`` event, and every few seconds where there is no event stream."""
-    # Not console.views.render: that would take the page's flash message, should a poll come first.
+    # Not web.templates.render: that would take the page's flash message, should a poll come first.
     template = environment(request_locale(request)).get_template("_system_alarm.html")
     return HTMLResponse(template.render(alarms=request.app.state.watchdog.alarms))

@@ -7,13 +7,13 @@ the broker redelivers it when the gateway's persistent session reconnects, and t
 (account, message id) unique key makes the redelivery a no-op if it had been stored after all.
 
 Messages are taken from paho as it reads them (``_watch``), not through aiomqtt's queue, and
-committed alarms first (``panel_gateway/intake_order.py``); the PUBACKs keep arrival order.
+committed by the gateway's group commit (``panel_gateway/group_commit.py``, one per session): alarms
+first, the PUBACKs in arrival order.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import select
 from collections.abc import Callable, Mapping
@@ -24,29 +24,22 @@ import aiomqtt
 from control_center.core.db import utcnow
 from control_center.core.settings import MqttTarget, Settings
 from control_center.core.tasks import stop_if_cancelled
-from panel_gateway.ingest import Ingest, Received, received, urgent
-from panel_gateway.intake_order import Entry, IntakeOrder
+from panel_gateway.broker_access import probe_topic
+from panel_gateway.group_commit import GroupCommit, Message, retry_delay
+from panel_gateway.ingest import Ingest, Received, received
+from panel_gateway.models import GatewayState
 from panel_gateway.protocols import mqtt_payload
 from panel_gateway.protocols.errors import ParseError
 from panel_gateway.protocols.panel_signal import PanelSignal
-from panel_gateway.transports.mqtt_liveness import (
-    STABLE_SECONDS,
-    GatewayState,
-    probe_topic,
-    refused,
-    silent,
-)
+from panel_gateway.transports.mqtt_liveness import STABLE_SECONDS, refused, silent
 
 log = logging.getLogger(__name__)
 
 TRANSPORT = "mqtt"
-RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
-PIPELINE = 2  # batches committing at once (and one more for alarms)
-FIRST = asyncio.FIRST_COMPLETED
 READ_BURST = 500  # packets read per readable socket at most, so other tasks still get their turn
 SUBSCRIBE_SECONDS = 5.0  # no SUBACK by then: reconnect
 
-Delivery = tuple[int, int, list[Received]]  # a message's mid and QoS, and what its decoder made of it
+Delivery = tuple[int, int]  # a message's mid and QoS: what its PUBACK needs
 
 
 class SubscriptionRefused(aiomqtt.MqttError):
@@ -130,13 +123,13 @@ class MqttGateway:
         self.state = GatewayState(subscribed=False, problem="starting", since=utcnow())
         self.changed = asyncio.Event()
         self._heard_at = 0.0  # loop time of the broker's last delivery, signal or probe
-        self._ended_because: str | None = None
-        self._order: IntakeOrder[Delivery] | None = None  # why this side ended the session (a silent one)
+        self._ended_because: str | None = None  # why this side ended the session (a silent one)
+        self._commit: GroupCommit[Delivery] | None = None  # the current session's
 
     @property
     def unacknowledged(self) -> int:
         """Messages of the current session received but not yet acknowledged to the broker."""
-        return self._order.unacked if self._order is not None else 0
+        return self._commit.unreleased if self._commit is not None else 0
 
     def _client(self) -> aiomqtt.Client:
         target = self._broker
@@ -181,7 +174,7 @@ class MqttGateway:
                 self._report(subscribed=False, problem=problem[:300])
                 if lasted >= STABLE_SECONDS:
                     attempt = 0
-                delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+                delay = retry_delay(attempt)
                 attempt += 1
                 log.warning("MQTT intake stopped: %s; reconnecting in %.1fs", problem, delay)
                 if was_subscribed and lasted < STABLE_SECONDS and self._ended_because is None:
@@ -206,13 +199,16 @@ class MqttGateway:
     async def _session(self) -> None:
         """One connection: subscribe, probe and consume until it ends (always by raising)."""
         client = self._client()
-        order: IntakeOrder[Delivery] = IntakeOrder()
-        arrived = asyncio.Event()
-        self._order = order
-        self._watch(client, order, arrived)
+        commit: GroupCommit[Delivery] = GroupCommit(
+            self._ingest,
+            self._acknowledge(client),
+            max_batch=self._settings.ingest_batch_max,
+            wait_ms=self._settings.ingest_batch_wait_ms,
+        )
+        self._commit = commit
+        self._watch(client, commit)
         async with client:
             read_in_bursts(client)
-            client._disconnected.add_done_callback(lambda _: arrived.set())
             topics = [subscription(self._settings), probe_topic(self._settings.mqtt_topic_root)]
             granted = await self._subscribe(client, [(topics[0], 1), (topics[1], 0)])
             if (why := refused(topics, granted)) is not None:
@@ -222,7 +218,10 @@ class MqttGateway:
             log.info("gateway ready: subscribed to %s", topics[0])
             prober = asyncio.create_task(self._probe(client))
             try:
-                await self._consume(client, order, arrived)
+                await commit.run(until=client._disconnected)  # returns once the connection is gone
+                lost = client._disconnected
+                why = lost.exception() if not lost.cancelled() else None
+                raise aiomqtt.MqttError(f"connection lost ({why})")
             finally:
                 prober.cancel()
                 await asyncio.gather(prober, return_exceptions=True)
@@ -243,9 +242,9 @@ class MqttGateway:
             raise aiomqtt.MqttError(f"connection lost while subscribing ({why})")
         return subscribing.result()
 
-    def _watch(self, client: aiomqtt.Client, order: IntakeOrder[Delivery], arrived: asyncio.Event) -> None:
+    def _watch(self, client: aiomqtt.Client, commit: GroupCommit[Delivery]) -> None:
         """Take each delivery as paho hands it over: note it (liveness), leave the probes out, and
-        decode and sort the signals at once (``order``) instead of through aiomqtt's queue, whose
+        decode it and hand it to the group commit at once instead of through aiomqtt's queue, whose
         iterator yields to the event loop once per message and so, under a flood, read the backlog
         no faster than the loop turned, an alarm in it waiting its turn."""
         root = self._settings.mqtt_topic_root
@@ -256,14 +255,7 @@ class MqttGateway:
             self._heard_at = loop.time()
             if message._topic == probe:  # the raw bytes: a topic that is not UTF-8 is a dead letter
                 return
-            items = decode(message, root, self._keys())
-            try:
-                first = urgent(items)
-            except Exception:  # never let one message break the read (it would be redelivered forever)
-                log.exception("could not rank a message from %s; committed as routine", message.topic)
-                first = False
-            order.add((message.mid, message.qos, items), urgent=first)
-            arrived.set()
+            commit.add((message.mid, message.qos), decode(message, root, self._keys()))
 
         client._client.on_message = on_message
 
@@ -287,74 +279,14 @@ class MqttGateway:
                 client._client.disconnect()  # the consumer ends as on any lost connection
                 return
 
-    async def _consume(
-        self, client: aiomqtt.Client, order: IntakeOrder[Delivery], arrived: asyncio.Event
-    ) -> None:
-        """Commit what ``_watch`` sorted, alarms first (``IntakeOrder``): a fire behind thousands of
-        routine messages is committed in a batch of its own, while every PUBACK still goes out in
-        arrival order and only after its message's commit."""
-        lost = client._disconnected
-        limit = self._settings.ingest_batch_max
-        wait = self._settings.ingest_batch_wait_ms / 1000
-        loop = asyncio.get_running_loop()
-        in_flight: set[asyncio.Task[None]] = set()
-        try:
-            while True:
-                if lost.done():
-                    why = lost.exception() if not lost.cancelled() else None
-                    raise aiomqtt.MqttError(f"connection lost ({why})")
-                if not order.waiting:
-                    arrived.clear()
-                    await arrived.wait()
-                    continue
-                # Group commit: wait a few ms to fill the batch, unless an alarm is waiting.
-                deadline = loop.time() + wait
-                while order.waiting < limit and not order.urgent_waiting and not lost.done():
-                    if (left := deadline - loop.time()) <= 0:
-                        break
-                    arrived.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(arrived.wait(), left)
-                # Two batches commit at once, so an alarm arriving mid-commit does not wait for it;
-                # an alarm gets a third place rather than wait for two routine batches.
-                while len(in_flight) >= PIPELINE + order.urgent_waiting:
-                    await asyncio.wait(in_flight, return_when=FIRST)
-                task = asyncio.create_task(self._store_then_ack(client, order, order.take(limit)))
-                in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
-        finally:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                for task in in_flight:
-                    task.cancel()  # shutting down: unacknowledged, so redelivered to the next session
-            else:
-                # The connection is gone, not the process: let the batches under way commit (their
-                # PUBACKs are lost with the connection; the redelivery meets the unique key). Cancelling
-                # one mid-transaction could leave SQLite's write lock held and stall every later batch.
-                await asyncio.gather(*in_flight, return_exceptions=True)
+    def _acknowledge(self, client: aiomqtt.Client) -> Callable[[list[Message[Delivery]]], None]:
+        """The PUBACKs of committed messages (the group commit releases them in arrival order)."""
 
-    async def _store_then_ack(
-        self, client: aiomqtt.Client, order: IntakeOrder[Delivery], batch: list[Entry[Delivery]]
-    ) -> None:
-        items = [item for entry in batch for item in entry.message[2]]
-        log.debug("batch received: %d message(s), committing", len(batch))
-        attempt = 0
-        while True:
-            try:
-                result = await self._ingest.store(items)
-                break
-            except Exception as exc:  # the database is away: keep the batch, never ack it uncommitted
-                stop_if_cancelled()
-                delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
-                attempt += 1
-                log.error("commit failed (%s); retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
-        # MQTT wants PUBACKs in the order the PUBLISHes came: those of this batch and of any later one
-        # committed before it go out now, unless an older message is still committing.
-        acked = order.committed(batch)
-        for mid, qos, _ in acked:
-            if qos > 0:
-                client._client.ack(mid, qos)
-        log.debug("batch committed: %s; %d acknowledged", result, len(acked))
-        if self._on_acked is not None and acked:
-            self._on_acked([item for _, _, delivered in acked for item in delivered])
+        def release(committed: list[Message[Delivery]]) -> None:
+            for (mid, qos), _ in committed:
+                if qos > 0:
+                    client._client.ack(mid, qos)
+            if self._on_acked is not None:
+                self._on_acked([item for _, items in committed for item in items])
+
+        return release

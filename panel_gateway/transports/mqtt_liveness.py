@@ -5,25 +5,19 @@ A session can stop delivering while its connection stays up: the broker refused 
 close the old connection (amqtt 0.12 did not; see ``panel_gateway/embedded_broker.py``). So besides
 the signals the gateway subscribes to a probe topic and publishes to it every ``mqtt_probe_seconds``;
 a session on which nothing at all arrived for ``SILENT_PERIODS`` of those, not even its own probe, is
-ended and opened again. ``GatewayState`` is what the gateway's heartbeat row reports to the watchdog.
+ended and opened again. What the gateway's heartbeat reports to the watchdog is ``GatewayState``
+(``panel_gateway/models.py``); the probe topic is part of the broker's access rule (``broker_access``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from paho.mqtt.reasoncodes import ReasonCode
 
 SILENT_PERIODS = 3
 STABLE_SECONDS = 10.0  # a session that ended sooner did not recover: the reconnects keep backing off
 SUBACK_FAILURE = 0x80
-
-
-def probe_topic(topic_root: str) -> str:
-    """Where the gateways of a topic root hear themselves; no panel may publish or read there."""
-    return f"{topic_root}/_gateway/probe"
 
 
 def refused(topics: Sequence[str], granted: Sequence[int | ReasonCode]) -> str | None:
@@ -40,16 +34,3 @@ def refused(topics: Sequence[str], granted: Sequence[int | ReasonCode]) -> str |
 def silent(now: float, heard_at: float, every: float) -> bool:
     """Nothing delivered (signal or probe) for ``SILENT_PERIODS`` probe periods (monotonic seconds)."""
     return now - heard_at > every * SILENT_PERIODS
-
-
-@dataclass(frozen=True, slots=True)
-class GatewayState:
-    """Subscribed, or why not (``problem``), since when."""
-
-    subscribed: bool
-    problem: str | None
-    since: dt.datetime
-
-    def then(self, *, subscribed: bool, problem: str | None, at: dt.datetime) -> GatewayState:
-        """The next state; ``since`` moves only when ``subscribed`` changes."""
-        return GatewayState(subscribed, problem, self.since if subscribed == self.subscribed else at)

@@ -8,6 +8,7 @@ benchmark-only extra (`pip install -e '.[dev]'`), never a runtime dependency.
 from __future__ import annotations
 
 import datetime as dt
+import platform
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -115,3 +116,15 @@ def run_bench(count: int = 5000) -> dict[str, Any]:
         }
     result["contact_id_per_s"] = round(rate(ours_contact_id(sets["contact_id"])))
     return result
+
+
+def report(r: dict[str, Any]) -> str:
+    python = f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}"
+    lines = [
+        f"decode bench: {r['frames']} frames per set, best of 3, {python}",
+        f"{'set':<10} {'ours/s':>10} {'pysiaalarm/s':>13} {'ratio':>6}",
+    ]
+    for name, row in r["comparisons"].items():
+        lines.append(f"{name:<10} {row['ours_per_s']:>10} {row['peer_per_s']:>13} {row['ratio']:>6}")
+    lines.append(f"{'contact_id':<10} {r['contact_id_per_s']:>10} {'(no peer)':>13}")
+    return "\n".join(lines)

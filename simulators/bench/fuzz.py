@@ -27,7 +27,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from control_center.cli import decode_output as decode
+from panel_gateway import decode_output as decode
 from panel_gateway.ingest import dead_row, received, signal_row
 from panel_gateway.protocols import (
     contact_id,

@@ -13,27 +13,23 @@ import asyncio
 import contextlib
 import datetime as dt
 import statistics
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-import aiomqtt
-
-from control_center.core.db import create_engine, session_factory
 from control_center.core.settings import MqttTarget, Settings
-from control_center.migrate import upgrade_async
 from panel_gateway import mqtt_credentials
 from panel_gateway.broker_guard import BrokerGuard
 from panel_gateway.embedded_broker import start_embedded_broker
 from panel_gateway.ingest import Ingest, Received
 from panel_gateway.protocols.panel_signal import PanelSignal
 from panel_gateway.transports.mqtt import MqttGateway
-from simulators.bench import identities
-from simulators.bench.identities import BenchIdentities
-from simulators.bench.private_broker import free_port, private_mosquitto
-from simulators.bench.processes import run_settings
+from simulators.harness import identities
+from simulators.harness.figures import percentile
+from simulators.harness.identities import BenchIdentities
+from simulators.harness.private_broker import free_port, private_mosquitto
+from simulators.harness.processes import run_database, run_settings
+from simulators.mqtt_clients import connect, forget_session
 from simulators.panel import payload
 
 
@@ -45,13 +41,9 @@ async def _publish(
 
     async def panel(n: int) -> None:
         account = f"{n + 1:04d}"
-        async with aiomqtt.Client(
-            target.host,
-            target.port,
-            identifier=f"bench-{run}-{account}",
-            username=account,
-            password=ids.password(account) if ids else target.password,
-            max_inflight_messages=20,
+        password = ids.password(account) if ids else target.password
+        async with connect(
+            target, f"bench-{run}-{account}", account, password, max_inflight_messages=20
         ) as client:
             for i in range(per_panel):
                 body = payload(account, f"{run}-{i}", 602)
@@ -69,13 +61,8 @@ async def _raw_ceiling(settings: Settings, panels: int, count: int, ids: BenchId
     received = 0
     done = asyncio.Event()
     expected = count // panels * panels
-    async with aiomqtt.Client(
-        target.host,
-        target.port,
-        identifier=f"bench-{run}",
-        username=target.username or "bench",
-        password=target.password,
-        clean_session=True,
+    async with connect(
+        target, f"bench-{run}", target.username or "bench", target.password, clean_session=True
     ) as sub:
         await sub.subscribe(f"{root}/+/signals", qos=1)
 
@@ -122,21 +109,8 @@ async def _ours(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        async with aiomqtt.Client(
-            target.host,
-            target.port,
-            identifier=settings.mqtt_client_id,
-            username=target.username,
-            password=target.password,
-            clean_session=True,
-        ):
-            pass  # drop the bench gateway's persistent session
+        await forget_session(target, settings.mqtt_client_id)
     return expected / elapsed, latencies
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def run(
@@ -144,14 +118,9 @@ async def run(
 ) -> dict[str, Any]:
     """``mqtt_url``: a broker URL, ``embedded``, or None for a private Mosquitto (see private_broker.py).
     On the embedded broker and the private Mosquitto the panels are commissioned and log in as themselves
-    (simulators/bench/identities.py); a broker of your own must let the bench's panels in."""
+    (simulators/harness/identities.py); a broker of your own must let the bench's panels in."""
     async with contextlib.AsyncExitStack() as stack:
-        tmp = stack.enter_context(tempfile.TemporaryDirectory())
-        url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        await upgrade_async(url)
-        engine = create_engine(url)
-        stack.push_async_callback(engine.dispose)
-        sessions = session_factory(engine)
+        url, sessions = await stack.enter_async_context(run_database("bench", database_url))
         planned = run_settings("bench", uuid.uuid4().hex[:8], url, "mqtt://127.0.0.1", ingest_batch_max=batch)
         root = planned.mqtt_topic_root
         accounts = [f"{n + 1:04d}" for n in range(panels)]
@@ -188,3 +157,13 @@ async def run(
         "database": url.split(":", 1)[0],
         "broker": broker_name,
     }
+
+
+def report(r: dict[str, Any]) -> str:
+    return (
+        f"ingest bench: {r['messages']:,} messages from {r['panels']} panels, "
+        f"{r['database']} + {r['broker']}\n"
+        f"raw broker ceiling (bare subscriber): {r['raw_per_s']:,}/s\n"
+        f"ours (store, commit, then PUBACK):    {r['ours_per_s']:,}/s  ratio {r['ratio']}\n"
+        f"ack latency: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms"
+    )

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -24,37 +23,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiomqtt
 from sqlalchemy import func, select
 
 from control_center.core.settings import MqttTarget
 from control_center.signals.models import Signal
-from simulators.bench.center import bench_center
-from simulators.bench.identities import panel_password
-from simulators.bench.ingest import percentile
+from simulators.harness.center import bench_center
+from simulators.harness.figures import latencies_ms, percentile
+from simulators.harness.identities import KEY_VARIABLE, panel_password
+from simulators.mqtt_clients import connect
 from simulators.panel import payload
 
 BACKGROUND_PANELS = 50
-KEY_VARIABLE = "CC_BENCH_PANEL_KEY"  # the run's panel key, for the background process
 WARM_UP = 5  # probes before the baseline, not counted: the first alarms after a start compile statements
 
 
 async def _background(target: MqttTarget, root: str, rate: float, key: str) -> None:
     """Periodic tests (602) from seeded panels 1001…, paced to ``rate`` signals/s in all, until cancelled.
     Run in its own process (``python -m simulators.bench.latency``), as real panels are elsewhere;
-    each logs in with the password it derives from the run's ``key`` (simulators/bench/identities.py)."""
+    each logs in with the password it derives from the run's ``key`` (simulators/harness/identities.py)."""
     per_panel = rate / BACKGROUND_PANELS
 
     async def panel(n: int) -> None:
         account = f"{1001 + n:04d}"
-        async with aiomqtt.Client(
-            target.host,
-            target.port,
-            identifier=f"lat-bg-{uuid.uuid4().hex[:6]}-{account}",
-            username=account,
-            password=panel_password(key, account),
-            max_inflight_messages=50,
-        ) as client:
+        identifier, password = f"lat-bg-{uuid.uuid4().hex[:6]}-{account}", panel_password(key, account)
+        async with connect(target, identifier, account, password, max_inflight_messages=50) as client:
             start, i = time.perf_counter(), 0
             while True:
                 i += 1
@@ -83,9 +75,7 @@ async def _probes(
     probes: list[Probe] = []
     seen: set[int] = set()
     for account in accounts:  # each probe is its own panel, logged in as itself
-        async with aiomqtt.Client(
-            target.host, target.port, username=account, password=panel_password(key, account)
-        ) as client:
+        async with connect(target, None, account, panel_password(key, account)) as client:
             while not events.empty():  # anything before this probe is not its answer
                 seen |= events.get_nowait()[1]
             sent, sent_wall = time.perf_counter(), time.time()
@@ -168,21 +158,35 @@ async def run(
             load.terminate()
             await load.wait()
         stages = await _stages(sessions, loaded)
-    latencies, base = [p.ms for p in loaded], [p.ms for p in baseline]
+    base = latencies_ms([p.ms for p in baseline])
     return {
         "probes": probes,
         "processes": processes,
         "background_target_per_s": rate,
         "background_per_s": round(achieved),  # stored by the gateway while the probes ran
-        "p50_ms": round(statistics.median(latencies), 1),
-        "p99_ms": round(percentile(latencies, 0.99), 1),
-        "max_ms": round(max(latencies), 1),
-        "baseline_p50_ms": round(statistics.median(base), 1),
-        "baseline_p99_ms": round(percentile(base, 0.99), 1),
+        **latencies_ms([p.ms for p in loaded]),
+        "baseline_p50_ms": base["p50_ms"],
+        "baseline_p99_ms": base["p99_ms"],
         "stages_under_load": stages,
         "database": url.split(":", 1)[0],
         "broker": "private mosquitto",
     }
+
+
+def report(r: dict[str, Any]) -> str:
+    st = r["stages_under_load"]
+    return (
+        f"latency bench: panel publish → console push, {r['probes']} probe alarms each, "
+        f"{r['database']} + {r['broker']}, center in {r['processes']} process(es)\n"
+        f"baseline (no other traffic): p50 {r['baseline_p50_ms']} ms, "
+        f"p99 {r['baseline_p99_ms']} ms\n"
+        f"under {r['background_per_s']:,} signals/s of background: p50 {r['p50_ms']} ms, "
+        f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms\n"
+        "  of which (p50/p99): publish → stored by the gateway "
+        f"{st['gateway_p50_ms']}/{st['gateway_p99_ms']} ms, → taken by the worker "
+        f"{st['worker_p50_ms']}/{st['worker_p99_ms']} ms, → on the console "
+        f"{st['console_p50_ms']}/{st['console_p99_ms']} ms"
+    )
 
 
 if __name__ == "__main__":  # the background load's own process: broker URL, topic root, rate

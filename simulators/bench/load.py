@@ -18,34 +18,30 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-import aiomqtt
 import psutil
 from sqlalchemy import func, select
 
 from control_center.alarms.sweeper import Sweeper
-from control_center.core.db import create_engine, session_factory, utcnow
+from control_center.core.db import utcnow
 from control_center.core.settings import MqttTarget
 from control_center.incidents.inbox import InboxWorker
-from control_center.migrate import upgrade_async
 from control_center.signals import link_supervision as supervision
 from control_center.subscribers.models import PanelAccount
 from panel_gateway.ingest import Ingest, Received
 from panel_gateway.protocols.panel_signal import PanelSignal
 from panel_gateway.transports.mqtt import MqttGateway
-from simulators.bench import identities
-from simulators.bench.identities import panel_password
-from simulators.bench.ingest import percentile
-from simulators.bench.private_broker import private_mosquitto
-from simulators.bench.processes import run_settings
+from simulators.harness import identities
+from simulators.harness.figures import percentile
+from simulators.harness.identities import KEY_VARIABLE, panel_password
+from simulators.harness.private_broker import private_mosquitto
+from simulators.harness.processes import run_database, run_settings
+from simulators.mqtt_clients import connect
 
 FIRST_ACCOUNT = 100_000
-KEY_VARIABLE = "CC_BENCH_PANEL_KEY"  # the run's panel key, for the load-generating processes
 
 
 def heartbeat(account: str) -> bytes:
@@ -67,14 +63,8 @@ async def _panels(
         nonlocal connected
         account = str(first + n)
         await asyncio.sleep(n / 250)  # connect 250 a second, as panels do after a broker restart
-        async with aiomqtt.Client(
-            target.host,
-            target.port,
-            identifier=f"load-{account}",
-            username=account,
-            password=panel_password(key, account),
-            keepalive=120,
-        ) as client:
+        password = panel_password(key, account)
+        async with connect(target, f"load-{account}", account, password, keepalive=120) as client:
             connected += 1
             if connected == count:
                 print(f"connected {count}", flush=True)
@@ -124,12 +114,7 @@ async def run(
 ) -> dict[str, Any]:
     seconds = minutes * 60
     async with contextlib.AsyncExitStack() as stack:
-        tmp = stack.enter_context(tempfile.TemporaryDirectory())
-        url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'load.sqlite3'}"
-        await upgrade_async(url)
-        engine = create_engine(url)
-        stack.push_async_callback(engine.dispose)
-        sessions = session_factory(engine)
+        url, sessions = await stack.enter_async_context(run_database("load", database_url))
         run_id = uuid.uuid4().hex[:8]
         planned = run_settings("load", run_id, url, "mqtt://127.0.0.1")
         accounts = [str(FIRST_ACCOUNT + n) for n in range(panels)]
@@ -217,6 +202,23 @@ async def run(
         "database": url.split(":", 1)[0],
         "at": utcnow().isoformat(),
     }
+
+
+def report(r: dict[str, Any]) -> str:
+    lines = [
+        f"load bench: {r['connected']:,} of {r['panels']:,} panels connected, checking in "
+        f"every {r['check_in_interval_s']:.0f} s for {r['minutes']} min ({r['database']})",
+        f"check-ins acknowledged: {r['acked']:,} ({r['acked_per_s']}/s, expected "
+        f"{r['expected_per_s']}/s), ack p50 {r['ack_p50_ms']} ms, "
+        f"p99 {r['ack_p99_ms']} ms; links lost: {r['links_lost']}",
+    ]
+    for name in ("center", "broker", "generators"):
+        usage = r[name]
+        lines.append(
+            f"{name:<10} CPU avg {usage['cpu_avg_pct']}% (max {usage['cpu_max_pct']}%), "
+            f"RSS max {usage['rss_max_mb']} MB"
+        )
+    return "\n".join(lines)
 
 
 if (

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
 
 from control_center.core.bulk import insert_new
-from control_center.core.db import create_engine, session_factory, utcnow
+from control_center.core.db import utcnow
 from control_center.incidents import service as incidents
 from control_center.incidents.inbox import process_pending
 from control_center.incidents.models import Incident
-from control_center.migrate import upgrade_async
 from control_center.signals.models import Signal
 from panel_gateway.ingest import Ingest, Received
 from panel_gateway.protocols import mqtt_payload
+from simulators.harness.processes import run_database
 from simulators.panel import payload
 
 CHUNK = 5000
@@ -78,30 +76,23 @@ async def _close_all(sessions: Any) -> None:
 
 
 async def run(signals: int, database_url: str | None) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'storm.sqlite3'}"
-        await upgrade_async(url)
-        engine = create_engine(url)
-        sessions = session_factory(engine)
-        try:
-            await _fire_latency(sessions, "F000")  # warm-up: connections, statement caches
-            await _close_all(sessions)
-            baseline_ms, _ = await _fire_latency(sessions, "F001")
-            await _close_all(sessions)  # the baseline's incident is dealt with before the storm
-            at = utcnow()
-            fill_start = time.perf_counter()
-            for first in range(0, signals, CHUNK):
-                rows = [_trouble_row(i, at) for i in range(first, min(first + CHUNK, signals))]
-                async with sessions() as session, session.begin():
-                    await insert_new(session, Signal, rows)
-            fill_s = time.perf_counter() - fill_start
-            latency_ms, position = await _fire_latency(sessions, "F002")
-            async with sessions() as session:
-                waiting = await session.scalar(
-                    select(Signal.id).where(Signal.processed_at.is_(None)).limit(1)
-                )  # the storm is still queued behind the fire
-        finally:
-            await engine.dispose()
+    async with run_database("storm", database_url) as (url, sessions):
+        await _fire_latency(sessions, "F000")  # warm-up: connections, statement caches
+        await _close_all(sessions)
+        baseline_ms, _ = await _fire_latency(sessions, "F001")
+        await _close_all(sessions)  # the baseline's incident is dealt with before the storm
+        at = utcnow()
+        fill_start = time.perf_counter()
+        for first in range(0, signals, CHUNK):
+            rows = [_trouble_row(i, at) for i in range(first, min(first + CHUNK, signals))]
+            async with sessions() as session, session.begin():
+                await insert_new(session, Signal, rows)
+        fill_s = time.perf_counter() - fill_start
+        latency_ms, position = await _fire_latency(sessions, "F002")
+        async with sessions() as session:
+            waiting = await session.scalar(
+                select(Signal.id).where(Signal.processed_at.is_(None)).limit(1)
+            )  # the storm is still queued behind the fire
     return {
         "queued_before": signals,
         "fire_queue_position": position,
@@ -115,3 +106,14 @@ async def run(signals: int, database_url: str | None) -> dict[str, Any]:
 
 def main(signals: int, database_url: str | None) -> dict[str, Any]:
     return asyncio.run(run(signals, database_url))
+
+
+def report(r: dict[str, Any]) -> str:
+    return (
+        f"storm bench on {r['database']}: {r['queued_before']:,} trouble signals queued "
+        f"(filled in {r['fill_seconds']} s), then a fire alarm\n"
+        f"fire: position {r['fire_queue_position']} in the operators' queue, "
+        f"{r['fire_latency_ms']} ms from receipt (baseline with an empty inbox: "
+        f"{r['baseline_latency_ms']} ms); the storm still queued behind it: "
+        f"{r['storm_still_queued']}"
+    )

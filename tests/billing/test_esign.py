@@ -152,6 +152,31 @@ async def test_wrong_code_or_pin_signs_nothing(sessions) -> None:
     )
 
 
+async def test_five_wrong_secrets_lock_the_signer_with_no_time_limit(sessions) -> None:
+    """Unlike a staff login's block (access/lockout.py), the signer lock does not lift by itself."""
+    subscriber_id, _ = await customer(sessions)
+    await authority_for(sessions, subscriber_id)
+    outbox = Outbox()
+    for _ in range(service.LOCK_AFTER):
+        async with sessions() as session:
+            with pytest.raises(SigningRefused, match="wrong login or password"):
+                await service.send_code(
+                    session=session, login="yamada", password="guess", contract_id=None, mailer=outbox, at=AT
+                )
+    for later in (dt.timedelta(0), dt.timedelta(days=30)):
+        async with sessions() as session:
+            with pytest.raises(SigningRefused, match="locked"):
+                await service.send_code(
+                    session=session,
+                    login="yamada",
+                    password=PASSWORD,
+                    contract_id=None,
+                    mailer=outbox,
+                    at=AT + later,
+                )
+    assert outbox.sent == []
+
+
 async def test_roles_consent_and_revocation(sessions) -> None:
     subscriber_id, contract_id = await customer(sessions)
     await authority_for(sessions, subscriber_id, consent=False)

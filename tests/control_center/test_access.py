@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from control_center.access import service
 from control_center.access.models import User
+from control_center.access.roles import Role
 from control_center.access.service import LoginThrottled
 from control_center.app import create_app
 from control_center.core.audit import AuditEntry
@@ -218,6 +219,34 @@ async def test_five_failures_from_one_address_lock_it_out_of_that_login_for_fift
             )
         )
     assert actions.count("login_failed") == 5 and "locked" in actions
+
+
+async def test_every_change_to_a_user_is_in_the_audit_log_under_the_user(sessions) -> None:
+    at = utcnow()
+    async with sessions() as session:
+        user = await service.create_user(
+            session=session, login="Mori", name="", role=Role.OPERATOR, password=PASSWORD, actor="adm", at=at
+        )
+        mine = f"user:{user.id}"
+        token = await service.issue_token(session=session, user=user, label="script", actor="adm", at=at)
+        token_id = (await service.tokens_of(session=session))[0].id
+        await service.revoke_token(session=session, token_id=token_id, actor="adm", at=at)
+        await service.set_password(session=session, user=user, password=PASSWORD + "!", actor="adm", at=at)
+        await service.set_active(session=session, user=user, active=False, actor="adm", at=at)
+        await session.commit()
+        with pytest.raises(service.LoginRefused):
+            await service.sign_in(session=session, login="nobody", password="x", address="10.0.0.9", at=at)
+        await session.commit()
+        entries = list(await session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    assert [(e.subject, e.action, e.actor, e.detail) for e in entries] == [
+        (mine, "create", "adm", "mori as operator"),
+        (mine, "token_issued", "adm", f"token {token_id} script"),
+        (mine, "token_revoked", "adm", f"token {token_id}"),
+        (mine, "password", "adm", ""),
+        (mine, "deactivate", "adm", ""),
+        ("user:?", "login_failed", "nobody", "10.0.0.9 (inactive or unknown)"),
+    ]
+    assert token not in str([e.detail for e in entries])
 
 
 async def test_revoked_tokens_and_deactivated_users_are_refused(app, sessions) -> None:

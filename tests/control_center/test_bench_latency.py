@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
-import pytest
-
-from simulators.bench.private_broker import mosquitto_binary
-from tests.conftest import CI
+from tests.helpers import cli_json, require_binaries
 
 
 def test_bench_latency_measures_baseline_and_loaded_probes(database_url: str) -> None:
     """SQLite: the center in one process; PostgreSQL: gateway and serve as separate processes, which
     must also stop on SIGTERM at the end (the bench fails if one does not)."""
-    if mosquitto_binary() is None:
-        if CI:
-            pytest.fail("the mosquitto binary is needed for the private broker (CI=true)")
-        pytest.skip("no mosquitto binary")
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "control_center.cli",
-            "bench",
-            "latency",
-            "--json",
-            "--probes",
-            "5",
-            "--rate",
-            "100",
-            "--interval",
-            "0.3",
-            "--database-url",
-            database_url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=150,
-    ).stdout
-    result = json.loads(out.strip().splitlines()[-1])
+    require_binaries()
+    result = cli_json(
+        "bench", "latency", "--json", "--probes", "5", "--rate", "100", "--interval", "0.3",
+        "--database-url", database_url, timeout=150,
+    )  # fmt: skip
     assert result["probes"] == 5 and result["background_target_per_s"] == 100
     assert result["processes"] == ("separate" if database_url.startswith("postgresql") else "one")
     assert result["background_per_s"] > 0  # the gateway stored background signals while the probes ran

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from panel_gateway.broker_password import ITERATIONS, hash_password, new_password, verify_password
-from simulators.bench.private_broker import mosquitto_binary
+from simulators.harness.private_broker import mosquitto_binary
 
 # Written by mosquitto_passwd of Mosquitto 2.0.11 (`mosquitto_passwd -c -b FILE USER PASSWORD`).
 MOSQUITTO_WROTE = {

@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from simulators.bench import drills
-from simulators.bench.private_broker import mosquitto_binary
-from tests.conftest import CI
-
-
-@pytest.fixture(autouse=True)
-def _needs_mosquitto() -> None:
-    if mosquitto_binary() is None:
-        if CI:
-            pytest.fail("the drills need the mosquitto binary (CI=true)")
-        pytest.skip("no mosquitto binary")
+from simulators.drills import faults
+from tests.helpers import require_binaries
 
 
 @pytest.mark.parametrize("drill", ["gateway-kill", "broker-restart"])
 async def test_the_drill_loses_nothing_and_repeats_nothing(drill: str, database_url: str) -> None:
-    result = await drills.DRILLS[drill](100, 25.0, database_url)
+    require_binaries()
+    result = await faults.DRILLS[drill](100, 25.0, database_url)
     assert (result.drill, result.sent, result.stored, result.duplicates, result.lost) == (
         drill,
         100,

@@ -12,22 +12,16 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import pytest
-
 from control_center.core.settings import Settings
-from simulators.bench import identities
-from simulators.bench.private_broker import PrivateMosquitto, free_port, mosquitto_binary
+from simulators.harness import identities
+from simulators.harness.private_broker import PrivateMosquitto, free_port
 from simulators.panel import payload, send_until_confirmed
-from tests.conftest import CI
-from tests.helpers import at_least, count, eventually, running_gateway
+from tests.helpers import at_least, count, eventually, require_binaries, running_gateway
 from tests.panel_gateway.test_mqtt_ingest import database_write_lock
 
 
 async def test_a_broker_restart_loses_nothing_and_repeats_nothing(database_url: str, sessions) -> None:
-    if mosquitto_binary() is None:
-        if CI:
-            pytest.fail("mosquitto is not installed")
-        pytest.skip("mosquitto is not installed")
+    require_binaries()
     # Not tmp_path: pytest's folders are private to root, and mosquitto (dropped to its own user) could
     # not save the queued messages there; that was the "lost on broker restart" of earlier runs.
     run = uuid.uuid4().hex[:8]

@@ -5,24 +5,14 @@ command prints (docs/benchmarks.md), not asserted here."""
 
 from __future__ import annotations
 
-import pytest
-
-from simulators.bench import flood
-from simulators.bench.private_broker import mosquitto_binary
-from tests.conftest import CI
-
-
-@pytest.fixture(autouse=True)
-def _needs_mosquitto() -> None:
-    if mosquitto_binary() is None:
-        if CI:
-            pytest.fail("the drill needs the mosquitto binary (CI=true)")
-        pytest.skip("no mosquitto binary")
+from simulators.drills import flood
+from tests.helpers import require_binaries
 
 
 async def test_a_fire_in_a_flood_of_garbage_reaches_the_console_and_nothing_is_lost(
     database_url: str,
 ) -> None:
+    require_binaries()
     result = await flood.run(rate=300, seconds=3, database_url=database_url)
 
     assert result["sent_garbage"] > 0 and result["sent_valid"] > 0

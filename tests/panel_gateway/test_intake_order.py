@@ -32,3 +32,17 @@ def test_a_later_batch_committing_first_waits_for_the_earlier_one_before_its_ack
     assert order.committed(newer) == []
     assert order.unacked == 6
     assert order.committed(older) == [0, 1, 2, 3, 4, 5]
+
+
+def test_without_arrival_order_each_batch_is_released_as_it_commits() -> None:
+    order: IntakeOrder[int] = IntakeOrder(in_arrival_order=False)  # DC-09, serial: one answer per connection
+    for n in range(6):
+        order.add(n, urgent=False)
+    order.add(6, urgent=True)
+    alarm, older, newer = order.take(3), order.take(3), order.take(3)
+    assert [e.message for e in alarm] == [6]
+    assert order.committed(newer) == [3, 4, 5]
+    assert order.unacked == 4  # the alarm and the older batch, still committing
+    assert order.committed(alarm) == [6]
+    assert order.committed(older) == [0, 1, 2]
+    assert (order.waiting, order.unacked) == (0, 0)

@@ -35,7 +35,7 @@ async def test_an_alarm_is_stored_once_and_then_acknowledged(
     clean_broker: Settings, sessions, caplog
 ) -> None:
     settings = clean_broker
-    caplog.set_level(logging.DEBUG, logger="panel_gateway.transports.mqtt")
+    caplog.set_level(logging.DEBUG, logger="panel_gateway.group_commit")
     async with (
         running_gateway(settings, sessions),
         SimulatedPanel(settings, "1234", password=await commissioned(sessions, "1234")) as panel,

@@ -22,6 +22,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from control_center.core.db import utcnow
 from control_center.core.settings import Settings
 from panel_gateway.transports.mqtt_liveness import refused
+from simulators.mqtt_clients import connect
 from simulators.panel import SimulatedPanel
 from tests.helpers import commissioned, count, eventually, forget_gateway_session, running_gateway
 from tests.links import Link
@@ -42,13 +43,8 @@ async def hijack(settings: Settings, seconds: float, *, clean_session: bool) -> 
     target, loop = settings.broker, asyncio.get_running_loop()
     end, last_in = loop.time() + seconds, None
     while loop.time() < end:
-        client = aiomqtt.Client(
-            target.host,
-            target.port,
-            identifier=settings.mqtt_client_id,
-            username=target.username,
-            password=target.password,
-            clean_session=clean_session,
+        client = connect(
+            target, settings.mqtt_client_id, target.username, target.password, clean_session=clean_session
         )
         with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
             async with client:

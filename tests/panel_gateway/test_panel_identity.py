@@ -34,7 +34,8 @@ from panel_gateway.broker_access import Login, Role
 from panel_gateway.broker_guard import BrokerGuard
 from panel_gateway.broker_password import hash_password, new_password, verify_password
 from panel_gateway.embedded_broker import start_embedded_broker
-from simulators.bench.private_broker import Access, PrivateMosquitto, free_port, mosquitto_binary
+from simulators.harness.private_broker import Access, PrivateMosquitto, free_port, mosquitto_binary
+from simulators.mqtt_clients import connect
 from simulators.panel import SimulatedPanel, payload
 from tests.conftest import CI
 from tests.helpers import commissioned, count, eventually, running_gateway
@@ -65,16 +66,10 @@ async def logs_in(
     identifier: str = "",
     clean_session: bool | None = None,
 ) -> bool:
-    target = settings.broker
+    identifier = identifier or f"probe-{os.urandom(4).hex()}"
     try:
-        async with aiomqtt.Client(
-            target.host,
-            target.port,
-            username=username,
-            password=password,
-            identifier=identifier or f"probe-{os.urandom(4).hex()}",
-            clean_session=clean_session,
-            timeout=5,
+        async with connect(
+            settings.broker, identifier, username, password, clean_session=clean_session, timeout=5
         ):
             return True
     except aiomqtt.MqttError:

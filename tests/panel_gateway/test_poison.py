@@ -52,7 +52,7 @@ async def test_poison_before_a_fire_from_the_same_panel_does_not_stop_the_fire(
     clean_broker: Settings, sessions, caplog
 ) -> None:
     settings = clean_broker
-    caplog.set_level(logging.DEBUG, logger="panel_gateway.transports.mqtt")
+    caplog.set_level(logging.DEBUG, logger="panel_gateway.group_commit")
     async with (
         running_gateway(settings, sessions) as gateway,
         SimulatedPanel(settings, "6601", password=await commissioned(sessions, "6601")) as panel,

@@ -14,6 +14,7 @@ from control_center.core.settings import MqttTarget, Settings
 from control_center.incidents.inbox import process_pending
 from control_center.incidents.models import Incident
 from control_center.signals.models import Signal
+from simulators.harness.processes import run_settings
 from simulators.panel import SimulatedPanel
 from tests.conftest import MOSQUITTO_URL, require_server
 from tests.helpers import at_least, count, eventually, forget_gateway_session
@@ -26,13 +27,7 @@ def shared(postgres_url: str) -> Settings:
     target = MqttTarget(MOSQUITTO_URL)
     require_server("Mosquitto", target.host, target.port)
     run = uuid.uuid4().hex[:8]
-    return Settings(
-        _env_file=None,
-        database_url=postgres_url,
-        mqtt_url=MOSQUITTO_URL,
-        mqtt_topic_root=f"scale-{run}/panels",
-        mqtt_shared_group=f"gw-{run}",
-    )
+    return run_settings("scale", run, postgres_url, MOSQUITTO_URL, mqtt_shared_group=f"gw-{run}")
 
 
 async def test_two_gateways_and_two_workers_lose_nothing_and_repeat_nothing(shared: Settings) -> None:

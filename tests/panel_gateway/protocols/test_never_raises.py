@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from control_center.cli import decode_output as decode
+from panel_gateway import decode_output as decode
 from panel_gateway.protocols import contact_id, dc09, mqtt_payload, sia_codes, sia_dc03, surgard
 from panel_gateway.protocols.errors import ParseError
 

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from simulators.bench.private_broker import free_port
+from simulators.harness.private_broker import free_port
 
 
 def pg_bin() -> Path | None:

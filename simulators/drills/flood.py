@@ -27,15 +27,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import aiomqtt
 from sqlalchemy import func, select
 
 from control_center.core.db import utcnow
 from control_center.core.settings import MqttTarget
 from control_center.signals.models import DeadLetter, Signal
-from simulators.bench.center import ConsoleEvents, bench_center
-from simulators.bench.identities import panel_password
-from simulators.bench.latency import KEY_VARIABLE
+from simulators.harness.center import ConsoleEvents, bench_center
+from simulators.harness.identities import KEY_VARIABLE, panel_password
+from simulators.mqtt_clients import connect
 from simulators.panel import payload
 
 FLOOD_PANELS = 40
@@ -66,14 +65,8 @@ async def _flood(
     sent: dict[str, float] = {"valid": 0, "garbage": 0}
 
     async def panel(account: str) -> None:
-        async with aiomqtt.Client(
-            target.host,
-            target.port,
-            identifier=f"flood-{uuid.uuid4().hex[:6]}-{account}",
-            username=account,
-            password=panel_password(key, account),
-            max_inflight_messages=100,
-        ) as client:
+        identifier, password = f"flood-{uuid.uuid4().hex[:6]}-{account}", panel_password(key, account)
+        async with connect(target, identifier, account, password, max_inflight_messages=100) as client:
             start, i = time.perf_counter(), 0
             topic = f"{root}/{account}/signals"
             while time.perf_counter() - start < seconds:
@@ -105,7 +98,7 @@ async def _fire(
     it has not arrived after ``FIRE_PATIENCE`` seconds (a lost alarm, as far as the operator knows)."""
     while not events.empty():
         seen |= events.get_nowait()[1]
-    async with aiomqtt.Client(target.host, target.port, username=account, password=password) as client:
+    async with connect(target, None, account, password) as client:
         message_id = f"fire-{uuid.uuid4().hex[:8]}"
         body = payload(account, message_id, 110)
         sent, FIRE_SENT[account] = time.perf_counter(), (message_id, time.time())
@@ -172,7 +165,7 @@ async def run(rate: float, seconds: float, database_url: str | None) -> dict[str
             target, root, baseline_account, ids.password(baseline_account), events, seen
         )
         flood = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "simulators.bench.flood", center.broker_url, root,
+            sys.executable, "-m", "simulators.drills.flood", center.broker_url, root,
             ",".join(flood_accounts), str(rate), str(seconds),
             stdout=asyncio.subprocess.PIPE,
             env=os.environ | {KEY_VARIABLE: ids.key},  # not in argv: ps shows argv to everyone
@@ -211,6 +204,25 @@ async def run(rate: float, seconds: float, database_url: str | None) -> dict[str
         "database": url.split(":", 1)[0],
         "broker": "private mosquitto",
     }
+
+
+def report(result: dict[str, Any]) -> str:
+    fire = result["fire_latency_ms"]
+    seen = f"on the console {fire} ms" if fire is not None else f"NOT on the console {FIRE_PATIENCE:.0f} s"
+    return (
+        f"flood drill on {result['database']}: {result['sent']:,} messages accepted by the broker "
+        f"({result['sent_per_s']:,}/s, {result['sent_garbage']:,} garbage); stored {result['stored']:,}, "
+        f"dead-lettered {result['dead_lettered']:,}, lost {result['lost']}\n"
+        f"fire {seen} after its publish "
+        f"(baseline without the flood: {result['baseline_fire_latency_ms']} ms); "
+        f"all drained {result['drained_after_s']} s after the flood began"
+    )
+
+
+def passed(result: dict[str, Any]) -> bool:
+    """Nothing lost, and the fire on the console within a second of its publish."""
+    fire_ms = result["fire_latency_ms"]
+    return result["lost"] == 0 and fire_ms is not None and fire_ms <= 1000
 
 
 if (

@@ -23,14 +23,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from control_center.core.db import create_engine, session_factory
 from control_center.core.settings import MqttTarget
-from control_center.migrate import upgrade_async
 from control_center.signals.models import Signal
-from simulators.bench import identities
-from simulators.bench.private_broker import PrivateMosquitto, private_mosquitto
-from simulators.bench.private_postgres import PrivatePostgres
-from simulators.bench.processes import CenterProcess, child_env, run_settings
+from simulators.harness import identities
+from simulators.harness.private_broker import PrivateMosquitto, private_mosquitto
+from simulators.harness.private_postgres import PrivatePostgres
+from simulators.harness.processes import CenterProcess, child_env, run_database, run_settings
 from simulators.panel import payload, send_until_confirmed
 
 PANELS = 10
@@ -53,18 +51,18 @@ class DrillResult:
 Fault = Callable[[PrivateMosquitto, CenterProcess], Awaitable[None]]
 
 
-async def _drill(name: str, database_url: str, fault: Fault, messages: int, per_second: float) -> DrillResult:
+async def _drill(
+    name: str, database_url: str | None, fault: Fault, messages: int, per_second: float
+) -> DrillResult:
     """Panels stream through a private Mosquitto to a ``control-center gateway`` process; at a quarter
-    of the stream ``fault`` strikes; at the end every confirmed message must be stored exactly once."""
+    of the stream ``fault`` strikes; at the end every confirmed message must be stored exactly once.
+    The database is ``database_url``, or a temporary SQLite file."""
     started = time.perf_counter()
-    await upgrade_async(database_url)
     run = uuid.uuid4().hex[:8]
     accounts = [f"{9001 + n:04d}" for n in range(PANELS)]
-    planned = run_settings("drill", run, database_url, "mqtt://127.0.0.1")
-    engine = create_engine(database_url)
-    sessions = session_factory(engine)
     sent: list[str] = []
-    try:
+    async with run_database("drill", database_url) as (url, sessions):
+        planned = run_settings("drill", run, url, "mqtt://127.0.0.1")
         # Commissioned panels; the broker lets in only them and the gateway, as in production.
         ids = await identities.commission(sessions, accounts, planned.mqtt_client_id)
         access = ids.access(planned.mqtt_topic_root)
@@ -99,8 +97,6 @@ async def _drill(name: str, database_url: str, fault: Fault, messages: int, per_
                     stored = await _stored_ids(sessions, run, len(sent))
                 finally:
                     await gateway.stop()
-    finally:
-        await engine.dispose()
     distinct = set(stored)
     return DrillResult(
         name,
@@ -147,43 +143,44 @@ async def postgres_stop(
         await database.destroy()
 
 
-async def gateway_kill(
-    messages: int = 300, per_second: float = 20.0, database_url: str | None = None
-) -> DrillResult:
+async def _kill_gateway(_broker: PrivateMosquitto, gateway: CenterProcess) -> None:
     """The gateway process is killed with SIGKILL mid-stream and started again a second later."""
-
-    async def fault(_broker: PrivateMosquitto, gateway: CenterProcess) -> None:
-        await gateway.kill()
-        await asyncio.sleep(1)
-        await gateway.start()
-
-    return await _on(database_url, "gateway-kill", fault, messages, per_second)
+    await gateway.kill()
+    await asyncio.sleep(1)
+    await gateway.start()
 
 
-async def broker_restart(
-    messages: int = 300, per_second: float = 20.0, database_url: str | None = None
-) -> DrillResult:
+async def _restart_broker(broker: PrivateMosquitto, _gateway: CenterProcess) -> None:
     """The broker stops mid-stream and starts again a second later (same port, same persistence)."""
-
-    async def fault(broker: PrivateMosquitto, _gateway: CenterProcess) -> None:
-        await broker.stop()
-        await asyncio.sleep(1)
-        await broker.start()
-
-    return await _on(database_url, "broker-restart", fault, messages, per_second)
+    await broker.stop()
+    await asyncio.sleep(1)
+    await broker.start()
 
 
-async def _on(
-    database_url: str | None, name: str, fault: Fault, messages: int, per_second: float
-) -> DrillResult:
-    """The drill on ``database_url``, or on a temporary SQLite file."""
-    with tempfile.TemporaryDirectory() as tmp:
-        url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'drill.sqlite3'}"
-        return await _drill(name, url, fault, messages, per_second)
+def _on_any_database(name: str, fault: Fault) -> Callable[..., Awaitable[DrillResult]]:
+    """The drill of ``fault`` on ``database_url``, or on a temporary SQLite file."""
+
+    async def drill(
+        messages: int = 300, per_second: float = 20.0, database_url: str | None = None
+    ) -> DrillResult:
+        return await _drill(name, database_url, fault, messages, per_second)
+
+    drill.__doc__ = fault.__doc__
+    return drill
 
 
+gateway_kill = _on_any_database("gateway-kill", _kill_gateway)
+broker_restart = _on_any_database("broker-restart", _restart_broker)
 DRILLS = {"postgres-stop": postgres_stop, "gateway-kill": gateway_kill, "broker-restart": broker_restart}
 
 
-def report(result: DrillResult) -> dict[str, Any]:
+def as_json(result: DrillResult) -> dict[str, Any]:
     return asdict(result) | {"passed": result.passed}
+
+
+def report(result: DrillResult) -> str:
+    return (
+        f"{result.drill}: sent {result.sent}, stored {result.stored}, "
+        f"duplicates {result.duplicates}, lost {result.lost} "
+        f"({'passed' if result.passed else 'FAILED'}, {result.seconds} s)"
+    )

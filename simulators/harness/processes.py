@@ -1,16 +1,23 @@
-"""The center as a bench or a drill runs it: settings of its own for each run, and the center's own
-commands as child processes, configured only through CC_*."""
+"""The center as a bench or a drill runs it: settings and a database of its own for each run, and the
+center's own commands as child processes, configured only through CC_*."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
+import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from control_center.core.db import create_engine, session_factory
 from control_center.core.settings import Settings
+from control_center.migrate import upgrade_async
 
 
 def run_settings(name: str, run: str, database_url: str, mqtt_url: str, **extra: object) -> Settings:
@@ -23,6 +30,22 @@ def run_settings(name: str, run: str, database_url: str, mqtt_url: str, **extra:
         mqtt_client_id=f"{name}-gw-{run}",
         **extra,
     )
+
+
+@contextlib.asynccontextmanager
+async def run_database(
+    name: str, database_url: str | None
+) -> AsyncIterator[tuple[str, async_sessionmaker[AsyncSession]]]:
+    """The run's database at the newest schema, and its sessions: ``database_url``, or else a temporary
+    SQLite file ``name``.sqlite3, gone afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / name}.sqlite3"
+        await upgrade_async(url)
+        engine = create_engine(url)
+        try:
+            yield url, session_factory(engine)
+        finally:
+            await engine.dispose()
 
 
 def child_env(settings: Settings, **extra: str) -> dict[str, str]:

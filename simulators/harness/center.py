@@ -28,11 +28,11 @@ from control_center.incidents.inbox import InboxWorker
 from control_center.migrate import upgrade_async
 from panel_gateway.ingest import Ingest
 from panel_gateway.transports.mqtt import MqttGateway
-from simulators.bench import identities
-from simulators.bench.identities import BenchIdentities
-from simulators.bench.private_broker import free_port, private_mosquitto
-from simulators.bench.processes import CenterProcess, child_env, run_settings
 from simulators.demo.subscribers import seed
+from simulators.harness import identities
+from simulators.harness.identities import BenchIdentities
+from simulators.harness.private_broker import free_port, private_mosquitto
+from simulators.harness.processes import CenterProcess, child_env, run_settings
 
 # (perf_counter when it arrived, the incident ids it names): one per server-sent event of the console
 ConsoleEvents = asyncio.Queue[tuple[float, set[int]]]

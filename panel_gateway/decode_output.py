@@ -1,4 +1,5 @@
-"""One line of text → the JSON a field technician reads (``control-center decode``). Pure."""
+"""One line of text → the JSON a field technician reads (``control-center decode``). Pure: the command
+and the decoders' fuzzer (``control-center bench fuzz``) both run it."""
 
 from __future__ import annotations
 
@@ -66,3 +67,10 @@ def _contact_id(text: str) -> dict[str, Any]:
         }
     return empty | {"valid": True, "error": None, "reason": None, "account": result.account,
                     "events": [event_json(result)]}  # fmt: skip
+
+
+def unreadable(reason: str) -> dict[str, Any]:
+    """The answer for a line that is not even text to decode (``--json`` and not a JSON string)."""
+    return {"valid": False, "error": "format", "reason": reason, "protocol": None, "account": None,
+            "sequence": None, "receiver": None, "line": None, "id_token": None, "encrypted": False,
+            "timestamp": None, "events": [], "response": None}  # fmt: skip

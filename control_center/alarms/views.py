@@ -1,4 +1,8 @@
-"""Subscriber-side registrations the center acts on: trips (temporary contacts, set-forget check)."""
+"""Trips the subscribers register (temporary contacts, the set-forget check) and the timers they arm.
+
+The route is here, not in ``subscribers/``, because registering a trip schedules its timers
+(``alarms/timers.py``), and the alarms build on the subscribers' tables, not the other way round.
+"""
 
 from __future__ import annotations
 

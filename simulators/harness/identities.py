@@ -19,8 +19,10 @@ from control_center.core.settings import MqttTarget
 from control_center.subscribers.models import PanelAccount, Premises, Subscriber
 from panel_gateway.broker_access import Login, Role
 from panel_gateway.broker_password import hash_password, new_password
-from simulators.bench.private_broker import Access
 from simulators.credentials import password_for
+from simulators.harness.private_broker import Access
+
+KEY_VARIABLE = "CC_BENCH_PANEL_KEY"  # the run's panel key, for load generators in processes of their own
 
 
 @dataclass(frozen=True)

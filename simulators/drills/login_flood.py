@@ -19,7 +19,6 @@ import json
 import os
 import re
 import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -35,10 +34,10 @@ from control_center.access.roles import Role
 from control_center.core.db import create_engine, session_factory, utcnow
 from control_center.core.settings import Settings
 from control_center.migrate import upgrade_async
-from simulators.bench.ingest import percentile
-from simulators.bench.private_broker import free_port
-from simulators.bench.processes import CenterProcess, child_env
 from simulators.dc09_panel import Dc09Panel
+from simulators.harness.figures import latencies_ms
+from simulators.harness.private_broker import free_port
+from simulators.harness.processes import CenterProcess, child_env
 
 FLOODERS = 32  # concurrent clients, each from one of the addresses in turn
 FLOOD_NICENESS = 10
@@ -119,14 +118,6 @@ async def _flood(base_url: str, login: str, rate: float, addresses: int) -> None
     print(json.dumps({"seconds": seconds, "statuses": {str(k): v for k, v in sorted(statuses.items())}}))
 
 
-def _figures(latencies: list[float]) -> dict[str, float]:
-    return {
-        "p50_ms": round(statistics.median(latencies), 1),
-        "p99_ms": round(percentile(latencies, 0.99), 1),
-        "max_ms": round(max(latencies), 1),
-    }
-
-
 async def _answering(base_url: str, serve: CenterProcess) -> None:
     async with httpx.AsyncClient(base_url=base_url) as client:
         deadline = time.monotonic() + 60
@@ -179,7 +170,7 @@ async def run(
             # The flood comes from its own process, niced: on a real network the attackers' CPU is
             # not the center's, and on a shared test machine it should not be either.
             flood = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "simulators.bench.login_flood",
+                sys.executable, "-m", "simulators.drills.login_flood",
                 base_url, login, str(rate), str(addresses),
                 stdout=asyncio.subprocess.PIPE,
             )  # fmt: skip
@@ -196,14 +187,30 @@ async def run(
             raise RuntimeError("control-center serve did not stop on SIGTERM")
     return {
         "probes": probes,
-        "baseline": _figures(baseline),
-        "flood": _figures(flooded),
+        "baseline": latencies_ms(baseline),
+        "flood": latencies_ms(flooded),
         "login_attempts_target_per_s": rate,
         "login_attempts_per_s": round(sum(flooding["statuses"].values()) / flooding["seconds"], 1),
         "addresses": addresses,
         "answers": flooding["statuses"],  # HTTP status → count; 0: no answer (connection failed)
         "database": url.split(":", 1)[0],
     }
+
+
+def report(result: dict[str, Any]) -> str:
+    base, flood = result["baseline"], result["flood"]
+    return (
+        f"login-flood drill on {result['database']}: {result['login_attempts_per_s']} login attempts/s "
+        f"from {result['addresses']} addresses, answers {result['answers']}\n"
+        f"DC-09 connect→ACK over {result['probes']} events: p50 {flood['p50_ms']} ms, "
+        f"p99 {flood['p99_ms']} ms, max {flood['max_ms']} ms under the flood; "
+        f"baseline p50 {base['p50_ms']} ms, p99 {base['p99_ms']} ms, max {base['max_ms']} ms"
+    )
+
+
+def passed(result: dict[str, Any]) -> bool:
+    """DC-09 panels are still answered at once under the flood: p99 below 50 ms."""
+    return result["flood"]["p99_ms"] < 50
 
 
 if __name__ == "__main__":  # the flood's own process: base URL, login, attempts/s, addresses
