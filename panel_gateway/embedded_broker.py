@@ -17,8 +17,8 @@ CONNECT is checked by ``BrokerGuard.admit`` (``panel_gateway/broker_guard.py``) 
 read: a client without valid credentials gets "not authorised" and touches nothing, and the client
 id of one who passes becomes its user name, as Mosquitto's ``use_username_as_clientid`` does.
 
-tests/panel_gateway/test_mqtt_ingest.py proves the redelivery, tests/panel_gateway/test_panel_identity.py
-the door.
+tests/panel_gateway/transports/test_mqtt_ingest.py proves the redelivery,
+tests/panel_gateway/test_panel_identity.py the door.
 """
 
 from __future__ import annotations

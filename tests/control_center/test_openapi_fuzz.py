@@ -23,7 +23,7 @@ from control_center.core.settings import Settings
 from control_center.migrate import upgrade_async
 from simulators.demo.responders import seed_dispatch
 from tests.control_center.factories import premises
-from tests.control_center.test_supervisor import alarms
+from tests.control_center.supervisor_desk.test_supervisor import alarms
 from tests.helpers import add_user
 
 ROLE_FOR = (

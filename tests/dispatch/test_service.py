@@ -31,7 +31,7 @@ from dispatch.models import (
 from dispatch.service import DispatchError
 from dispatch.status import Action
 from tests.control_center.factories import premises
-from tests.control_center.test_supervisor import T0, alarms
+from tests.control_center.supervisor_desk.test_supervisor import T0, alarms
 
 M = dt.timedelta(minutes=1)
 SETTINGS = Settings(_env_file=None)

@@ -18,7 +18,7 @@ from simulators.harness.processes import run_settings
 from simulators.panel import SimulatedPanel
 from tests.conftest import MOSQUITTO_URL, require_server
 from tests.helpers import at_least, count, eventually, forget_gateway_session
-from tests.panel_gateway.test_mqtt_ingest import start_gateway_process, wait_for_line
+from tests.panel_gateway.transports.test_mqtt_ingest import start_gateway_process, wait_for_line
 
 
 @pytest.fixture

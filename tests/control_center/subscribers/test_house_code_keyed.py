@@ -15,7 +15,7 @@ from control_center.subscribers.house_code import check_house_code, hash_house_c
 from control_center.subscribers.models import ExtraQuestion, Premises
 from simulators.demo.subscribers import plan, seed
 from tests.control_center.factories import HOUSE_CODE, HOUSE_CODE_KEY, premises
-from tests.control_center.test_supervisor import T0, alarms
+from tests.control_center.supervisor_desk.test_supervisor import T0, alarms
 
 CENTER_KEY = bytes(range(32))
 OTHER_KEY = secrets.token_bytes(32)  # another center's, or a guess

@@ -17,7 +17,7 @@ from simulators.harness import identities
 from simulators.harness.private_broker import PrivateMosquitto, free_port
 from simulators.panel import payload, send_until_confirmed
 from tests.helpers import at_least, count, eventually, require_binaries, running_gateway
-from tests.panel_gateway.test_mqtt_ingest import database_write_lock
+from tests.panel_gateway.transports.test_mqtt_ingest import database_write_lock
 
 
 async def test_a_broker_restart_loses_nothing_and_repeats_nothing(database_url: str, sessions) -> None:

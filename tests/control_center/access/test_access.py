@@ -23,7 +23,7 @@ from control_center.core.settings import Settings
 from control_center.incidents.models import Incident
 from dispatch.models import Assignment, Depot, Responder
 from tests.control_center.factories import HOUSE_CODE, premises
-from tests.control_center.test_supervisor import T0, alarms
+from tests.control_center.supervisor_desk.test_supervisor import T0, alarms
 from tests.helpers import PASSWORD, add_user
 
 ROLES = ("operator", "supervisor", "responder", "billing_clerk", "administrator")

@@ -21,10 +21,10 @@ from control_center.telephony.models import CallRun, ContactAttempt, WebhookRece
 from control_center.telephony.numbers import to_e164
 from dispatch.models import Assignment
 from tests.control_center.factories import HOUSE_CODE, premises
-from tests.control_center.test_supervisor import alarms
+from tests.control_center.supervisor_desk.test_supervisor import alarms
+from tests.control_center.telephony.fake_twilio import RecordingTwilio
 from tests.dispatch.test_service import depots_and_responders
 from tests.helpers import add_user
-from tests.telephony.fake_twilio import RecordingTwilio
 
 BASE = "https://center.example.jp"
 SID, TOKEN = "AC" + "0" * 32, "test-auth-token"

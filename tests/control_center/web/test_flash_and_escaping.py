@@ -12,7 +12,7 @@ from control_center.core.hub import Hub
 from control_center.core.settings import Settings
 from control_center.web.templates import environment
 from tests.control_center.factories import premises
-from tests.control_center.test_supervisor import alarms
+from tests.control_center.supervisor_desk.test_supervisor import alarms
 from tests.helpers import add_user
 
 INJECTED = "<b>x</b>"

@@ -9,7 +9,7 @@ from control_center.incidents.models import Incident, VerificationAttempt
 from simulators.demo.subscribers import plan
 from simulators.households import Households
 from tests.control_center.conftest import running_system
-from tests.control_center.test_console_browser import sign_in
+from tests.control_center.console.test_console_browser import sign_in
 from tests.helpers import eventually
 
 

@@ -22,11 +22,11 @@ from panel_gateway.ingest import Received
 from panel_gateway.protocols import mqtt_payload
 from simulators.panel import payload
 from tests.conftest import free_port
-from tests.control_center import test_console_browser
-from tests.control_center.test_console_and_api import _next_event
+from tests.control_center.console import test_console_browser
+from tests.control_center.console.test_console_and_api import _next_event
 from tests.helpers import PASSWORD, add_user, eventually, forget_gateway_session
 from tests.links import Link
-from tests.panel_gateway.test_mqtt_supervision import through
+from tests.panel_gateway.transports.test_mqtt_supervision import through
 
 page = test_console_browser.page  # the headless-Chromium fixture
 T = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)
