@@ -233,25 +233,11 @@ async def act(
             await flows.responder_on_site(session=session, incident_id=incident_id, actor=actor, at=at)
         case Action.NEEDS_HELP:
             assignment.help_needed = note[:40] or "authorities"
-            await flows.responder_checked(
-                session=session,
-                incident_id=incident_id,
-                actor=actor,
-                authorities_needed=True,
-                at=at,
-                note=note,
-            )
+            await _checked(session, incident_id, at, actor, note, authorities=True)
         case Action.ALL_CLEAR:
             assignment.cleared_at = at
             if not assignment.help_needed:
-                await flows.responder_checked(
-                    session=session,
-                    incident_id=incident_id,
-                    actor=actor,
-                    authorities_needed=False,
-                    at=at,
-                    note=note,
-                )
+                await _checked(session, incident_id, at, actor, note, authorities=False)
         case Action.REPORT:
             if not note.strip():
                 raise DispatchError("write what you found and did")
@@ -272,6 +258,19 @@ async def _event(
     session: AsyncSession, incident_id: int, at: dt.datetime, actor: str, kind: str, detail: str
 ) -> None:
     flows.event(await flows.load(session=session, incident_id=incident_id), at, actor, kind, detail)
+
+
+async def _checked(
+    session: AsyncSession, incident_id: int, at: dt.datetime, actor: str, note: str, *, authorities: bool
+) -> None:
+    await flows.responder_checked(
+        session=session,
+        incident_id=incident_id,
+        actor=actor,
+        authorities_needed=authorities,
+        at=at,
+        note=note,
+    )
 
 
 async def set_duty(*, session: AsyncSession, responder_id: int, on: bool) -> Responder:

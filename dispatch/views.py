@@ -167,14 +167,8 @@ async def assignment_fragment(request: Request, principal: Responding) -> HTMLRe
                 "actions": status.allowed_actions(me.status),
                 "buttons": status.BUTTONS,
             }
-            audit.record(
-                session=session,
-                actor=principal.actor,
-                action="view",
-                subject=f"subscriber:{premises.subscriber_id}",
-                at=utcnow(),
-                detail=f"assignment {assignment.id}",
-            )
+            subscriber = f"subscriber:{premises.subscriber_id}"
+            audit.viewed(session, principal.actor, subscriber, f"assignment {assignment.id}")
             await session.commit()
     return render(request, "_assignment.html", **context)
 
@@ -183,20 +177,30 @@ def _back(request: Request, message: str, error: bool = False) -> RedirectRespon
     return flash.redirect(request, "/responder", message, error=error)
 
 
+async def _own_step(
+    session: AsyncSession, principal: Principal, assignment_id: int, action: Action, note: str
+) -> Assignment:
+    """A step the responder takes on their own assignment (page and API alike)."""
+    if action in (Action.ASSIGN, Action.RELEASE, Action.ON_DUTY, Action.OFF_DUTY):
+        raise HTTPException(status_code=403, detail=f"{action} is the operator's")
+    assignment = await _mine(session, principal, assignment_id)
+    await service.act(
+        session=session,
+        assignment_id=assignment.id,
+        action=action,
+        actor=principal.actor,
+        at=utcnow(),
+        note=note,
+    )
+    return assignment
+
+
 async def _step(
     request: Request, principal: Principal, assignment_id: int, action: Action, note: str
 ) -> RedirectResponse:
     try:
         async with request.app.state.sessions() as session:
-            assignment = await _mine(session, principal, assignment_id)
-            await service.act(
-                session=session,
-                assignment_id=assignment.id,
-                action=action,
-                actor=principal.actor,
-                at=utcnow(),
-                note=note,
-            )
+            assignment = await _own_step(session, principal, assignment_id, action, note)
     except FlowError as exc:
         return _back(request, str(exc), error=True)
     request.app.state.hub.publish({assignment.incident_id})
@@ -211,8 +215,6 @@ async def responder_act(
     action: Action = Form(...),
     note: str = Form("", max_length=2000),
 ) -> RedirectResponse:
-    if action in (Action.ASSIGN, Action.RELEASE, Action.ON_DUTY, Action.OFF_DUTY):
-        raise HTTPException(status_code=403, detail=f"{action} is the operator's")
     return await _step(request, principal, assignment_id, action, note)
 
 
@@ -422,19 +424,9 @@ async def my_assignment(request: Request, principal: Responding) -> dict[str, An
     summary="accept, en_route, arrived, needs_help, all_clear, report",
 )
 async def step(assignment_id: RowId, body: StepIn, request: Request, principal: Responding) -> dict[str, str]:
-    if body.action in (Action.ASSIGN, Action.RELEASE, Action.ON_DUTY, Action.OFF_DUTY):
-        raise HTTPException(status_code=403, detail=f"{body.action} is the operator's")
     try:
         async with request.app.state.sessions() as session:
-            assignment = await _mine(session, principal, assignment_id)
-            await service.act(
-                session=session,
-                assignment_id=assignment.id,
-                action=body.action,
-                actor=principal.actor,
-                at=utcnow(),
-                note=body.note,
-            )
+            assignment = await _own_step(session, principal, assignment_id, body.action, body.note)
             me = await _me(session, principal)
     except FlowError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amqtt.contexts import Action, BaseContext
-from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
+from amqtt.plugins.base import BaseAuthPlugin, BasePlugin, BaseTopicPlugin
 from amqtt.session import Session
 
 from panel_gateway import broker_access
@@ -94,8 +94,9 @@ class BrokerGuard:
         return False
 
 
-class GuardAuthPlugin(BaseAuthPlugin):
-    """Passes the sessions the guard admitted at CONNECT, their password checked once more."""
+class _GuardPlugin(BasePlugin[BaseContext]):
+    """Both plugins get the guard through amqtt's per-plugin ``Config`` (amqtt reads ``plugin.Config``,
+    so an inherited one serves)."""
 
     @dataclass
     class Config:
@@ -104,21 +105,17 @@ class GuardAuthPlugin(BaseAuthPlugin):
     def __init__(self, context: BaseContext) -> None:
         super().__init__(context)
         self.guard: BrokerGuard = self.config.guard
+
+
+class GuardAuthPlugin(_GuardPlugin, BaseAuthPlugin):
+    """Passes the sessions the guard admitted at CONNECT, their password checked once more."""
 
     async def authenticate(self, *, session: Session) -> bool:
         return await self.guard.confirm(session)
 
 
-class GuardTopicPlugin(BaseTopicPlugin):
+class GuardTopicPlugin(_GuardPlugin, BaseTopicPlugin):
     """Publish, subscribe and delivery as ``broker_access`` says."""
-
-    @dataclass
-    class Config:
-        guard: Any = None
-
-    def __init__(self, context: BaseContext) -> None:
-        super().__init__(context)
-        self.guard: BrokerGuard = self.config.guard
 
     async def topic_filtering(
         self, *, session: Session | None = None, topic: str | None = None, action: Action | None = None

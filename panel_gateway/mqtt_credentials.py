@@ -53,13 +53,8 @@ async def issue(
     panel.mqtt_username = account
     panel.mqtt_password_hash = hash_password(password)
     panel.mqtt_credentials_issued_at = at
-    audit.record(
-        session=session,
-        actor=actor,
-        action="change",
-        subject=f"panel:{account}",
-        at=at,
-        detail="MQTT credentials issued; any earlier password revoked",
+    audit.changed(
+        session, actor, f"panel:{account}", "MQTT credentials issued; any earlier password revoked", at=at
     )
     return IssuedCredentials(account, account, password)
 

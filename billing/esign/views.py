@@ -241,13 +241,8 @@ async def document(document_id: RowId, request: Request, principal: Reader) -> d
         except LookupError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
         row = await service.record_of(session=session, document_id=document_id)
-        audit.record(
-            session=session,
-            actor=principal.actor,
-            action="view",
-            subject=f"contract:{row.contract_id}",
-            at=now,
-            detail=f"document {document_id}",
+        audit.viewed(
+            session, principal.actor, f"contract:{row.contract_id}", f"document {document_id}", at=now
         )
         await session.commit()
     v = state.verification

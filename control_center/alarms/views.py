@@ -16,7 +16,6 @@ from control_center.access.guard import actor_of, allowed
 from control_center.access.roles import Permission
 from control_center.alarms import timers
 from control_center.core import audit
-from control_center.core.db import utcnow
 from control_center.subscribers.models import Premises, Trip, TripContact
 from control_center.web.api_types import RowId
 
@@ -65,13 +64,7 @@ async def add_trip(premises_id: RowId, body: TripIn, request: Request) -> dict[s
         )
         session.add(trip)
         await timers.schedule_trip(session=session, trip=trip)
-        audit.record(
-            session=session,
-            actor=actor_of(request),
-            action="change",
-            subject=f"premises:{premises_id}",
-            at=utcnow(),
-            detail=f"trip {body.departs_at:%Y-%m-%d}–{body.returns_at:%Y-%m-%d}",
-        )
+        trip_dates = f"{body.departs_at:%Y-%m-%d}–{body.returns_at:%Y-%m-%d}"
+        audit.changed(session, actor_of(request), f"premises:{premises_id}", f"trip {trip_dates}")
         await session.commit()
         return {"id": trip.id, "premises_id": premises_id, "set_forget_check": trip.set_forget_check}

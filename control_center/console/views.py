@@ -58,14 +58,8 @@ async def incident_page(incident_id: RowId, request: Request) -> HTMLResponse:
         )
         if incident.premises is not None:
             # Personal data (contacts, address) was shown: on the record.
-            audit.record(
-                session=session,
-                actor=actor_of(request),
-                action="view",
-                subject=f"subscriber:{incident.premises.subscriber_id}",
-                at=now,
-                detail=f"incident {incident_id}",
-            )
+            subscriber = f"subscriber:{incident.premises.subscriber_id}"
+            audit.viewed(session, actor_of(request), subscriber, f"incident {incident_id}", at=now)
             await session.commit()
     calls = (
         flows.call_list(incident.premises, ServiceType(incident.service_type), now)
@@ -100,10 +94,7 @@ async def subscribers_page(request: Request, q: str = "") -> HTMLResponse:
                 Subscriber.name.like(like) | Subscriber.name_kana.like(like) | Subscriber.phone.like(like)
             )
         rows = list(await session.scalars(query))
-        audit.record(
-            session=session, actor=actor_of(request), action="view", subject="subscribers", at=utcnow(),
-            detail=f"search {q!r}: {len(rows)} shown",
-        )  # fmt: skip
+        audit.viewed(session, actor_of(request), "subscribers", f"search {q!r}: {len(rows)} shown")
         await session.commit()
     return render(request, "subscribers.html", subscribers=rows, q=q)
 
@@ -155,14 +146,7 @@ async def subscriber_page(subscriber_id: RowId, request: Request) -> HTMLRespons
                 state = await esign.verify_document(session=session, box=box, document_id=doc.id, at=utcnow())
                 signed[c.id] = (doc, state)
         consent = await esign.consent_in_force(session=session, subscriber_id=subscriber_id)
-        audit.record(
-            session=session,
-            actor=actor_of(request),
-            action="view",
-            subject=f"subscriber:{subscriber_id}",
-            at=utcnow(),
-            detail="subscriber page",
-        )
+        audit.viewed(session, actor_of(request), f"subscriber:{subscriber_id}", "subscriber page")
         await session.commit()
     rows = [
         {

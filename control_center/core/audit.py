@@ -8,7 +8,7 @@ from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from control_center.core.db import Base, UTCDateTime
+from control_center.core.db import Base, UTCDateTime, utcnow
 
 
 class AuditEntry(Base):
@@ -28,6 +28,21 @@ def record(
     *, session: AsyncSession, actor: str, action: str, subject: str, at: dt.datetime, detail: str = ""
 ) -> None:
     session.add(AuditEntry(at=at, actor=actor, action=action, subject=subject, detail=detail[:500]))
+
+
+# The two everyday actions, so each page and flow need not spell them (nor the moment) again.
+def viewed(
+    session: AsyncSession, actor: str, subject: str, detail: str = "", *, at: dt.datetime | None = None
+) -> None:
+    """``actor`` was shown ``subject``'s personal data; ``at``: now unless given."""
+    record(session=session, actor=actor, action="view", subject=subject, at=at or utcnow(), detail=detail)
+
+
+def changed(
+    session: AsyncSession, actor: str, subject: str, detail: str = "", *, at: dt.datetime | None = None
+) -> None:
+    """``actor`` changed ``subject``; ``at``: now unless given."""
+    record(session=session, actor=actor, action="change", subject=subject, at=at or utcnow(), detail=detail)
 
 
 async def search(

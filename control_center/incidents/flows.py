@@ -185,14 +185,7 @@ async def claim(*, session: AsyncSession, incident_id: int, operator: str, at: d
     event(
         incident, at, operator, "claimed", f"{(at - incident.opened_at).total_seconds():.0f} s after receipt"
     )
-    audit.record(
-        session=session,
-        actor=operator,
-        action="change",
-        subject=f"incident:{incident_id}",
-        at=at,
-        detail="claimed",
-    )
+    audit.changed(session, operator, f"incident:{incident_id}", "claimed", at=at)
     await session.commit()
     return incident
 
@@ -209,14 +202,7 @@ async def reassign(
     if incident.status == IncidentStatus.RECEIVED:
         incident.status = IncidentStatus.CLAIMED
     event(incident, at, supervisor, "reassigned", f"{previous or '-'} → {to}")
-    audit.record(
-        session=session,
-        actor=supervisor,
-        action="change",
-        subject=f"incident:{incident_id}",
-        at=at,
-        detail=f"reassigned to {to}",
-    )
+    audit.changed(session, supervisor, f"incident:{incident_id}", f"reassigned to {to}", at=at)
     await session.commit()
 
 

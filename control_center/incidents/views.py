@@ -11,7 +11,6 @@ from control_center.access.guard import allowed, require
 from control_center.access.roles import Permission
 from control_center.access.service import Principal
 from control_center.core import audit
-from control_center.core.db import utcnow
 from control_center.incidents import service
 from control_center.incidents.models import Incident
 from control_center.incidents.schemas import (
@@ -80,14 +79,8 @@ async def get_incident(incident_id: RowId, request: Request, principal: Reader) 
             raise HTTPException(status_code=404, detail=f"incident {incident_id} not found")
         signals = await service.signals_of(session=session, incident_id=incident_id)
         if incident.premises is not None:
-            audit.record(
-                session=session,
-                actor=principal.actor,
-                action="view",
-                subject=f"subscriber:{incident.premises.subscriber_id}",
-                at=utcnow(),
-                detail=f"incident {incident_id} (API)",
-            )
+            subscriber = f"subscriber:{incident.premises.subscriber_id}"
+            audit.viewed(session, principal.actor, subscriber, f"incident {incident_id} (API)")
             await session.commit()
     premises = incident.premises
     return IncidentDetail(

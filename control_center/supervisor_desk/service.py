@@ -116,14 +116,8 @@ async def bulk_close(
             event(incident, at, supervisor, "bulk_closed", reason)
             close_by_system(incident, at, f"bulk: {reason}")
             closed.append(incident.id)
-    audit.record(
-        session=session,
-        actor=supervisor,
-        action="change",
-        subject="incidents:bulk",
-        at=at,
-        detail=f"closed {len(closed)} ({','.join(sorted(services))}, {description or '*'}, {area}): {reason}",
-    )
+    what = f"closed {len(closed)} ({','.join(sorted(services))}, {description or '*'}, {area}): {reason}"
+    audit.changed(session, supervisor, "incidents:bulk", what, at=at)
     await session.commit()
     return closed
 
