@@ -31,10 +31,10 @@ from control_center.telephony.wiring import telephony_for
 from control_center.watchdog import views as watchdog_views
 from control_center.watchdog.readiness import Readiness
 from control_center.watchdog.worker import Watchdog
-from control_center.web import templates
+from control_center.web import rendering
 from dispatch import views as dispatch_views
-from dispatch.access import assigned_now
 from dispatch.agencies import RecordingSwitchboard
+from dispatch.assignment_check import assigned_now
 
 
 def create_app(
@@ -62,7 +62,7 @@ def create_app(
     # The alarm path's watchdog (/healthz, the consoles' banner) and what this process serves (/readyz).
     app.state.watchdog = watchdog or Watchdog(sessions, settings, hub)
     app.state.readiness = readiness or Readiness()
-    templates.add_vocabulary("service_label", LABELS)  # the pages name a service by its letter
+    rendering.add_vocabulary("service_label", LABELS)  # the pages name a service by its letter
     # Read once: the views seal and open keys with it, and CSRF tokens use a subkey of it.
     app.state.secret_box = SecretBox.from_settings(settings)
     app.state.csrf_key = app.state.secret_box.subkey("csrf")
@@ -113,5 +113,5 @@ def create_app(
     app.include_router(dispatch_views.console)
     app.include_router(dispatch_views.responder_pages)
     app.include_router(dispatch_views.api)
-    app.mount("/static", StaticFiles(directory=templates.STATIC), name="static")
+    app.mount("/static", StaticFiles(directory=rendering.STATIC), name="static")
     return app

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from control_center.core.i18n import N_, translations
 from control_center.incidents import flows
 from control_center.signals.service_types import LABELS
-from control_center.web.templates import environment, translator
+from control_center.web.rendering import environment, translator
 from dispatch.models import Assignment, KeyEvent, KeySet
 
 

@@ -21,8 +21,8 @@ from control_center.incidents.models import Incident
 from control_center.web import flash
 from control_center.web.actions import run_action, run_step
 from control_center.web.api_types import FormRowId, RowId
+from control_center.web.rendering import render
 from control_center.web.stream import event_stream
-from control_center.web.templates import render
 from dispatch import report, service, status
 from dispatch.map_view import Place, frame
 from dispatch.models import Assignment, Responder

@@ -14,7 +14,7 @@ NOT_CODE = {"locale", "migrations", "templates", "static", "__pycache__"}
 
 
 def _named_paths(text: str) -> set[str]:
-    """Backticked repository paths: `control_center/web/templates.py`, `simulators/bench/`, …"""
+    """Backticked repository paths: `control_center/web/rendering.py`, `simulators/bench/`, …"""
     found = set()
     for quoted in re.findall(r"`([^`\s]+)`", text):
         path = quoted.rstrip("/").split("(")[0]

@@ -24,7 +24,7 @@ from control_center.core.db import utcnow
 from control_center.core.i18n import N_
 from control_center.core.timezones import TOKYO, tokyo_today
 from control_center.web.api_types import MAX_ID, RowId
-from control_center.web.templates import render
+from control_center.web.rendering import render
 
 staff = APIRouter(prefix="/api/esign", tags=["electronic signing"])
 signers_api = APIRouter(prefix="/esign/api", tags=["electronic signing (signers)"])

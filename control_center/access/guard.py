@@ -41,7 +41,7 @@ async def principal_of(request: Request) -> Principal | None:
         elif cookie := request.cookies.get(SESSION_COOKIE):
             principal = await service.from_session(session=session, token=cookie, at=utcnow())
     request.state.principal = principal
-    request.state.csrf_token = csrf_token(request)  # for the page's forms (web/templates.py renders it)
+    request.state.csrf_token = csrf_token(request)  # for the page's forms (web/rendering.py renders it)
     return principal
 
 

@@ -24,7 +24,7 @@ from control_center.core.i18n import N_
 from control_center.core.timezones import TOKYO
 from control_center.web import flash
 from control_center.web.api_types import RowId
-from control_center.web.templates import render
+from control_center.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["access"])

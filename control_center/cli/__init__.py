@@ -1,4 +1,5 @@
-"""``control-center`` command: demo, serve, gateway, simulate, db."""
+"""``control-center`` command: demo, serve, gateway, simulate, decode, bench, drill, billing, users,
+panels, broker, db."""
 
 from __future__ import annotations
 

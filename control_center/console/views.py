@@ -23,8 +23,8 @@ from control_center.signals.service_types import ServiceType
 from control_center.subscribers.models import Subscriber
 from control_center.telephony import flows as telephony_flows
 from control_center.web.api_types import RowId
+from control_center.web.rendering import render
 from control_center.web.stream import event_stream
-from control_center.web.templates import render
 from dispatch import service as dispatch_service
 from panel_gateway.protocols.mqtt_payload import images_in
 

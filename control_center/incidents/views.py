@@ -27,9 +27,9 @@ Reader = Annotated[Principal, Depends(require(Permission.INCIDENTS_READ, Permiss
 
 
 class AssignedNow(Protocol):
-    """Whether the user is assigned to the incident now. Dispatch knows (``dispatch/access.py``), and
-    dispatch builds on incidents: so the composition root (``app.py``) puts the check on
-    ``app.state.assigned_now`` rather than this module importing it."""
+    """Whether the user is assigned to the incident now. Dispatch knows
+    (``dispatch/assignment_check.py``), and dispatch builds on incidents: so the composition root
+    (``app.py``) puts the check on ``app.state.assigned_now`` rather than this module importing it."""
 
     async def __call__(self, *, session: AsyncSession, user_id: int, incident_id: int) -> bool: ...
 

@@ -21,7 +21,7 @@ from control_center.incidents.flows import FlowError
 from control_center.supervisor_desk import service as sv
 from control_center.web import flash
 from control_center.web.api_types import FormRowId
-from control_center.web.templates import render
+from control_center.web.rendering import render
 
 router = APIRouter(include_in_schema=False, dependencies=[allowed(Permission.SUPERVISE)])
 api = APIRouter(tags=["supervisor"], dependencies=[allowed(Permission.SUPERVISE)])

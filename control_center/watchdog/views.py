@@ -10,7 +10,7 @@ from control_center.access.roles import Permission
 from control_center.watchdog.readiness import OK
 from control_center.watchdog.rules import SystemAlarm
 from control_center.web.locale import request_locale
-from control_center.web.templates import environment
+from control_center.web.rendering import environment
 
 router = APIRouter(tags=["health"])
 console = APIRouter(include_in_schema=False)

@@ -10,7 +10,7 @@ import pytest
 from control_center.app import create_app
 from control_center.core.hub import Hub
 from control_center.core.settings import Settings
-from control_center.web.templates import environment
+from control_center.web.rendering import environment
 from tests.control_center.factories import premises
 from tests.control_center.supervisor_desk.test_supervisor import alarms
 from tests.helpers import add_user
