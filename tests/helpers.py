@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import aiomqtt
@@ -22,6 +23,7 @@ from panel_gateway.transports.mqtt import MqttGateway
 from simulators.harness.private_broker import mosquitto_binary
 from simulators.harness.private_postgres import pg_bin
 from simulators.mqtt_clients import forget_session
+from simulators.panel import SimulatedPanel
 from tests.conftest import CI
 
 T = TypeVar("T")
@@ -80,20 +82,40 @@ async def dead_letters(sessions: async_sessionmaker[AsyncSession]) -> list[DeadL
 
 
 @contextlib.asynccontextmanager
+async def background(coroutine: Coroutine[Any, Any, Any]) -> AsyncIterator[asyncio.Task[Any]]:
+    """``coroutine`` as a task for the length of the block; on leaving, cancelled and waited for (an
+    error it ended with other than the cancellation is raised)."""
+    task = asyncio.create_task(coroutine)
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
 async def running_gateway(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     on_stored: Callable[[], None] | None = None,
 ) -> AsyncIterator[MqttGateway]:
     gateway = MqttGateway(settings, Ingest(sessions, on_stored))
-    task = asyncio.create_task(gateway.run())
-    try:
+    async with background(gateway.run()):
         await asyncio.wait_for(gateway.ready.wait(), 15)
         yield gateway
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+
+
+async def batches_after_a_restart(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], caplog: pytest.LogCaptureFixture
+) -> list[str]:
+    """The gateway started again on its persistent session for a moment: the batches the broker gives
+    it then (as the group commit logs them), none once everything before was acknowledged."""
+    caplog.set_level(logging.DEBUG, logger="panel_gateway.group_commit")
+    caplog.clear()
+    async with running_gateway(settings, sessions):
+        await asyncio.sleep(1.5)
+    return [r.getMessage() for r in caplog.records if "batch received" in r.getMessage()]
 
 
 async def forget_gateway_session(settings: Settings) -> None:
@@ -123,6 +145,15 @@ async def commissioned(sessions: async_sessionmaker[AsyncSession], account: str)
         issued = await mqtt_credentials.issue(session=session, account=account, actor="test", at=utcnow())
         await session.commit()
     return issued.password
+
+
+@contextlib.asynccontextmanager
+async def commissioned_panel(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], account: str
+) -> AsyncIterator[SimulatedPanel]:
+    """A simulated panel of ``account``, commissioned first, connected with the password it was issued."""
+    async with SimulatedPanel(settings, account, password=await commissioned(sessions, account)) as panel:
+        yield panel
 
 
 PASSWORD = "correct-horse-battery"

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from functools import partial
 
 import httpx
 import pytest
@@ -39,6 +40,12 @@ async def contract(sessions, start: dt.date | None = None, monthly: int = 10_000
         session.add(row)
         await session.commit()
         return row.id
+
+
+async def the_invoice(session, contract_id: int, on: dt.date) -> InvoiceRow:
+    """The billing run of ``on``; the one invoice it issues for the contract."""
+    (invoice,) = [i for i in await service.run(session=session, on=on) if i.contract_id == contract_id]
+    return invoice
 
 
 async def invoices(sessions, contract_id: int) -> list[InvoiceRow]:
@@ -143,10 +150,9 @@ def test_the_cli_prints_the_worked_examples_as_json() -> None:
             check=True,
             timeout=60,
         )
-        return json.loads(out.stdout)
+        return json.loads(out.stdout)  # all it prints: one JSON object
 
-    fee = cli(
-        "cancellation-fee",
+    worked = (
         "--start",
         "2021-01-21",
         "--terminated",
@@ -156,25 +162,14 @@ def test_the_cli_prints_the_worked_examples_as_json() -> None:
         "--deposit",
         "20000",
     )
+    fee = cli("cancellation-fee", *worked)
     assert (fee["fee"], fee["remaining_months"], fee["deposit_kept"], fee["total"]) == (
         17200,
         8.6,
         20000,
         37200,
     )
-    purchase = cli(
-        "cancellation-fee",
-        "--start",
-        "2021-01-21",
-        "--terminated",
-        "2025-04-30",
-        "--monthly",
-        "10000",
-        "--plan",
-        "purchase",
-        "--deposit",
-        "20000",
-    )
+    purchase = cli("cancellation-fee", *worked, "--plan", "purchase")
     assert purchase["total"] == 0
     claim = cli("claim", "--cash", "800000", "--goods", "1200000", "--building-damage", "150000")
     assert (claim["insurance"], claim["consolation"]) == (1_695_000, 100_000)
@@ -184,9 +179,7 @@ def test_the_cli_prints_the_worked_examples_as_json() -> None:
 async def test_non_payment_demand_then_termination_after_20_days(sessions) -> None:
     contract_id = await contract(sessions, start=D(2021, 1, 21))
     async with sessions() as session:
-        (invoice,) = [
-            i for i in await service.run(session=session, on=D(2025, 3, 25)) if i.contract_id == contract_id
-        ]
+        invoice = await the_invoice(session, contract_id, D(2025, 3, 25))
     async with sessions() as session:
         with pytest.raises(ValueError, match="past its due date"):
             await service.send_demand(session=session, invoice_id=invoice.id, sent_on=D(2025, 4, 30))
@@ -226,9 +219,7 @@ async def test_non_payment_demand_then_termination_after_20_days(sessions) -> No
 async def test_a_paid_invoice_ends_the_dunning(sessions) -> None:
     contract_id = await contract(sessions, start=D(2021, 1, 21))
     async with sessions() as session:
-        (invoice,) = [
-            i for i in await service.run(session=session, on=D(2025, 3, 25)) if i.contract_id == contract_id
-        ]
+        invoice = await the_invoice(session, contract_id, D(2025, 3, 25))
     async with sessions() as session:
         demand = await service.send_demand(session=session, invoice_id=invoice.id, sent_on=D(2025, 5, 2))
         demand.received_on = D(2025, 5, 3)
@@ -243,21 +234,16 @@ async def test_a_paid_invoice_ends_the_dunning(sessions) -> None:
 async def test_price_rises_need_notice_and_a_refusal_is_unavoidable(sessions) -> None:
     contract_id = await contract(sessions, start=D(2021, 1, 21))
     async with sessions() as session:
-        with pytest.raises(ValueError, match="notified before"):
-            await service.change_price(
-                session=session,
-                contract_id=contract_id,
-                effective_from=D(2025, 4, 1),
-                monthly=12_000,
-                notified_on=D(2025, 4, 1),
-            )
-        await service.change_price(
+        rise = partial(
+            service.change_price,
             session=session,
             contract_id=contract_id,
             effective_from=D(2025, 4, 1),
             monthly=12_000,
-            notified_on=D(2025, 1, 10),
         )
+        with pytest.raises(ValueError, match="notified before"):
+            await rise(notified_on=D(2025, 4, 1))
+        await rise(notified_on=D(2025, 1, 10))
         await session.commit()
     async with sessions() as session:
         result = await service.terminate(
@@ -295,9 +281,7 @@ async def test_a_recorded_waiver_and_a_force_majeure_suspension(sessions) -> Non
         )
         await session.commit()
     async with sessions() as session:
-        (invoice,) = [
-            i for i in await service.run(session=session, on=D(2025, 3, 25)) if i.contract_id == contract_id
-        ]
+        invoice = await the_invoice(session, contract_id, D(2025, 3, 25))
         assert invoice.subtotal == 10_000 * 16 // 31  # 15 of 31 days without service are not charged
         result = await service.terminate(
             session=session, contract_id=contract_id, on=D(2025, 4, 30), reason=Reason.UNAVOIDABLE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -64,6 +65,31 @@ async def incident_with_premises(sessions) -> int:
     return incident_id
 
 
+async def assign(session, incident_id: int, responder_id: int, at: dt.datetime) -> Assignment:
+    """The operator sends a responder."""
+    return await service.assign(
+        session=session,
+        incident_id=incident_id,
+        responder_id=responder_id,
+        actor="op",
+        at=at,
+        settings=SETTINGS,
+    )
+
+
+async def act(sessions, assignment_id: int, action: Action, minute: int, note: str = "") -> None:
+    """近藤, the responder, takes a step ``minute`` minutes after T0, in a session of its own."""
+    async with sessions() as session:
+        await service.act(
+            session=session,
+            assignment_id=assignment_id,
+            action=action,
+            actor="近藤",
+            at=T0 + minute * M,
+            note=note,
+        )
+
+
 async def test_the_nearest_available_responder_is_ranked_first_and_an_override_is_recorded(sessions) -> None:
     ids = await depots_and_responders(sessions)
     incident_id = await incident_with_premises(sessions)
@@ -75,26 +101,12 @@ async def test_the_nearest_available_responder_is_ranked_first_and_an_override_i
     assert ranked[0].minutes < ranked[1].minutes < 25 < ranked[2].minutes
 
     async with sessions() as session:  # the operator sends the second: an override, on the record
-        await service.assign(
-            session=session,
-            incident_id=incident_id,
-            responder_id=ids["mid"],
-            actor="op",
-            at=T0 + 2 * M,
-            settings=SETTINGS,
-        )
+        await assign(session, incident_id, ids["mid"], T0 + 2 * M)
     async with sessions() as session:
         incident = await flows.load(session=session, incident_id=incident_id)
         ranked = await service.rank(session=session, incident=incident, settings=SETTINGS, at=T0 + 2 * M)
         with pytest.raises(DispatchError, match="not available"):
-            await service.assign(
-                session=session,
-                incident_id=incident_id,
-                responder_id=ids["mid"],
-                actor="op",
-                at=T0 + 3 * M,
-                settings=SETTINGS,
-            )
+            await assign(session, incident_id, ids["mid"], T0 + 3 * M)
     assert ids["mid"] not in [r.responder.id for r in ranked]
     (assigned,) = [e for e in incident.events if e.kind == "responder_assigned"]
     assert "中島" in assigned.detail and "override of the nearest, 近藤" in assigned.detail
@@ -105,47 +117,15 @@ async def test_the_responders_steps_and_arrival_minutes_in_the_legal_record(sess
     ids = await depots_and_responders(sessions)
     incident_id = await incident_with_premises(sessions)
     async with sessions() as session:
-        assignment = await service.assign(
-            session=session,
-            incident_id=incident_id,
-            responder_id=ids["near"],
-            actor="op",
-            at=T0 + 2 * M,
-            settings=SETTINGS,
-        )
+        assignment = await assign(session, incident_id, ids["near"], T0 + 2 * M)
     steps = [(Action.ACCEPT, 3), (Action.EN_ROUTE, 3), (Action.ARRIVED, 19), (Action.ALL_CLEAR, 30)]
     for action, minute in steps:
-        async with sessions() as session:
-            await service.act(
-                session=session, assignment_id=assignment.id, action=action, actor="近藤", at=T0 + minute * M
-            )
-    async with sessions() as session:
-        with pytest.raises(DispatchError, match="write what"):
-            await service.act(
-                session=session,
-                assignment_id=assignment.id,
-                action=Action.REPORT,
-                actor="近藤",
-                at=T0 + 31 * M,
-            )
-    async with sessions() as session:
-        with pytest.raises(DispatchError, match="not possible"):
-            await service.act(
-                session=session,
-                assignment_id=assignment.id,
-                action=Action.ARRIVED,
-                actor="近藤",
-                at=T0 + 31 * M,
-            )
-    async with sessions() as session:
-        await service.act(
-            session=session,
-            assignment_id=assignment.id,
-            action=Action.REPORT,
-            actor="近藤",
-            at=T0 + 35 * M,
-            note="窓の施錠を確認。異常なし。",
-        )
+        await act(sessions, assignment.id, action, minute)
+    with pytest.raises(DispatchError, match="write what"):
+        await act(sessions, assignment.id, Action.REPORT, 31)
+    with pytest.raises(DispatchError, match="not possible"):
+        await act(sessions, assignment.id, Action.ARRIVED, 31)
+    await act(sessions, assignment.id, Action.REPORT, 35, note="窓の施錠を確認。異常なし。")
     async with sessions() as session:
         done = await session.get(Assignment, assignment.id)
         responder = await session.get(Responder, ids["near"])
@@ -171,39 +151,24 @@ async def test_key_seal_history_and_the_subscriber_is_told(sessions) -> None:
         )
         await session.commit()
         key_id = first.id
+    take_out = partial(
+        service.take_out_key,
+        key_set_id=key_id,
+        responder_id=ids["near"],
+        incident_id=incident_id,
+        actor="近藤",
+    )
+    reseal = partial(service.reseal_key, key_set_id=key_id, actor="depot", at=T0 + 60 * M, mailer=outbox)
     async with sessions() as session:
-        await service.take_out_key(
-            session=session,
-            key_set_id=key_id,
-            responder_id=ids["near"],
-            incident_id=incident_id,
-            actor="近藤",
-            at=T0 + 5 * M,
-        )
+        await take_out(session=session, at=T0 + 5 * M)
     async with sessions() as session:
         with pytest.raises(DispatchError, match="already out"):
-            await service.take_out_key(
-                session=session,
-                key_set_id=key_id,
-                responder_id=ids["near"],
-                incident_id=incident_id,
-                actor="近藤",
-                at=T0 + 6 * M,
-            )
+            await take_out(session=session, at=T0 + 6 * M)
     async with sessions() as session:
         with pytest.raises(DispatchError, match="used before"):
-            await service.reseal_key(
-                session=session,
-                key_set_id=key_id,
-                new_seal="A-002",
-                actor="depot",
-                at=T0 + 60 * M,
-                mailer=outbox,
-            )
+            await reseal(session=session, new_seal="A-002")
     async with sessions() as session:
-        await service.reseal_key(
-            session=session, key_set_id=key_id, new_seal="A-117", actor="depot", at=T0 + 60 * M, mailer=outbox
-        )
+        await reseal(session=session, new_seal="A-117")
     async with sessions() as session:
         key_set = await session.get(KeySet, key_id)
         history = list(
@@ -239,14 +204,7 @@ async def test_agencies_and_the_written_report(sessions) -> None:
     incident_id = await incident_with_premises(sessions)
     switchboard, outbox = RecordingSwitchboard(), Outbox()
     async with sessions() as session:
-        assignment = await service.assign(
-            session=session,
-            incident_id=incident_id,
-            responder_id=ids["near"],
-            actor="op",
-            at=T0 + 2 * M,
-            settings=SETTINGS,
-        )
+        assignment = await assign(session, incident_id, ids["near"], T0 + 2 * M)
     async with sessions() as session:
         await flows.record_outcome(
             session=session, incident_id=incident_id, operator="op", outcome=Outcome.NO_ANSWER, at=T0 + 3 * M
@@ -258,15 +216,7 @@ async def test_agencies_and_the_written_report(sessions) -> None:
         (Action.ALL_CLEAR, 40, ""),
         (Action.REPORT, 45, "勝手口の窓が割られていた。警察に引き継ぎ。"),
     ]:
-        async with sessions() as session:
-            await service.act(
-                session=session,
-                assignment_id=assignment.id,
-                action=action,
-                actor="近藤",
-                at=T0 + minute * M,
-                note=note,
-            )
+        await act(sessions, assignment.id, action, minute, note)
     async with sessions() as session:
         incident = await flows.load(session=session, incident_id=incident_id)
         (police,) = [t for t in incident.tasks if t.agency == "police"]
@@ -279,32 +229,17 @@ async def test_agencies_and_the_written_report(sessions) -> None:
             switchboard=switchboard,
             settings=SETTINGS,
         )
+    send_report = partial(service.send_written_report, incident_id=incident_id, actor="op", mailer=outbox)
     async with sessions() as session:
         with pytest.raises(DispatchError, match="follows the resolution"):
-            await service.send_written_report(
-                session=session,
-                incident_id=incident_id,
-                actor="op",
-                at=T0 + 50 * M,
-                mailer=outbox,
-                body="x",
-                subject="x",
-            )
+            await send_report(session=session, at=T0 + 50 * M, body="x", subject="x")
     async with sessions() as session:
         await flows.resolve(
             session=session, incident_id=incident_id, operator="op", reason="警察に引き継ぎ", at=T0 + 50 * M
         )
     async with sessions() as session:
         subject, body = await report.render(session=session, incident_id=incident_id, locale="ja")
-        await service.send_written_report(
-            session=session,
-            incident_id=incident_id,
-            actor="op",
-            at=T0 + 60 * M,
-            mailer=outbox,
-            body=body,
-            subject=subject,
-        )
+        await send_report(session=session, at=T0 + 60 * M, body=body, subject=subject)
     async with sessions() as session:
         incident = await session.get(Incident, incident_id)
         sent = await session.scalar(select(SentReport))

@@ -16,7 +16,7 @@ from panel_gateway.group_commit import GroupCommit, GroupCommitter
 from panel_gateway.ingest import Received, StoreResult, received
 from panel_gateway.protocols import contact_id, panel_signal
 from panel_gateway.protocols.contact_id import Qualifier
-from tests.helpers import eventually
+from tests.helpers import background, eventually
 
 
 def message(code: int, zone: int = 1) -> list[Received]:
@@ -56,17 +56,6 @@ async def until_true(check: Callable[[], bool]) -> None:
     await eventually(probe, timeout=5, interval=0.005)
 
 
-@contextlib.asynccontextmanager
-async def running(commit: GroupCommit):
-    task = asyncio.create_task(commit.run())
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 async def test_an_alarm_behind_routine_traffic_is_committed_first_and_released_in_arrival_order() -> None:
     db = Database()
     released: list[int] = []
@@ -76,7 +65,7 @@ async def test_an_alarm_behind_routine_traffic_is_committed_first_and_released_i
     for n in range(6):
         commit.add(n, message(TEST, zone=n))
     commit.add(6, message(FIRE, zone=6))
-    async with running(commit):
+    async with background(commit.run()):
         await until_true(lambda: len(released) == 7)
     assert db.batches[0] == [6]  # the fire alone, before the six tests that came earlier
     assert sorted(db.batches[1:]) == [[0, 1, 2], [3, 4, 5]]
@@ -92,7 +81,7 @@ async def test_nothing_is_released_while_the_database_is_away_and_the_batch_is_r
     db.holds[0] = asyncio.Event()
     db.failures = [ConnectionRefusedError("database away")] * 3
     committer = GroupCommitter(db)
-    async with running(committer):
+    async with background(committer.run()):
         answers = [asyncio.create_task(committer.submit(message(TEST, zone=n))) for n in range(3)]
         await asyncio.sleep(0.05)
         assert not any(a.done() for a in answers) and db.batches == []  # no answer before the commit
@@ -106,7 +95,7 @@ async def test_a_dc09_answer_does_not_wait_for_an_older_batch_still_committing()
     db = Database()
     db.holds[1] = asyncio.Event()  # a slow transaction
     committer = GroupCommitter(db)
-    async with running(committer):
+    async with background(committer.run()):
         older = asyncio.create_task(committer.submit(message(TEST, zone=1)))
         await until_true(lambda: db.calls == 1)
         await asyncio.wait_for(committer.submit(message(TEST, zone=2)), 5)  # the second batch, committed

@@ -28,7 +28,7 @@ from panel_gateway.ingest import Ingest
 from panel_gateway.transports.dc09_ip import Dc09Receiver
 from simulators.dc09_panel import Dc09Panel
 from tests.conftest import free_port
-from tests.helpers import PASSWORD, add_user, eventually
+from tests.helpers import PASSWORD, add_user, background, eventually
 
 ATTACKER, USER = "203.0.113.9", "198.51.100.7"
 
@@ -179,14 +179,11 @@ async def dc09_receiver(sessions) -> AsyncIterator[int]:
     committer = GroupCommitter(Ingest(sessions))
     port = free_port()
     server = await Dc09Receiver(committer, keys).serve_tcp("127.0.0.1", port)
-    task = asyncio.create_task(committer.run())
-    try:
-        yield port
-    finally:
-        server.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with background(committer.run()):
+        try:
+            yield port
+        finally:
+            server.close()
 
 
 async def test_a_panel_is_answered_while_password_checks_are_under_way(app, sessions) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from control_center.core.bus import CHUNK, INCIDENTS, Bus, decode, encode
 from control_center.core.hub import Hub
+from tests.helpers import background
 
 
 def test_payloads_stay_under_the_notify_limit_and_round_trip() -> None:
@@ -30,15 +31,10 @@ def test_payloads_stay_under_the_notify_limit_and_round_trip() -> None:
 
 @contextlib.asynccontextmanager
 async def running(bus: Bus) -> AsyncIterator[Bus]:
-    task = asyncio.create_task(bus.run())
-    try:
+    async with background(bus.run()):
         if bus.shared:
             await asyncio.wait_for(bus.listening.wait(), 10)
         yield bus
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def next_update(queue: asyncio.Queue[set[int]]) -> set[int]:

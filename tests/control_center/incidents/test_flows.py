@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -43,6 +44,17 @@ async def test_burglary_verified_false_alarm(sessions) -> None:
     await premises(sessions)
     incident = await open_incident(sessions, 130)
     assert open_tasks(incident) == ["dispatch", "call_premises"]
+    # suzuki asks the caller, 山田花子, for the house code, then closes the incident as a false alarm
+    verify = partial(
+        flows.verify_house_code,
+        key=HOUSE_CODE_KEY,
+        incident_id=incident.id,
+        operator="suzuki",
+        name_given="山田花子",
+    )
+    false_alarm = partial(
+        flows.record_outcome, incident_id=incident.id, operator="suzuki", outcome=Outcome.FALSE_ALARM
+    )
     async with sessions() as session:
         await flows.claim(session=session, incident_id=incident.id, operator="suzuki", at=T0 + M)
     async with sessions() as session:
@@ -50,42 +62,13 @@ async def test_burglary_verified_false_alarm(sessions) -> None:
             await flows.claim(session=session, incident_id=incident.id, operator="tanaka", at=T0 + M)
     async with sessions() as session:
         with pytest.raises(FlowError, match="only a verified resident"):
-            await flows.record_outcome(
-                session=session,
-                incident_id=incident.id,
-                operator="suzuki",
-                outcome=Outcome.FALSE_ALARM,
-                at=T0 + 2 * M,
-            )
+            await false_alarm(session=session, at=T0 + 2 * M)
     async with sessions() as session:
-        wrong = await flows.verify_house_code(
-            key=HOUSE_CODE_KEY,
-            session=session,
-            incident_id=incident.id,
-            operator="suzuki",
-            name_given="山田花子",
-            digits="999",
-            at=T0 + 2 * M,
-        )
+        wrong = await verify(session=session, digits="999", at=T0 + 2 * M)
     assert (wrong.matched, wrong.code_attempts_left, wrong.questions[0][1]) == (False, 2, "ペットの名前は？")
     async with sessions() as session:
-        right = await flows.verify_house_code(
-            key=HOUSE_CODE_KEY,
-            session=session,
-            incident_id=incident.id,
-            operator="suzuki",
-            name_given="山田花子",
-            digits=HOUSE_CODE,
-            at=T0 + 3 * M,
-        )
-        await flows.record_outcome(
-            session=session,
-            incident_id=incident.id,
-            operator="suzuki",
-            outcome=Outcome.FALSE_ALARM,
-            at=T0 + 4 * M,
-            reason="家族の操作ミス",
-        )
+        right = await verify(session=session, digits=HOUSE_CODE, at=T0 + 3 * M)
+        await false_alarm(session=session, at=T0 + 4 * M, reason="家族の操作ミス")
     assert right.matched
     done = await reload(sessions, incident.id)
     assert (done.status, done.open_key, done.verified) == ("false_alarm", None, True)
@@ -102,52 +85,20 @@ async def test_burglary_verified_false_alarm(sessions) -> None:
 async def test_code_attempts_are_limited_then_the_registered_question(sessions) -> None:
     await premises(sessions)
     incident = await open_incident(sessions, 110)
+    as_op = dict(key=HOUSE_CODE_KEY, incident_id=incident.id, operator="op", at=T0)
     async with sessions() as session:
         await flows.claim(session=session, incident_id=incident.id, operator="op", at=T0)
+        verify = partial(flows.verify_house_code, session=session, **as_op, name_given="?")
         for _ in range(3):
-            await flows.verify_house_code(
-                key=HOUSE_CODE_KEY,
-                session=session,
-                incident_id=incident.id,
-                operator="op",
-                name_given="?",
-                digits="000",
-                at=T0,
-            )
+            await verify(digits="000")
         with pytest.raises(FlowError, match="3 house-code attempts"):
-            await flows.verify_house_code(
-                key=HOUSE_CODE_KEY,
-                session=session,
-                incident_id=incident.id,
-                operator="op",
-                name_given="?",
-                digits=HOUSE_CODE,
-                at=T0,
-            )
+            await verify(digits=HOUSE_CODE)
         (question,) = (await reload(sessions, incident.id)).premises.questions
-        question_id = question.id
-        result = await flows.answer_question(
-            key=HOUSE_CODE_KEY,
-            session=session,
-            incident_id=incident.id,
-            operator="op",
-            name_given="山田",
-            question_id=question_id,
-            answer=" ぽち ",
-            at=T0,
-        )
+        answer = partial(flows.answer_question, **as_op, name_given="山田", question_id=question.id)
+        result = await answer(session=session, answer=" ぽち ")
     assert not result.matched  # hiragana is not the registered katakana: an exact answer is asked for
     async with sessions() as session:
-        result = await flows.answer_question(
-            key=HOUSE_CODE_KEY,
-            session=session,
-            incident_id=incident.id,
-            operator="op",
-            name_given="山田",
-            question_id=question_id,
-            answer="ポチ",
-            at=T0,
-        )
+        result = await answer(session=session, answer="ポチ")
     assert result.matched and (await reload(sessions, incident.id)).verified
 
 

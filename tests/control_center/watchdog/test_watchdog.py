@@ -106,6 +106,18 @@ async def test_healthz_and_readyz_answer_503_while_the_gateway_cannot_reach_its_
 # --- intake quiet: the system alarm on every console ----------------------------------------------------
 
 
+def watching_intake(database_url: str) -> Settings:
+    """Web and watchdog on a port of their own; intake may be quiet for a minute, checked often."""
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        http_port=free_port(),
+        watchdog_quiet_seconds=60,
+        watchdog_every_seconds=0.2,
+        watchdog_grace_seconds=3600,  # no gateway runs here: that is not these tests' alarm
+    )
+
+
 async def store_signal(runtime: Runtime, account: str, at: dt.datetime) -> None:
     """A panel's signal as the gateway stores it, received at ``at``."""
     raw = payload(account, f"m-{at.timestamp()}", 602)  # a periodic test report: a check-in
@@ -116,14 +128,7 @@ async def store_signal(runtime: Runtime, account: str, at: dt.datetime) -> None:
 async def test_no_signal_for_longer_than_allowed_raises_a_system_alarm_on_the_consoles_until_one_arrives(
     database_url: str, sessions
 ) -> None:
-    settings = Settings(
-        _env_file=None,
-        database_url=database_url,
-        http_port=free_port(),
-        watchdog_quiet_seconds=60,
-        watchdog_every_seconds=0.2,
-        watchdog_grace_seconds=3600,  # no gateway runs here: that is not this test's alarm
-    )
+    settings = watching_intake(database_url)
     _, operator = await add_user(sessions, "operator")
     async with (
         serving(settings) as runtime,
@@ -223,14 +228,7 @@ def test_how_long_intake_may_be_quiet(configured, shortest, limit) -> None:
 async def test_the_system_alarm_banner_appears_and_clears_on_an_open_console(
     database_url: str, sessions, page
 ) -> None:
-    settings = Settings(
-        _env_file=None,
-        database_url=database_url,
-        http_port=free_port(),
-        watchdog_quiet_seconds=60,
-        watchdog_every_seconds=0.2,
-        watchdog_grace_seconds=3600,
-    )
+    settings = watching_intake(database_url)
     await add_user(sessions, "operator", "sato")
     base = f"http://127.0.0.1:{settings.http_port}"
     async with serving(settings) as runtime:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import signal
 import sqlite3
@@ -20,10 +19,11 @@ from control_center.signals.models import DeadLetter, Signal
 from panel_gateway.protocols import contact_id
 from panel_gateway.protocols.contact_id import Qualifier
 from simulators.dc09_panel import Dc09Panel
-from simulators.panel import SimulatedPanel, payload
+from simulators.panel import payload
 from tests.helpers import (
     at_least,
-    commissioned,
+    batches_after_a_restart,
+    commissioned_panel,
     count,
     dead_letters,
     eventually,
@@ -35,10 +35,9 @@ async def test_an_alarm_is_stored_once_and_then_acknowledged(
     clean_broker: Settings, sessions, caplog
 ) -> None:
     settings = clean_broker
-    caplog.set_level(logging.DEBUG, logger="panel_gateway.group_commit")
     async with (
         running_gateway(settings, sessions),
-        SimulatedPanel(settings, "1234", password=await commissioned(sessions, "1234")) as panel,
+        commissioned_panel(settings, sessions, "1234") as panel,
     ):
         message_id = await panel.alarm("fire")
         await eventually(lambda: count(sessions, message_id=message_id))
@@ -53,10 +52,7 @@ async def test_an_alarm_is_stored_once_and_then_acknowledged(
     assert stored.received_at.tzinfo is not None
 
     # It was acknowledged: a new gateway on the same persistent session receives nothing again.
-    caplog.clear()
-    async with running_gateway(settings, sessions):
-        await asyncio.sleep(1.5)
-    assert not [r for r in caplog.records if "batch received" in r.getMessage()]
+    assert await batches_after_a_restart(settings, sessions, caplog) == []
     assert await count(sessions) == 1
 
 
@@ -64,7 +60,7 @@ async def test_a_repeated_message_id_is_stored_once(clean_broker: Settings, sess
     settings = clean_broker
     async with (
         running_gateway(settings, sessions),
-        SimulatedPanel(settings, "0042", password=await commissioned(sessions, "0042")) as panel,
+        commissioned_panel(settings, sessions, "0042") as panel,
     ):
         body = payload("0042", "same-id", 130)
         await panel.send_raw(body)
@@ -80,7 +76,7 @@ async def test_a_raw_dc09_frame_over_mqtt_is_stored_per_event(clean_broker: Sett
     frame = Dc09Panel("-", 0, "0088").frame("#0088|Nri1/FA001/BA002")
     async with (
         running_gateway(settings, sessions),
-        SimulatedPanel(settings, "0088", password=await commissioned(sessions, "0088")) as panel,
+        commissioned_panel(settings, sessions, "0088") as panel,
     ):
         await panel.send_raw(frame)
         await panel.send_raw(frame)  # replayed: the same two signals
@@ -94,7 +90,7 @@ async def test_unparseable_payloads_go_to_the_dead_letter_table(clean_broker: Se
     settings = clean_broker
     async with (
         running_gateway(settings, sessions),
-        SimulatedPanel(settings, "0077", password=await commissioned(sessions, "0077")) as panel,
+        commissioned_panel(settings, sessions, "0077") as panel,
     ):
         await panel.send_raw(b"\x00\xffnot json")
         frame = contact_id.encode("0077", Qualifier.NEW, 110, 1, 1)
@@ -177,7 +173,7 @@ async def test_a_gateway_killed_before_commit_gets_the_signal_again_and_stores_i
     first, lines = await start_gateway_process(settings)
     try:
         await wait_for_line(lines, "gateway ready")
-        async with SimulatedPanel(settings, "5150", password=await commissioned(sessions, "5150")) as panel:
+        async with commissioned_panel(settings, sessions, "5150") as panel:
             with database_write_lock(settings.database_url):
                 message_id = await panel.alarm("burglary")
                 await wait_for_line(lines, "batch received")  # in the gateway, not yet committed
