@@ -30,6 +30,7 @@ from control_center.signals.classification import POWER_LOSS, SignalKind
 from control_center.signals.models import Signal
 from control_center.signals.service_types import Priority
 from control_center.subscribers import service as subscribers
+from control_center.subscribers.models import Premises
 
 log = logging.getLogger(__name__)
 
@@ -114,24 +115,37 @@ async def _process_group(
     )
     processed: list[Signal] = []
     counts = await _recent_counts(session, signals, now - runaway.window)
+    held = {
+        signal.id
+        for signal in signals
+        if signal.kind == SignalKind.ALARM
+        and signal.held_until is None
+        and signal.priority > Priority.LIFE_SAFETY
+        and counts.get((signal.account, signal.zone), 0) > runaway.limit
+    }
+    # Alarms opened or joined all at once (a group holds one priority, so no restore of the same
+    # incident sits between two of its alarms: restores are INFO, alarms never are).
+    alarms = [(s, premises.get(s.account)) for s in signals
+              if s.kind == SignalKind.ALARM and s.id not in held]  # fmt: skip
+    opened = await incidents.open_or_join_many(session=session, alarms=alarms) if alarms else {}
+    loaded = await _load_premises(session, {p for _, p in alarms if p is not None})
     for signal in signals:
         premises_id = premises.get(signal.account)
-        if (
-            signal.kind == SignalKind.ALARM
-            and signal.held_until is None
-            and signal.priority > Priority.LIFE_SAFETY
-            and counts.get((signal.account, signal.zone), 0) > runaway.limit
-        ):
+        if signal.id in held:
             signal.held_until = now + runaway.hold  # a runaway device: hold, do not drop
             continue
         if signal.kind == SignalKind.ALARM:
-            incident, created = await incidents.open_or_join(
-                session=session, signal=signal, premises_id=premises_id
-            )
-            await session.flush()
+            if opened is None:  # another worker opened one of the group's incidents: one by one
+                incident, created = await incidents.open_or_join(
+                    session=session, signal=signal, premises_id=premises_id
+                )
+                await session.flush()
+            else:
+                incident, created = opened[signal.id]
             if created:
-                await flows.plan_new_incident(session=session, incident=incident, zone=signal.zone,
-                                              priority=signal.priority)  # fmt: skip
+                with session.no_autoflush:  # the plan's look-ups need none of the group's pending rows
+                    await flows.plan_new_incident(session=session, incident=incident, zone=signal.zone,
+                                                  priority=signal.priority)  # fmt: skip
             signal.incident_id = incident.id
             changed.add(incident.id)
         elif signal.kind == SignalKind.RESTORE and signal.service_type:
@@ -155,6 +169,7 @@ async def _process_group(
             )
         processed.append(signal)
     await _mark_processed(session, processed, now)
+    del loaded
     # Life watch waits for a state change of the equipment: any signal but the panel's own tests.
     await timers.touch_life_watch(
         session=session,
@@ -166,6 +181,14 @@ async def _process_group(
     )
     await session.commit()
     return len(signals)
+
+
+async def _load_premises(session: AsyncSession, ids: set[int]) -> list[Premises]:
+    """The group's premises in one query, so that each new incident's plan finds its premises in the
+    session instead of asking for it (held by the caller: the session's identity map is weak)."""
+    if not ids:
+        return []
+    return list(await session.scalars(select(Premises).where(among(session, Premises.id, ids))))
 
 
 async def _mark_processed(session: AsyncSession, processed: list[Signal], now: dt.datetime) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy
 from sqlalchemy import select
 
+from control_center.core.db import create_engine, session_factory
 from control_center.core.settings import Settings
 from control_center.incidents import service as incidents
 from control_center.incidents.inbox import process_pending
 from control_center.incidents.models import Incident
 from control_center.signals.models import Signal
+from control_center.subscribers import service as subscribers
 from control_center.subscribers.house_code import check_house_code, key_for
 from control_center.subscribers.models import Premises
 from panel_gateway.ingest import Ingest, Received
@@ -113,3 +116,45 @@ async def test_each_transaction_is_pushed_as_it_commits_so_a_fire_is_not_held_be
         fire = await session.scalar(select(Incident.id).where(Incident.account == "5000"))
     assert pushed[0] == {fire}  # the fire's own transaction, reported before any trouble is processed
     assert [len(p) for p in pushed[1:]] == [100, 100, 50] and set().union(*pushed) == changed
+
+
+async def test_a_group_racing_another_worker_for_the_same_incident_joins_it_and_counts_once(
+    postgres_url: str,
+) -> None:
+    """Two workers (PostgreSQL, SKIP LOCKED) take different signals of one premises: the other worker
+    opens the burglary incident just before this one's group inserts its own. The group's insert fails
+    on the open key and is redone one by one, joining the other's incident, each signal counted once."""
+    engine = create_engine(postgres_url)
+    sessions = session_factory(engine)
+    async with sessions() as session:
+        await seed(session=session, count=1)
+    await Ingest(sessions).store([received("1001", "a", 130), received("1001", "b", 131, at=5)])
+    async with sessions() as session:
+        premises_id = (await subscribers.premises_by_account(session=session, accounts=["1001"]))["1001"]
+    other = sqlalchemy.create_engine(postgres_url)  # the other worker's connection
+    raced: list[bool] = []
+
+    def other_worker_opens_it_first(session, flush_context, instances) -> None:
+        if raced or not any(isinstance(o, Incident) for o in session.new):
+            return
+        raced.append(True)
+        with other.begin() as conn:
+            conn.execute(
+                sqlalchemy.insert(Incident).values(
+                    premises_id=premises_id, account="1001", service_type="A", priority=2, status="received",
+                    open_key=incidents.open_key(premises_id=premises_id, account="1001", service_type="A"),
+                    description="burglary", opened_at=T0, last_signal_at=T0, signal_count=1,
+                )
+            )  # fmt: skip
+
+    async with sessions() as session:
+        sqlalchemy.event.listen(session.sync_session, "before_flush", other_worker_opens_it_first)
+        await process_pending(session=session)
+    async with sessions() as session:
+        (burglary,) = await incidents.list_open(session=session)
+        linked = set(await session.scalars(select(Signal.incident_id)))
+    assert raced
+    assert burglary.signal_count == 3  # the other worker's signal and this group's two
+    assert linked == {burglary.id}
+    other.dispose()
+    await engine.dispose()
