@@ -13,7 +13,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, any_, bindparam, text
+from sqlalchemy import ColumnElement, Table, any_, bindparam, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
@@ -39,6 +39,24 @@ async def insert_new(session: AsyncSession, model: type[Base], rows: Sequence[di
         statement = sqlite.insert(table).on_conflict_do_nothing().returning(primary_key)
         result = await session.execute(statement, list(rows))
     return len(result.all())
+
+
+async def insert_returning(
+    session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]], returning: str
+) -> dict[Any, int]:
+    """A plain INSERT of many rows (a conflict raises ``IntegrityError``); returns each row's
+    ``returning`` column → its new primary key. Every row must have the same keys."""
+    if not rows:
+        return {}
+    table: Table = model.__table__  # type: ignore[assignment]
+    primary_key = table.primary_key.columns.values()[0]
+    rows = _with_defaults(table, rows)
+    if session.bind.dialect.name == "postgresql":
+        statement = _unnest(table, tuple(rows[0]), conflict=(), update=(), returning=returning)
+        result = await session.execute(statement, _columns(rows))
+    else:
+        result = await session.execute(insert(table).returning(table.c[returning], primary_key), list(rows))
+    return {key: primary_key for key, primary_key in result.all()}
 
 
 async def upsert_many(
@@ -75,17 +93,36 @@ def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> ColumnEl
     return column.in_(list(values))
 
 
+def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The model's plain Python defaults (``default=False``) filled in, as the ORM would: the unnest
+    statement is text, which applies none."""
+    defaults = {
+        c.name: c.default.arg
+        for c in table.columns
+        if c.default is not None and c.default.is_scalar and c.name not in rows[0]
+    }
+    return [defaults | row for row in rows]
+
+
 def _columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
     return {name: [row[name] for row in rows] for name in rows[0]}
 
 
 @functools.cache
 def _unnest(
-    table: Table, columns: tuple[str, ...], conflict: tuple[str, ...] | None, update: tuple[str, ...]
+    table: Table,
+    columns: tuple[str, ...],
+    conflict: tuple[str, ...] | None,
+    update: tuple[str, ...],
+    returning: str | None = None,
 ) -> TextClause:
+    """``conflict`` None: ON CONFLICT DO NOTHING RETURNING the key; empty: a plain INSERT RETURNING
+    ``returning`` and the key; else an upsert on those columns."""
     arrays = ", ".join(f"CAST(:{c} AS {table.c[c].type.compile(dialect=_PG)}[])" for c in columns)
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
-    if conflict is None:
+    if conflict == ():
+        sql += f" RETURNING {returning}, {table.primary_key.columns.values()[0].name}"
+    elif conflict is None:
         primary_key = table.primary_key.columns.values()[0].name
         sql += f" ON CONFLICT DO NOTHING RETURNING {primary_key}"
     else:

@@ -4,16 +4,17 @@ says what each service asks for; this module records who did what, when, and wha
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from control_center.alarms import action_plans
 from control_center.alarms.action_plans import Actions, Outcome, ResponseType, Situation
 from control_center.core import audit
+from control_center.core.bulk import among, insert_new
 from control_center.core.db import is_postgresql
 from control_center.core.errors import Refused
 from control_center.core.i18n import N_
@@ -72,9 +73,13 @@ def _add_actions(incident: Incident, actions: Actions, at: dt.datetime, actor: s
         incident.tasks.append(IncidentTask(step=step.value, created_at=at))
     for agency in actions.agencies:
         incident.tasks.append(IncidentTask(agency=agency.value, created_at=at))
-    if actions.steps or actions.agencies:
-        planned = [s.value for s in actions.steps] + [f"notify:{a.value}" for a in actions.agencies]
-        event(incident, at, actor, "planned", ", ".join(planned))
+    if planned := _planned(actions):
+        event(incident, at, actor, "planned", planned)
+
+
+def _planned(actions: Actions) -> str:
+    """The record's "planned" entry: the steps, then the agencies to notify."""
+    return ", ".join([s.value for s in actions.steps] + [f"notify:{a.value}" for a in actions.agencies])
 
 
 async def load(*, session: AsyncSession, incident_id: int, lock: bool = False) -> Incident:
@@ -105,55 +110,96 @@ async def situation_for(
     *, session: AsyncSession, incident: Incident, zone: int, low_urgency: bool
 ) -> Situation:
     premises = incident.premises
-    line_out = False
-    response_type = ResponseType.NOTIFY
-    has_doctor = False
-    if premises is not None:
-        # The premises' own line is known to be out while a line-cut incident is open for it.
-        line_out = incident.service_type != S.LINE_CUT and bool(
-            await session.scalar(
-                select(Incident.id).where(
-                    Incident.premises_id == premises.id,
-                    Incident.service_type == S.LINE_CUT.value,
-                    Incident.closed_at.is_(None),
-                    Incident.restored_at.is_(None),
-                )
-            )
-        )
-        device = await session.scalar(
-            select(Device).where(Device.premises_id == premises.id, Device.zone == zone)
-        )
-        if device is not None:
-            response_type = ResponseType(device.response_type)
-        has_doctor = bool(premises.doctor_phone)
+    if premises is None:
+        return _situation(incident, None, low_urgency, line_out=False, response_type=None)
+    # The premises' own line is known to be out while a line-cut incident is open for it.
+    line_out = bool(await _open_line_cuts(session, {premises.id}))
+    device = await session.scalar(
+        select(Device).where(Device.premises_id == premises.id, Device.zone == zone)
+    )
+    return _situation(incident, premises, low_urgency, line_out, device.response_type if device else None)
+
+
+def _situation(
+    incident: Incident,
+    premises: Premises | None,
+    low_urgency: bool,
+    line_out: bool,
+    response_type: str | None,
+) -> Situation:
     return Situation(
         low_urgency=low_urgency,
         received_at=incident.opened_at,
-        line_out_of_order=line_out,
-        response_type=response_type,
-        has_doctor=has_doctor,
+        line_out_of_order=line_out and incident.service_type != S.LINE_CUT,
+        response_type=ResponseType(response_type or ResponseType.NOTIFY),
+        has_doctor=bool(premises is not None and premises.doctor_phone),
     )
 
 
-async def plan_new_incident(*, session: AsyncSession, incident: Incident, zone: int, priority: int) -> None:
-    """Called when the inbox opens an incident: the first steps of its service's plan."""
-    # Just inserted: no events or tasks to load, and the premises is usually in the session already.
-    set_committed_value(incident, "events", [])
-    set_committed_value(incident, "tasks", [])
-    premises = await session.get(Premises, incident.premises_id) if incident.premises_id is not None else None
-    set_committed_value(incident, "premises", premises)
-    if premises is not None and incident.service_type == S.BURGLARY and premises.arming_state == "disarmed":
-        incident.flag = DISARMED_BURGLARY
-    situation = await situation_for(
-        session=session, incident=incident, zone=zone, low_urgency=priority >= Priority.TROUBLE
+async def _open_line_cuts(session: AsyncSession, premises_ids: set[int]) -> set[int]:
+    """Which of these premises have a line-cut incident open and not restored."""
+    if not premises_ids:
+        return set()
+    rows = await session.scalars(
+        select(Incident.premises_id).where(
+            among(session, Incident.premises_id, premises_ids),
+            Incident.service_type == S.LINE_CUT.value,
+            Incident.closed_at.is_(None),
+            Incident.restored_at.is_(None),
+        )
     )
-    event(incident, incident.opened_at, "system", "opened", incident.description)
-    _add_actions(
-        incident,
-        action_plans.on_receipt(ServiceType(incident.service_type), situation),
-        incident.opened_at,
-        "system",
-    )
+    return {premises_id for premises_id in rows if premises_id is not None}
+
+
+async def plan_new_incidents(*, session: AsyncSession, opened: Sequence[tuple[Incident, int, int]]) -> None:
+    """Called when the inbox has opened incidents (incident, zone, priority; already flushed): the first
+    steps of each one's service plan. Set-wise for a whole inbox group: two look-ups (open line cuts, the
+    zones' devices) and one INSERT each for the records and the tasks, not an ORM object per row — in a
+    storm of troubles from thousands of premises the per-row work was most of the inbox's time."""
+    if not opened:
+        return
+    premises_ids = {incident.premises_id for incident, _, _ in opened if incident.premises_id is not None}
+    line_out = await _open_line_cuts(session, premises_ids)
+    devices: dict[tuple[int, int], str] = {}
+    if premises_ids:
+        query = select(Device).where(among(session, Device.premises_id, premises_ids))
+        devices = {(d.premises_id, d.zone): d.response_type for d in await session.scalars(query)}
+    events: list[dict[str, object]] = []
+    tasks: list[dict[str, object]] = []
+    for incident, zone, priority in opened:
+        # The group's premises are in the session already (the inbox loaded them): no query here.
+        premises = None
+        if incident.premises_id is not None:
+            premises = await session.get(Premises, incident.premises_id)
+        disarmed = premises is not None and premises.arming_state == "disarmed"
+        if disarmed and incident.service_type == S.BURGLARY:
+            incident.flag = DISARMED_BURGLARY
+        situation = _situation(
+            incident,
+            premises,
+            low_urgency=priority >= Priority.TROUBLE,
+            line_out=incident.premises_id in line_out,
+            response_type=devices.get((incident.premises_id, zone)),
+        )
+        actions = action_plans.on_receipt(ServiceType(incident.service_type), situation)
+        at = incident.opened_at
+        events.append(_event_row(incident.id, at, "system", "opened", incident.description))
+        tasks += [_task_row(incident.id, at, step=step.value) for step in actions.steps]
+        tasks += [_task_row(incident.id, at, agency=agency.value) for agency in actions.agencies]
+        if planned := _planned(actions):
+            events.append(_event_row(incident.id, at, "system", "planned", planned))
+    await insert_new(session, IncidentEvent, events)
+    await insert_new(session, IncidentTask, tasks)
+
+
+def _event_row(incident_id: int, at: dt.datetime, actor: str, kind: str, detail: str) -> dict[str, object]:
+    return {"incident_id": incident_id, "at": at, "actor": actor, "kind": kind, "detail": detail[:500]}
+
+
+def _task_row(
+    incident_id: int, at: dt.datetime, *, step: str | None = None, agency: str | None = None
+) -> dict[str, object]:
+    return {"incident_id": incident_id, "step": step, "agency": agency, "created_at": at}
 
 
 # --- claiming --------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from control_center.core.db import is_postgresql, utcnow
 from control_center.core.tasks import stop_if_cancelled
 from control_center.incidents import flows
 from control_center.incidents import service as incidents
+from control_center.incidents.models import Incident
 from control_center.signals.classification import POWER_LOSS, SignalKind
 from control_center.signals.models import Signal
 from control_center.signals.service_types import Priority
@@ -129,6 +130,7 @@ async def _process_group(
               if s.kind == SignalKind.ALARM and s.id not in held]  # fmt: skip
     opened = await incidents.open_or_join_many(session=session, alarms=alarms) if alarms else {}
     loaded = await _load_premises(session, {p for _, p in alarms if p is not None})
+    new_incidents: list[tuple[Incident, int, int]] = []
     for signal in signals:
         premises_id = premises.get(signal.account)
         if signal.id in held:
@@ -143,9 +145,7 @@ async def _process_group(
             else:
                 incident, created = opened[signal.id]
             if created:
-                with session.no_autoflush:  # the plan's look-ups need none of the group's pending rows
-                    await flows.plan_new_incident(session=session, incident=incident, zone=signal.zone,
-                                                  priority=signal.priority)  # fmt: skip
+                new_incidents.append((incident, signal.zone, signal.priority))
             signal.incident_id = incident.id
             changed.add(incident.id)
         elif signal.kind == SignalKind.RESTORE and signal.service_type:
@@ -168,6 +168,7 @@ async def _process_group(
                 at=signal.panel_time or signal.received_at,
             )
         processed.append(signal)
+    await flows.plan_new_incidents(session=session, opened=new_incidents)
     await _mark_processed(session, processed, now)
     del loaded
     # Life watch waits for a state change of the equipment: any signal but the panel's own tests.

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from control_center.signals.service_types import ServiceType
 
@@ -54,6 +56,20 @@ class SignalOut(BaseModel):
     zone: int
     kind: str
     description: str
+    # What else the panel said (signals.details): DC-09 extended fields under "extended" (a
+    # "verification" URL, "latitude"/"longitude", "event_time", "room"…), DC-03 "modifiers" and
+    # "text"; for a signal of format "unknown", "unreadable" (why) — its raw frame is in the store.
+    details: dict[str, Any] | None = None
+
+    @field_validator("details", mode="before")
+    @classmethod
+    def _from_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return {"unreadable": value}
+        return value
 
 
 class IncidentDetail(IncidentOut):

@@ -122,7 +122,8 @@ async def test_a_group_racing_another_worker_for_the_same_incident_joins_it_and_
     postgres_url: str,
 ) -> None:
     """Two workers (PostgreSQL, SKIP LOCKED) take different signals of one premises: the other worker
-    opens the burglary incident just before this one's group inserts its own. The group's insert fails
+    opens the burglary incident just before this one's group inserts its own (the moment this worker
+    sends its INSERT). The group's insert fails
     on the open key and is redone one by one, joining the other's incident, each signal counted once."""
     engine = create_engine(postgres_url)
     sessions = session_factory(engine)
@@ -134,8 +135,8 @@ async def test_a_group_racing_another_worker_for_the_same_incident_joins_it_and_
     other = sqlalchemy.create_engine(postgres_url)  # the other worker's connection
     raced: list[bool] = []
 
-    def other_worker_opens_it_first(session, flush_context, instances) -> None:
-        if raced or not any(isinstance(o, Incident) for o in session.new):
+    def other_worker_opens_it_first(conn, cursor, statement: str, *_) -> None:
+        if raced or not statement.startswith("INSERT INTO incidents"):
             return
         raced.append(True)
         with other.begin() as conn:
@@ -147,8 +148,8 @@ async def test_a_group_racing_another_worker_for_the_same_incident_joins_it_and_
                 )
             )  # fmt: skip
 
+    sqlalchemy.event.listen(engine.sync_engine, "before_cursor_execute", other_worker_opens_it_first)
     async with sessions() as session:
-        sqlalchemy.event.listen(session.sync_session, "before_flush", other_worker_opens_it_first)
         await process_pending(session=session)
     async with sessions() as session:
         (burglary,) = await incidents.list_open(session=session)
