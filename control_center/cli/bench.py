@@ -30,6 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     ingest.add_argument("--batch", type=int, default=200, help="gateway group-commit size")
     ingest.add_argument("--database-url", help=DATABASE_URL)
     ingest.add_argument("--mqtt-url", help="a broker URL, or 'embedded' (default: a private Mosquitto)")
+    guard = add("guard", "short benches held against their own baselines; exit 1 on a regression", _guard)
+    guard.add_argument("--database-url", help=DATABASE_URL)
     storm = add("storm", "100k low-priority signals queued, then a fire alarm", _storm)
     storm.add_argument("--signals", type=int, default=100_000)
     storm.add_argument("--database-url", help=DATABASE_URL)
@@ -56,6 +58,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     fuzz = add("fuzz", "mutated inputs through every decoder, uncaught errors", _fuzz)
     fuzz.add_argument("--inputs", type=int, default=100_000)
     fuzz.add_argument("--seed", type=int, default=1, help="the same seed gives the same inputs")
+    supervision = add("supervision", "false overdue per 10,000 path-days on a simulated fleet", _supervision)
+    supervision.add_argument("--paths", type=int, default=4000)
+    supervision.add_argument("--days", type=float, default=30.0)
+    supervision.add_argument("--seed", type=int, default=1, help="the same seed gives the same fleet")
+    supervision.add_argument("--sweep-seconds", type=float, default=5.0, help="how often the sweep runs")
 
 
 def _show(args: argparse.Namespace, result: dict[str, Any], report: Callable[[dict[str, Any]], str]) -> int:
@@ -74,6 +81,14 @@ def _ingest(args: argparse.Namespace) -> int:
 
     run = ingest.run(args.messages, args.panels, args.database_url, args.mqtt_url, args.batch)
     return _show(args, asyncio.run(run), ingest.report)
+
+
+def _guard(args: argparse.Namespace) -> int:
+    from simulators.bench import guard
+
+    result = guard.main(args.database_url)
+    _show(args, result, guard.report)
+    return 0 if result["passed"] else 1
 
 
 def _storm(args: argparse.Namespace) -> int:
@@ -108,3 +123,10 @@ def _fuzz(args: argparse.Namespace) -> int:
     result = fuzz.run(args.inputs, args.seed)
     _show(args, result, fuzz.report)
     return 0 if result["exceptions"] == 0 else 1  # an exception that escapes a decoder is a bug
+
+
+def _supervision(args: argparse.Namespace) -> int:
+    from simulators.bench import supervision
+
+    result = supervision.run(args.paths, args.days, args.seed, args.sweep_seconds)
+    return _show(args, result, supervision.report)
