@@ -1,10 +1,20 @@
-"""Settlement on termination: cancellation fee, deposit, removal cost (seed 002, §(2), §(5), art. 3, 9–11).
+"""Settlement on termination: cancellation fee, deposit, removal cost.
+
+Seed 002 重要事項 2.(2) (deposit), 2.(4)① (removal), 2.(5) (cancellation fee), 2.(6) (non-payment, and
+extra damages after a large equipment addition), 2.(9) (the company's own termination: 3 months' written
+notice); ご利用規定（レンタル）第3条, 第8条–第11条.
 
 fee = base monthly fee (tax excluded, the one in force on the termination day; before a suspension
 if service was suspended) × 1/5 × remaining months, where remaining months are the whole months from
 the day after termination to the initial expiry plus the leftover days ÷ 30.4, truncated to one
 decimal. Fewer than 6 remaining months → no fee (Consumer Contract Act art. 9). The fee is rounded
-down to the yen. A truly unavoidable reason → the fee is reduced or waived, by a recorded decision.
+down to the yen. A truly unavoidable reason → the fee is reduced or waived, by a recorded decision;
+until that decision is recorded the fee and the total are not final (``pending_decision``).
+
+The reason is checked against the dates: "expiry" before the initial expiry is not an expiry — the seed
+returns the deposit only when the contract ends after the 5 years (2.(2)①a, 第3条②a), so such an end is
+an early cancellation for the subscriber's reasons (2.(2)②a) and is settled as one, with a note. The
+company's own termination needs its written notice at least 3 months before the end (2.(9), 第8条).
 """
 
 from __future__ import annotations
@@ -66,10 +76,17 @@ class FeeDecision:
     decided_by: str
 
 
+COMPANY_NOTICE_MONTHS = 3  # 2.(9), ご利用規定（レンタル）第8条
+
+
+class SettlementRefused(ValueError):
+    """The termination asked for cannot be settled as asked; the message says why."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settlement:
     plan: Plan
-    reason: Reason
+    reason: Reason  # the reason the settlement applies (may differ from the one asked, see ``note``)
     expiry: dt.date
     remaining_months: Decimal
     formula_fee: Yen
@@ -81,14 +98,27 @@ class Settlement:
     removal_paid_by: str  # subscriber | company
     removal_cost: Yen  # charged to the subscriber
     unpaid_fees: Yen
-    total: Yen  # what the subscriber owes: fee + kept deposit + removal + unpaid fees
-    damages: Yen  # fee + kept deposit: the company's damages as the contract defines them
+    total: Yen | None  # what the subscriber owes: fee + kept deposit + removal + unpaid fees + extra damages;
+    # None while a decision on a truly unavoidable reason is pending (the fee is not final)
+    damages: Yen | None  # fee + kept deposit: the company's damages as the contract defines them
+    requested_reason: Reason | None = None
+    note: str = ""
+    pending_decision: bool = False
+    total_before_decision: Yen = 0  # the most the subscriber can owe (the formula fee, not reduced)
+    extra_damages: Yen = 0  # 2.(6): proven damages beyond fee + deposit after a large equipment addition
+    company_notice_by: dt.date | None = None  # 2.(9): the company's notice must have reached by then
+    clauses: tuple[str, ...] = ()
 
 
 def cancellation_fee(monthly: Yen, remaining: Decimal) -> Yen:
     if remaining < MINIMUM_REMAINING:
         return 0
     return floor_yen(Decimal(monthly) * remaining / 5)
+
+
+def company_notice_by(terminated: dt.date) -> dt.date:
+    """The company's written notice must arrive 3 months before the end (2.(9), 第8条)."""
+    return terms.months_before(terminated, COMPANY_NOTICE_MONTHS)
 
 
 def settle(
@@ -102,13 +132,41 @@ def settle(
     removal_cost: Yen = 0,
     unpaid_fees: Yen = 0,
     decision: FeeDecision | None = None,
+    notified_on: dt.date | None = None,
+    proven_damages: Yen | None = None,
+    large_equipment_addition: bool = False,
 ) -> Settlement:
     for name, value in (("monthly", monthly), ("deposit", deposit), ("removal_cost", removal_cost),
-                        ("unpaid_fees", unpaid_fees)):  # fmt: skip
+                        ("unpaid_fees", unpaid_fees), ("proven_damages", proven_damages or 0)):  # fmt: skip
         if value < 0:
             raise ValueError(f"{name} cannot be negative")
+    reason = Reason(reason)
+    requested = reason
     expiry = terms.initial_expiry(service_start)
     early = terminated < expiry
+    note = ""
+    clauses = ["seed 002 重要事項 2.(5); ご利用規定（レンタル）第9条"]
+    if reason is Reason.EXPIRY and early:
+        # 2.(2)①a/②a, 第3条②a: the deposit comes back only after the 5 years; ending earlier for the
+        # subscriber's side is an early cancellation.
+        reason = Reason.SUBSCRIBER
+        note = (f"満了日（{expiry.isoformat()}）前の終了は期間満了ではなく、お客様の理由による中途解約として"
+                "精算します（seed 002 重要事項 2.(2)①a・②a, ご利用規定（レンタル）第3条）")  # fmt: skip
+        clauses.append("seed 002 重要事項 2.(2)①a, ②a; ご利用規定（レンタル）第3条②a, ③a")
+    notice_by = None
+    if reason is Reason.COMPANY:
+        notice_by = company_notice_by(terminated)
+        clauses.append("seed 002 重要事項 2.(9); ご利用規定（レンタル）第8条")
+        if notified_on is not None and notified_on > notice_by:
+            raise SettlementRefused(
+                f"the company's notice of {notified_on.isoformat()} is short: it must arrive 3 months before "
+                f"the end (by {notice_by.isoformat()}; seed 002 重要事項 2.(9), ご利用規定（レンタル）第8条)"
+            )
+    if proven_damages is not None and (reason is not Reason.NON_PAYMENT or not large_equipment_addition):
+        raise SettlementRefused(
+            "extra damages are claimed only on termination for non-payment after a large equipment addition "
+            "(seed 002 重要事項 2.(6); ご利用規定（レンタル）第10条)"
+        )
     remaining = remaining_months(service_start, terminated).value
     subscriber_side = reason in (Reason.SUBSCRIBER, Reason.UNAVOIDABLE, Reason.NON_PAYMENT)
     owes_fee = plan is Plan.RENTAL and early and subscriber_side
@@ -116,6 +174,7 @@ def settle(
     fee = formula_fee
     decision_required = False
     if reason is Reason.UNAVOIDABLE and formula_fee:
+        clauses.append("seed 002 重要事項 2.(5)①ただし書; ご利用規定（レンタル）第9条②")
         if decision is None:
             decision_required = True  # the company must reduce or waive it, and record why
         else:
@@ -126,11 +185,20 @@ def settle(
     deposit_kept = deposit if keeps_deposit else 0
     company_pays_removal = reason in (Reason.COMPANY, Reason.COMPANY_FAULT)
     removal = 0 if company_pays_removal else removal_cost
+    extra = 0
+    if proven_damages is not None:
+        extra = max(0, proven_damages - (fee + deposit_kept))  # only the excess (2.(6), 第10条)
+        clauses.append("seed 002 重要事項 2.(6); ご利用規定（レンタル）第10条")
+    total = fee + deposit_kept + removal + unpaid_fees + extra
     return Settlement(
         plan=plan, reason=reason, expiry=expiry, remaining_months=remaining, formula_fee=formula_fee, fee=fee,
         decision_required=decision_required, deposit=deposit, deposit_kept=deposit_kept,
         deposit_returned=deposit - deposit_kept,
         removal_paid_by="company" if company_pays_removal else "subscriber",
-        removal_cost=removal, unpaid_fees=unpaid_fees, total=fee + deposit_kept + removal + unpaid_fees,
-        damages=fee + deposit_kept,
+        removal_cost=removal, unpaid_fees=unpaid_fees,
+        total=None if decision_required else total,
+        damages=None if decision_required else fee + deposit_kept,
+        requested_reason=requested, note=note, pending_decision=decision_required,
+        total_before_decision=formula_fee + deposit_kept + removal + unpaid_fees + extra,
+        extra_damages=extra, company_notice_by=notice_by, clauses=tuple(clauses),
     )  # fmt: skip

@@ -12,7 +12,7 @@ from control_center.core.i18n import N_
 from control_center.subscribers.models import Premises, Subscriber
 
 # Shown through the catalogs (templates call _(plan) and _(kind)).
-WORDS = (N_("rental"), N_("purchase"), N_("monthly"), N_("tax_adjustment"))
+WORDS = (N_("rental"), N_("purchase"), N_("monthly"), N_("tax_adjustment"), N_("settlement"))
 
 
 class Contract(Base):
@@ -27,6 +27,8 @@ class Contract(Base):
     deposit: Mapped[int] = mapped_column(Integer, default=0)
     terminated_on: Mapped[dt.date | None] = mapped_column(Date)
     termination_reason: Mapped[str | None] = mapped_column(String(20))
+    # Arming cards handed over; 4 are included, each extra one is charged (seed 002 お知らせ (2)④).
+    cards_issued: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     subscriber: Mapped[Subscriber] = relationship()
@@ -108,7 +110,8 @@ class InvoiceRow(Base):
     subtotal: Mapped[int] = mapped_column(Integer)
     tax: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)
-    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)  # the day it became fully paid
+    paid_amount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     adjusts_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
 
     lines: Mapped[list[InvoiceLineRow]] = relationship(
@@ -141,3 +144,83 @@ class DemandRow(Base):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     sent_on: Mapped[dt.date] = mapped_column(Date)
     received_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class PaymentRow(Base):
+    """Money received from the subscriber (bank transfer, card, convenience store), integer yen."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(20))  # bank_transfer | card | convenience_store
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    unapplied: Mapped[int] = mapped_column(Integer, default=0)  # credit left after settling invoices
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    allocations: Mapped[list[PaymentAllocationRow]] = relationship(cascade="all, delete-orphan")
+
+
+class PaymentAllocationRow(Base):
+    """How much of a payment settled which invoice (oldest first)."""
+
+    __tablename__ = "payment_allocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    amount: Mapped[int] = mapped_column(Integer)
+
+
+class CancellationRow(Base):
+    """A confirmed termination and its settlement, as the clerk confirmed it."""
+
+    __tablename__ = "cancellations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), unique=True)
+    terminated_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(20))
+    requested_reason: Mapped[str] = mapped_column(String(20))
+    fee: Mapped[int] = mapped_column(Integer)
+    deposit_kept: Mapped[int] = mapped_column(Integer)
+    deposit_returned: Mapped[int] = mapped_column(Integer)
+    removal_cost: Mapped[int] = mapped_column(Integer)
+    unpaid_fees: Mapped[int] = mapped_column(Integer)
+    extra_damages: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    confirmed_by: Mapped[str] = mapped_column(String(100))
+    confirmed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PremisesChangeRow(Base):
+    """A change at the premises the subscriber told us of (seed 002 重要事項 2.(3), ご利用規定 第5条)."""
+
+    __tablename__ = "premises_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    change_on: Mapped[dt.date] = mapped_column(Date)
+    notified_on: Mapped[dt.date] = mapped_column(Date)
+    in_time: Mapped[bool] = mapped_column(Boolean)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class RepairRow(Base):
+    """An adjustment, repair or replacement of equipment, and whether the subscriber pays for it."""
+
+    __tablename__ = "repairs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    part: Mapped[str] = mapped_column(String(40))
+    cause: Mapped[str] = mapped_column(String(30))
+    charged: Mapped[bool] = mapped_column(Boolean)
+    amount: Mapped[int] = mapped_column(Integer, default=0)  # charged to the subscriber, tax excluded
+    clause: Mapped[str] = mapped_column(String(200))

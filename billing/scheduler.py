@@ -11,6 +11,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing import service
+from billing.esign import service as esign_service
 from billing.models import InvoiceRow
 from control_center.core.db import create_engine, session_factory, utcnow
 from control_center.core.timezones import TOKYO, tokyo_today
@@ -22,6 +23,9 @@ async def run_once(sessions: async_sessionmaker[AsyncSession], on: dt.date | Non
     day = on or tokyo_today(utcnow())
     async with sessions() as session:
         created = await service.run(session=session, on=day)
+        # Signed originals are kept 7 years after the contract's actual end: follow renewals and ends.
+        await esign_service.refresh_retention(session=session, on=day)
+        await session.commit()
     log.info("billing run for %s: %d invoice(s)", day, len(created))
     return created
 

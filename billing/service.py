@@ -61,12 +61,42 @@ async def load(*, session: AsyncSession, contract_id: int) -> Contract | None:
 
 
 def unpaid_fees(contract: Contract, on: dt.date) -> Yen:
-    return sum(i.total for i in contract.invoices if i.due_on < on and (i.paid_on is None or i.paid_on > on))
+    """Fees past due on ``on`` and not paid (less what part-payments already settled)."""
+    return sum(
+        i.total - (i.paid_amount or 0)
+        for i in contract.invoices
+        if i.due_on < on and (i.paid_on is None or i.paid_on > on)
+    )
 
 
 def fees_unpaid_on(contract: Contract, day: dt.date) -> bool:
     """For claims: no theft insurance while fees are past due and unpaid."""
     return dunning.unpaid_on(day, [dunning.Due(i.due_on, i.paid_on) for i in contract.invoices])
+
+
+def stop_cause_on(contract: Contract, day: dt.date) -> str | None:
+    """Why all service was stopped on ``day``, for claims (seed 002 重要事項 4.(1)②b, 4.(2)①b): a total
+    force-majeure stop or the subscriber's own suspension is a cause not on the company's side; a partial
+    stop is not "all service" and keeps the cover. None when the service ran."""
+    for s in contract.suspensions:
+        if s.start <= day and (s.end is None or day <= s.end):
+            if s.cause == invoicing.SuspensionCause.FORCE_MAJEURE_TOTAL:
+                return "force_majeure"
+            if s.cause == invoicing.SuspensionCause.SUBSCRIBER:
+                return "subscriber"
+    return None
+
+
+def claim_facts(contract: Contract, day: dt.date) -> dict[str, object]:
+    """What the contract's records say about an accident on ``day``: fees unpaid, all service stopped,
+    and the cover period (the service start to the contract's end) — the rest the claim handler finds."""
+    return {
+        "fees_unpaid": fees_unpaid_on(contract, day),
+        "service_stopped_cause": stop_cause_on(contract, day),
+        "accident_on": day,
+        "service_start": contract.service_start,
+        "service_ended": contract.terminated_on,
+    }
 
 
 async def latest_decision(*, session: AsyncSession, contract_id: int) -> FeeDecision | None:
@@ -85,6 +115,9 @@ def settlement(
     *,
     removal_cost: Yen = 0,
     decision: FeeDecision | None = None,
+    notified_on: dt.date | None = None,
+    proven_damages: Yen | None = None,
+    large_equipment_addition: bool = False,
 ) -> Settlement:
     return settle(
         plan=Plan(contract.plan),
@@ -96,6 +129,9 @@ def settlement(
         removal_cost=removal_cost,
         unpaid_fees=unpaid_fees(contract, terminated),
         decision=decision,
+        notified_on=notified_on,
+        proven_damages=proven_damages,
+        large_equipment_addition=large_equipment_addition,
     )
 
 

@@ -9,34 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-FONT = "IPAGothic"
-FONT_FILES = (
-    Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"),
-    Path("/usr/share/fonts/truetype/fonts-japanese-gothic.ttf"),
-)
+from billing import pdf_font
 
-
-class FontMissing(RuntimeError):
-    pass
-
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        path = next((p for p in FONT_FILES if p.exists()), None)
-        if path is None:
-            raise FontMissing(
-                "IPA Gothic is not installed: run scripts/install-fonts (Debian fonts-ipafont-gothic)"
-            )
-        pdfmetrics.registerFont(TTFont(FONT, str(path)))
-    return FONT
+# The font is shared with the invoices (billing/pdf_font.py); the names stay here for callers.
+FONT, FONT_FILES, FontMissing, _font = pdf_font.FONT, pdf_font.FONT_FILES, pdf_font.FontMissing, pdf_font.font
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, undefer
 
-from billing import terms
+from billing import retention, terms
 from billing.esign import ca, document, pades
 from billing.esign.models import (
     ContractSigner,
@@ -43,7 +43,7 @@ from billing.esign.models import (
     SigningAuthority,
     SigningCode,
 )
-from billing.models import Contract
+from billing.models import Contract, EndNotice
 from control_center.access.hashing import off_loop
 from control_center.access.passwords import check as check_password
 from control_center.access.passwords import hash_password
@@ -55,11 +55,13 @@ from control_center.subscribers.models import Premises, Subscriber
 
 ROLES = ("authority", "delegate", "viewer")
 MAY_SIGN = {"authority", "delegate"}
-MAY_ADD = {"authority": {"authority", "delegate", "viewer"}, "delegate": {"viewer"}, "viewer": set()}
+# Seed 000 (ユーザー登録の役割): every role is ユーザー登録担当者, who may add general users (一般利用者);
+# only the contract authority (契約責任者) may add authorities and delegates.
+MAY_ADD = {"authority": {"authority", "delegate", "viewer"}, "delegate": {"viewer"}, "viewer": {"viewer"}}
 CODE_LIFETIME = dt.timedelta(minutes=10)
 LOCK_AFTER = 5  # wrong passwords, codes or PINs in a row lock the signer (see the module docstring)
 CODE_TRIES = 5  # wrong tries spend a one-time code
-RETAIN_YEARS_AFTER_EXPIRY = 7  # kept 7 years after the term the document was signed for
+RETAIN_YEARS_AFTER_EXPIRY = retention.RETAIN_YEARS  # kept 7 years after the contract's actual end
 KEY_PURPOSE, CA_PURPOSE, TSA_PURPOSE = "esign-signer-key", "esign-ca-key", "esign-tsa-key"
 _pins = PasswordHasher()
 # What a signer may be told (the signing page shows them through the catalogs).
@@ -442,7 +444,7 @@ async def sign_contract(
         sha256=hashlib.sha256(signed).hexdigest(),
         pdf=signed,
         signer_cert_serial=signer.cert_serial,
-        retain_until=expiry.replace(year=expiry.year + RETAIN_YEARS_AFTER_EXPIRY),
+        retain_until=retention.retain_until(await _end_of(session, contract, at.date())),
     )
     signer.failed_attempts = 0
     session.add(stored)
@@ -460,6 +462,31 @@ async def sign_contract(
 
 
 # --- the originals ---------------------------------------------------------------------------------------
+
+
+async def _end_of(session: AsyncSession, contract: Contract, on: dt.date) -> dt.date:
+    """The contract's actual end, or while it runs the expiry of the term in force on ``on``."""
+    if contract.terminated_on is not None:
+        return contract.terminated_on
+    notices = await session.scalars(select(EndNotice.received_on).where(EndNotice.contract_id == contract.id))
+    return terms.expiry_on(contract.service_start, on, list(notices))
+
+
+async def refresh_retention(*, session: AsyncSession, on: dt.date) -> int:
+    """Move each original's retention date to 7 years after its contract's actual end (or the current
+    term's expiry while it runs): renewals push it later, an early termination brings it forward.
+    Returns how many changed; the caller commits."""
+    changed = 0
+    rows = await session.execute(
+        select(SignedDocument, Contract).join(Contract, Contract.id == SignedDocument.contract_id)
+        .options(defer(SignedDocument.pdf))
+    )
+    for stored, contract in rows.all():
+        until = retention.retain_until(await _end_of(session, contract, on))
+        if stored.retain_until != until:
+            stored.retain_until = until
+            changed += 1
+    return changed
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from billing import service as billing
-from billing.esign import service
+from billing.esign import document as contract_document
+from billing.esign import reading, service
 from billing.esign.service import Search, SigningRefused
 from billing.views import contract_json
 from control_center.access.guard import allowed, require
@@ -46,6 +47,7 @@ WORDS = (
     N_("consent_given"),
     N_("consent_withdrawn"),
     N_("signing_refused"),
+    N_("Confirm that you have read the contract and the explanation of important matters."),
 )
 
 
@@ -404,6 +406,21 @@ async def signing_page(contract_id: RowId, request: Request) -> HTMLResponse:
     return render(request, "esign.html", contract_id=contract_id, step="password", error="", login="")
 
 
+def _code_step(request: Request, contract_id: int, login: str, text: Any, ticket: str, error: str = ""):
+    """The second step: the contract and its explanation to read, then the code, the PIN and the signature."""
+    return render(
+        request,
+        "esign.html",
+        contract_id=contract_id,
+        step="code",
+        error=error,
+        login=login,
+        contract=text,
+        explanation=contract_document.explanation(text),
+        ticket=ticket,
+    )
+
+
 @pages.post("/contracts/{contract_id}/code")
 async def signing_code(
     contract_id: RowId,
@@ -411,6 +428,8 @@ async def signing_code(
     login: str = Form(..., max_length=64),
     password: str = Form(..., max_length=200),
 ) -> HTMLResponse:
+    """After the password: the code is e-mailed, and the signer is shown what they are about to sign."""
+    now = utcnow()
     try:
         async with request.app.state.sessions() as session:
             await service.send_code(
@@ -419,13 +438,46 @@ async def signing_code(
                 password=password,
                 contract_id=contract_id,
                 mailer=request.app.state.mailer,
-                at=utcnow(),
+                at=now,
             )
+            text = await reading.contract_text(session=session, contract_id=contract_id)
     except SigningRefused as exc:
         return render(
             request, "esign.html", contract_id=contract_id, step="password", error=str(exc), login=login
         )
-    return render(request, "esign.html", contract_id=contract_id, step="code", error="", login=login)
+    ticket = reading.ticket(request.app.state.secret_box, login=login, contract_id=contract_id, at=now)
+    return _code_step(request, contract_id, login, text, ticket)
+
+
+@pages.get(
+    "/contracts/{contract_id}/document",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def document_to_read(
+    contract_id: RowId, request: Request, ticket: str = Query(..., max_length=1024)
+) -> Response:
+    """The contract and the explanation of important matters as the PDF that will be signed, for a signer
+    whose password was checked a moment ago (a reading ticket, ``billing/esign/reading.py``)."""
+    now = utcnow()
+    reader = reading.reader_of(request.app.state.secret_box, ticket, contract_id=contract_id, at=now)
+    if reader is None:
+        raise HTTPException(
+            status_code=403, detail="this link has expired: sign in again to read the contract"
+        )
+    async with request.app.state.sessions() as session:
+        text = await reading.contract_text(session=session, contract_id=contract_id)
+        audit.viewed(session, reader, f"contract:{contract_id}", "read before signing")
+        await session.commit()
+    try:
+        pdf = contract_document.render(text)
+    except contract_document.FontMissing as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="contract-{contract_id}.pdf"'},
+    )
 
 
 @pages.post("/contracts/{contract_id}/sign")
@@ -436,13 +488,27 @@ async def signing_done(
     password: str = Form(..., max_length=200),
     code: str = Form(..., max_length=6),
     pin: str = Form(..., max_length=12),
+    ticket: str = Form("", max_length=1024),
+    read: str = Form("", max_length=10),
 ) -> HTMLResponse:
-    try:
-        stored = await _sign(request, contract_id, SignIn(login=login, password=password, code=code, pin=pin))
-    except (SigningRefused, ValueError) as exc:
-        return render(
-            request, "esign.html", contract_id=contract_id, step="code", error=str(exc), login=login
-        )
+    box = request.app.state.secret_box
+    error = ""
+    if read != "yes":
+        error = "Confirm that you have read the contract and the explanation of important matters."
+    else:
+        try:
+            signing = SignIn(login=login, password=password, code=code, pin=pin)
+            stored = await _sign(request, contract_id, signing)
+        except (SigningRefused, ValueError) as exc:
+            error = str(exc)
+    if error:
+        if reading.reader_of(box, ticket, contract_id=contract_id, at=utcnow()) != login:
+            return render(  # no valid ticket for this signer: back to the password
+                request, "esign.html", contract_id=contract_id, step="password", error=error, login=login
+            )
+        async with request.app.state.sessions() as session:
+            text = await reading.contract_text(session=session, contract_id=contract_id)
+        return _code_step(request, contract_id, login, text, ticket, error)
     return render(
         request, "esign.html", contract_id=contract_id, step="done", error="", login=login, document=stored
     )

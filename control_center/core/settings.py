@@ -132,6 +132,11 @@ class Settings(BaseSettings):
     esign_tsa_url: str | None = Field(
         default=None, description="RFC 3161 timestamp authority (unset: in-process)"
     )
+    invoice_issuer_name: str = Field(default="セコム株式会社", description="The invoices' issuer")
+    invoice_issuer_address: str = Field(default="東京都渋谷区神宮前1-5-1", description="The issuer's address")
+    invoice_registration_number: str | None = Field(
+        default=None, pattern=r"^T\d{13}$", description="Qualified-invoice registration number, T + 13 digits"
+    )
     mail_url: str | None = Field(default=None, description="smtp[s]://user:pass@host:port (unset: an outbox)")
     mail_sender: str = "center@example.jp"
     mail_outbox_dir: str = Field(default="./var/outbox", description="Where the outbox writes .eml files")

@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from billing import scheduler
 from billing.esign import pades, service
 from billing.esign.models import ContractSigner
 from billing.esign.service import Search, SigningRefused
@@ -332,7 +333,7 @@ async def test_the_staff_api_and_the_signing_page(database_url, sessions, tmp_pa
         code = re.search(r"ワンタイムコード: (\d{6})", app.state.mailer.sent[-1].body).group(1)
         bad_pin = await browser.post(
             f"/esign/contracts/{contract_id}/sign",
-            data={"login": "yamada", "password": PASSWORD, "code": code, "pin": "000000"},
+            data={"login": "yamada", "password": PASSWORD, "code": code, "pin": "000000", "read": "yes"},
         )
         assert "署名用PINが違います" in bad_pin.text
         await browser.post(
@@ -341,7 +342,7 @@ async def test_the_staff_api_and_the_signing_page(database_url, sessions, tmp_pa
         code = re.search(r"ワンタイムコード: (\d{6})", app.state.mailer.sent[-1].body).group(1)
         done = await browser.post(
             f"/esign/contracts/{contract_id}/sign",
-            data={"login": "yamada", "password": PASSWORD, "code": code, "pin": PIN},
+            data={"login": "yamada", "password": PASSWORD, "code": code, "pin": PIN, "read": "yes"},
         )
         document_id = int(re.search(r'data-signed="(\d+)"', done.text).group(1))
 
@@ -364,3 +365,56 @@ async def test_the_staff_api_and_the_signing_page(database_url, sessions, tmp_pa
             )
         )
     assert logged == ["signed", "view", "download"]
+
+
+async def test_signing_a_contract_whose_expiry_is_29_february(sessions) -> None:
+    """Start 2023-03-01 → initial expiry 2028-02-29 (terms, Civil Code art. 143). Signing used to crash on
+    ``expiry.replace(year=2035)``; the originals are kept 7 years after the contract's actual end (seed 000:
+    電子帳簿保存法で定める期間中は保管), so the date follows the renewals and an early end."""
+    subscriber_id, contract_id = await customer(sessions)
+    async with sessions() as session:
+        contract = await session.get(Contract, contract_id)
+        contract.service_start = dt.date(2023, 3, 1)
+        await session.commit()
+    await authority_for(sessions, subscriber_id)
+    stored = await sign(sessions, contract_id, code=await code_for(sessions, "yamada", contract_id, Outbox()))
+    assert stored.retain_until == dt.date(2035, 2, 28)  # 2028-02-29 + 7 years; 2035 has no 29 February
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(stored.pdf)).pages)
+    assert "2028年02月29日" in text  # the expiry the contract states
+
+    await scheduler.run_once(sessions, dt.date(2028, 6, 1))  # the daily run follows the first renewal
+    async with sessions() as session:  # kept 7 years after the renewed term's end
+        assert (await service.record_of(session=session, document_id=stored.id)).retain_until == dt.date(
+            2036, 2, 28
+        )
+    async with sessions() as session:  # ended early: 7 years after the actual end, not the expiry
+        contract = await session.get(Contract, contract_id)
+        contract.terminated_on = dt.date(2025, 6, 30)
+        await service.refresh_retention(session=session, on=dt.date(2025, 7, 1))
+        await session.commit()
+        assert (await service.record_of(session=session, document_id=stored.id)).retain_until == dt.date(
+            2032, 6, 30
+        )
+
+
+async def test_a_general_user_may_add_general_users_only(sessions) -> None:
+    """Seed 000: every role is ユーザー登録担当者 (may add 一般利用者); only the authority delegates."""
+    subscriber_id, _ = await customer(sessions)
+    await authority_for(sessions, subscriber_id)
+
+    async def add(login: str, role: str, by: ContractSigner) -> ContractSigner:
+        return await service.add_signer(
+            session=session, box=BOX, subscriber_id=subscriber_id, login=login, name=login,
+            email=f"{login}@example.jp", role=role, password=PASSWORD, pin=PIN if role != "viewer" else None,
+            actor=by.login, at=AT, added_by=by,
+        )  # fmt: skip
+
+    async with sessions() as session:
+        boss = await session.scalar(select(ContractSigner).where(ContractSigner.login == "yamada"))
+        viewer = await add("somu1", "viewer", boss)
+        second = await add("somu2", "viewer", viewer)  # a general user adds a general user
+        assert second.role == "viewer"
+        for role in ("delegate", "authority"):
+            with pytest.raises(SigningRefused, match="may not add"):
+                await add(f"x-{role}", role, viewer)
+        await session.commit()

@@ -158,7 +158,7 @@ def test_residence_and_shop_share_the_cash_limit() -> None:
     "loss",
     [TheftLoss(goods=100_000, fees_unpaid=True), TheftLoss(goods=100_000, noticed_after_days=61),
      TheftLoss(goods=100_000, by_family_member=True), TheftLoss(goods=100_000, outside_premises=True),
-     TheftLoss(goods=100_000, service_stopped_by_subscriber=True)],
+     TheftLoss(goods=100_000, service_stopped_cause="subscriber")],
 )  # fmt: skip
 def test_exclusions_pay_nothing_and_say_why(loss: TheftLoss) -> None:
     payout = theft_insurance(loss)
