@@ -18,12 +18,20 @@ _CONTACT_ID = re.compile(r"^[0-9A-Za-z ]{12,24}$")  # no quote: not a DC-09 fram
 
 
 def event_json(event: ContactIdEvent | SiaEvent) -> dict[str, Any]:
+    """One event; a SIA event's other DC-03 modifiers (``id`` user, ``pi``, ``ti``…) and its text
+    appear as ``modifiers`` and ``text`` when it has them."""
     service = classify(event).service_type
     if isinstance(event, ContactIdEvent):
         return {"code": f"{event.code:03d}", "qualifier": int(event.qualifier.value), "group": event.group,
                 "zone": event.zone, "service_type": service.value if service else None}  # fmt: skip
-    return {"code": event.code, "qualifier": None, "group": event.partition, "zone": event.zone,
-            "service_type": service.value if service else None}  # fmt: skip
+    kind = service.value if service else None
+    out: dict[str, Any] = {"code": event.code, "qualifier": None, "group": event.partition,
+                           "zone": event.zone, "service_type": kind}  # fmt: skip
+    if event.modifiers:
+        out["modifiers"] = dict(event.modifiers)
+    if event.text:
+        out["text"] = event.text
+    return out
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -49,6 +57,10 @@ def describe(frame: str, *, keys: Mapping[str, bytes], now: dt.datetime) -> dict
         "encrypted": result.encrypted,
         "timestamp": _iso(result.timestamp),
         "events": [event_json(e) for e in result.events] if valid else [],
+        # DC-09 extended fields decoded (dc09_extended: "verification", "latitude", "event_time"…).
+        "extended": result.extended_data() if valid else {},
+        # Sound frame, data nobody could read: stored as an unknown signal, acknowledged.
+        "unreadable": result.unreadable if valid else None,
         "response": dc09.response(result, keys=keys, now=now).decode("ascii"),
     }
 
@@ -56,7 +68,8 @@ def describe(frame: str, *, keys: Mapping[str, bytes], now: dt.datetime) -> dict
 def _contact_id(text: str) -> dict[str, Any]:
     result = contact_id.parse(text)
     empty = {"sequence": None, "receiver": None, "line": None, "id_token": None, "encrypted": False,
-             "timestamp": None, "response": None, "protocol": "contact-id"}  # fmt: skip
+             "timestamp": None, "response": None, "protocol": "contact-id", "extended": {},
+             "unreadable": None}  # fmt: skip
     if isinstance(result, ParseError):
         return empty | {
             "valid": False,
@@ -73,4 +86,5 @@ def unreadable(reason: str) -> dict[str, Any]:
     """The answer for a line that is not even text to decode (``--json`` and not a JSON string)."""
     return {"valid": False, "error": "format", "reason": reason, "protocol": None, "account": None,
             "sequence": None, "receiver": None, "line": None, "id_token": None, "encrypted": False,
-            "timestamp": None, "events": [], "response": None}  # fmt: skip
+            "timestamp": None, "events": [], "extended": {}, "unreadable": None,
+            "response": None}  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, replace
@@ -13,11 +14,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.signals import intake
-from control_center.signals.classification import classify
+from control_center.signals.classification import Classification, classify
 from control_center.signals.service_types import Priority
 from panel_gateway.protocols.contact_id import ContactIdEvent
 from panel_gateway.protocols.errors import ParseError
-from panel_gateway.protocols.panel_signal import PanelSignal
+from panel_gateway.protocols.panel_signal import PanelSignal, UnknownEvent
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +70,29 @@ def signal_row(item: Received, signal: PanelSignal) -> dict[str, object]:
     event = signal.event
     assert event is not None
     c = classify(event, signal.device)
+    details = _clean(json.dumps(signal.details, ensure_ascii=False)) if signal.details else None
+    if isinstance(event, UnknownEvent):
+        # The raw frame is the signal: stored whole (``raw``) with why it could not be read (``details``).
+        return _base_row(item, signal, c) | {"format": "unknown", "event_code": "unknown", "qualifier": None,
+                                             "partition": 0, "zone": 0, "details": details}  # fmt: skip
     is_cid = isinstance(event, ContactIdEvent)
+    return _base_row(item, signal, c) | {
+        "format": "contact_id" if is_cid else "sia",
+        "event_code": f"{event.code:03d}" if is_cid else event.code,
+        "qualifier": event.qualifier.value if is_cid else None,
+        "partition": event.group if is_cid else event.partition,
+        "zone": event.zone,
+        "details": details,
+    }
+
+
+def _base_row(item: Received, signal: PanelSignal, c: Classification) -> dict[str, object]:
     return {
         "account": signal.account,
         "message_id": signal.message_id,
         "transport": item.transport,
         "received_at": item.received_at,
         "panel_time": signal.panel_time,
-        "format": "contact_id" if is_cid else "sia",
-        "event_code": f"{event.code:03d}" if is_cid else event.code,
-        "qualifier": event.qualifier.value if is_cid else None,
-        "partition": event.group if is_cid else event.partition,
-        "zone": event.zone,
         "device": signal.device,
         "kind": c.kind.value,
         "service_type": c.service_type.value if c.service_type else None,
@@ -195,7 +207,7 @@ class Ingest:
             if decoded:
                 # Every message from a panel is a check-in for link supervision, in the same commit.
                 restored = await intake.record_check_ins(
-                    session=session, seen=((i.decoded.account, i.received_at) for i in decoded)
+                    session=session, seen=((i.decoded.account, i.received_at, i.transport) for i in decoded)
                 )
                 woke_for_restore = bool(restored)
         # Committed: now the caller may acknowledge.

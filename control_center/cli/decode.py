@@ -21,7 +21,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     decode.add_argument(
         "--json", action="store_true", help="each line is a JSON string holding the exact frame"
     )
-    decode.add_argument("--key", action="append", default=[], metavar="ACCOUNT=HEX", help="a DC-09 AES key")
+    decode.add_argument(
+        "--key", action="append", default=[], metavar="ACCOUNT=KEY",
+        help="a DC-09 AES key: 32/48/64 hex digits, or 16/24/32 characters as they are",
+    )  # fmt: skip
     decode.add_argument("--now", help="the receiver clock for the timestamp window (ISO 8601; default: now)")
     decode.set_defaults(handler=_run)
 

@@ -1,5 +1,6 @@
 """``control-center panels …``: a panel's identities: its MQTT credentials (``credentials``) and its
-DC-09 key (``dc09-key``, in dc09_key.py)."""
+DC-09 key (``dc09-key``, in dc09_key.py); its supervised paths and their availability (``paths``,
+``availability``, in panel_paths.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import argparse
 import json
 import sys
 
-from control_center.cli import dc09_key
+from control_center.cli import dc09_key, panel_paths
 from control_center.cli.process import center_command, database_session
 from control_center.core.db import utcnow
 from control_center.core.settings import Settings
@@ -26,6 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     credentials.add_argument("--json", action="store_true", help='print {"account", "username", "password"}')
     credentials.set_defaults(handler=center_command(_credentials))
     dc09_key.add_parser(panels_sub)
+    panel_paths.add_parser(panels_sub)
 
 
 async def _credentials(settings: Settings, args: argparse.Namespace) -> int:

@@ -21,6 +21,10 @@ def open_key(*, premises_id: int | None, account: str, service_type: str, task: 
 
 
 def _task_of(signal: Signal) -> str | None:
+    """What opens an incident of its own beside the service's: a scheduled task, or a frame nobody
+    could read (an equipment trouble already open must not hide it)."""
+    if signal.format == "unknown":
+        return "unknown"
     return signal.event_code if signal.format == "timer" and signal.service_type != "H" else None
 
 

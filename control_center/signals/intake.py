@@ -32,7 +32,10 @@ async def store_dead_letters(session: AsyncSession, rows: Sequence[dict[str, Any
     return await insert_new(session, DeadLetter, rows)
 
 
-async def record_check_ins(*, session: AsyncSession, seen: Iterable[tuple[str, dt.datetime]]) -> list[str]:
-    """Every message from a panel is a check-in (``signals/link_supervision.py``); returns the accounts
-    whose lost link this restores (their restore signals are stored in the same transaction)."""
+async def record_check_ins(
+    *, session: AsyncSession, seen: Iterable[tuple[str, dt.datetime] | tuple[str, dt.datetime, str]]
+) -> list[str]:
+    """Every message from a panel is a check-in (``signals/link_supervision.py``): (account, time,
+    transport), the transport attributing it to one of the panel's paths; returns the accounts whose
+    lost link or path this restores (their restore signals are stored in the same transaction)."""
     return await link_supervision.record_check_ins(session=session, seen=seen)

@@ -6,6 +6,16 @@ that stores the messages. The sweeper finds panels past their deadline with one 
 raises a line-cut (F) signal for each and marks the link lost; the panel's next check-in records a
 restore. The contract's interval for cellular-only premises is 36 hours. A central-station receiver
 that falls silent is raised the same way (``receiver_row``, from ``panel_gateway/transports/serial_line.py``).
+
+**Paths by grade** (issue 16). A panel account with ``panel_paths`` rows is supervised per path, each
+with the deadline its EN 50136-1 category sets (``signals/path_rules.py``). A check-in moves the
+deadline of the path its transport belongs to (ip / cellular / serial). Past a path's deadline the
+sweep raises, per the contract's services: for a panel of several paths an equipment trouble (G) for
+that path, and a line cut (F) once every path is lost; for a single-path panel a line cut (F). Each
+failure is a ``path_outages`` row with its signal's message id; the check-in that ends it stores the
+restore signal (message id ``…-restored-…`` with the failure's deadline, the same service) in the same
+row, so every failure is paired with its restore. A panel with paths keeps no panel-wide deadline
+(commissioning clears ``check_in_seconds``); one without paths is supervised as before.
 """
 
 from __future__ import annotations
@@ -19,20 +29,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from control_center.core.bulk import among, insert_new
 from control_center.core.db import is_postgresql
 from control_center.core.i18n import N_
+from control_center.signals import path_rules
 from control_center.signals.classification import SignalKind
 from control_center.signals.models import Signal
 from control_center.signals.service_types import PRIORITY, Priority, ServiceType
-from control_center.subscribers.models import PanelAccount
+from control_center.subscribers.models import PanelAccount, PanelPath, PathOutage
 
 CELLULAR_CHECK_IN = dt.timedelta(hours=36)  # 通信状況確認: every 36 hours for cellular-only premises
 TRANSPORT = "supervision"
 
 
-def _row(account: str, message_id: str, at: dt.datetime, kind: SignalKind, priority: int, text: str) -> dict:
+def _row(account: str, message_id: str, at: dt.datetime, kind: SignalKind, priority: int, text: str,
+         service: ServiceType = ServiceType.LINE_CUT, device: str | None = None) -> dict:  # fmt: skip
     return {
         "account": account, "message_id": message_id, "transport": TRANSPORT, "received_at": at,
         "panel_time": None, "format": "supervision", "event_code": "LINK", "qualifier": None, "partition": 0,
-        "zone": 0, "device": None, "kind": kind.value, "service_type": ServiceType.LINE_CUT.value,
+        "zone": 0, "device": device, "kind": kind.value, "service_type": service.value,
         "priority": priority, "description": text, "raw": "", "processed_at": None, "incident_id": None,
     }  # fmt: skip
 
@@ -56,17 +68,28 @@ def receiver_row(name: str, at: dt.datetime, *, restored: bool) -> dict:
                 N_("receiver failure"))  # fmt: skip
 
 
-async def record_check_ins(*, session: AsyncSession, seen: Iterable[tuple[str, dt.datetime]]) -> list[str]:
-    """Move the deadlines of the panels seen (account, time); returns those whose lost link is restored.
+CheckIn = tuple[str, dt.datetime] | tuple[str, dt.datetime, str]  # account, time[, transport]
+
+
+async def record_check_ins(*, session: AsyncSession, seen: Iterable[CheckIn]) -> list[str]:
+    """Move the deadlines of the panels seen (account, time[, transport]); returns those whose lost
+    link (or one of whose lost paths) is restored. The transport attributes the check-in to a path.
 
     Deadlines have one-second resolution, so a batch costs one UPDATE per distinct second (usually one).
     """
     latest: dict[str, dt.datetime] = {}
-    for account, at in seen:
+    by_path: dict[tuple[str, str], dt.datetime] = {}
+    for item in seen:
+        account, at = item[0], item[1]
         if account not in latest or latest[account] < at:
             latest[account] = at
+        if len(item) > 2 and (channel := path_rules.channel_of(item[2])) is not None:
+            key = (account, channel.value)
+            if key not in by_path or by_path[key] < at:
+                by_path[key] = at
     if not latest:
         return []
+    restored_paths = await _path_check_ins(session, by_path) if by_path else []
     restored = list(
         await session.scalars(
             select(PanelAccount.account).where(
@@ -95,11 +118,20 @@ async def record_check_ins(*, session: AsyncSession, seen: Iterable[tuple[str, d
     if restored:
         rows = [restored_row(a, latest[a]) for a in restored]
         await insert_new(session, Signal, rows)
-    return restored
+    return restored + [a for a in restored_paths if a not in restored]
 
 
 async def sweep(*, session: AsyncSession, now: dt.datetime, limit: int = 1000) -> list[str]:
-    """Raise a line-cut signal for each panel past its deadline; returns their accounts."""
+    """Raise a line-cut signal for each panel past its deadline, and a G or F signal for each path past
+    its deadline (``sweep_paths``); returns their accounts."""
+    raised = await _sweep_panels(session, now, limit)
+    raised += [a for a in await sweep_paths(session=session, now=now, limit=limit) if a not in raised]
+    if raised:
+        await session.commit()
+    return raised
+
+
+async def _sweep_panels(session: AsyncSession, now: dt.datetime, limit: int) -> list[str]:
     query = (
         select(PanelAccount)
         .where(PanelAccount.check_in_deadline < int(now.timestamp()), PanelAccount.link_lost_at.is_(None))
@@ -115,5 +147,160 @@ async def sweep(*, session: AsyncSession, now: dt.datetime, limit: int = 1000) -
     for panel in overdue:
         panel.link_lost_at = now
     await insert_new(session, Signal, rows)
-    await session.commit()
     return [p.account for p in overdue]
+
+
+# ── Paths by grade ────────────────────────────────────────────────────────────────────────────
+
+
+def path_lost_row(path: PanelPath, service: ServiceType, at: dt.datetime) -> dict:
+    return _row(path.account, f"path-lost-{path.id}-{path.deadline}", at, SignalKind.ALARM, PRIORITY[service],
+                N_("path lost"), service, path.channel)  # fmt: skip
+
+
+def path_restored_row(outage: PathOutage, at: dt.datetime) -> dict:
+    """The restore of ``outage``: its message id is the failure's with ``restored`` (paired by name too)."""
+    message_id = outage.lost_message_id.replace("-lost-", "-restored-", 1)
+    text = N_("path restored") if outage.path_id is not None else N_("paths restored")
+    return _row(outage.account, message_id, at, SignalKind.RESTORE, Priority.INFO, text,
+                ServiceType(outage.service_type), outage.channel)  # fmt: skip
+
+
+def all_lost_row(account: str, deadline: int, at: dt.datetime) -> dict:
+    return _row(account, f"paths-lost-{deadline}", at, SignalKind.ALARM, PRIORITY[ServiceType.LINE_CUT],
+                N_("all paths lost"))  # fmt: skip
+
+
+async def _path_check_ins(session: AsyncSession, by_path: dict[tuple[str, str], dt.datetime]) -> list[str]:
+    """Move the deadlines of the paths seen; restore those that were lost. Returns their accounts."""
+    groups: dict[tuple[int, str], list[str]] = {}
+    for (account, channel), at in by_path.items():
+        groups.setdefault((int(at.timestamp()), channel), []).append(account)
+    for (second, channel), accounts in sorted(groups.items()):
+        await session.execute(
+            update(PanelPath)
+            # Sorted: a fixed lock order, so concurrent gateways never deadlock on these rows.
+            .where(among(session, PanelPath.account, sorted(accounts)), PanelPath.channel == channel)
+            .values(
+                last_check_in_at=max(by_path[(a, channel)] for a in accounts),
+                deadline=second + PanelPath.overdue_seconds,
+            )
+        )
+    # Read after the UPDATE holds the rows: a sweep that marked one lost has committed by now, and
+    # none can mark it lost until this transaction ends, so no failure goes without its restore.
+    accounts = sorted({account for account, _ in by_path})
+    lost = [
+        p
+        for p in await session.scalars(
+            select(PanelPath).where(
+                among(session, PanelPath.account, accounts), PanelPath.lost_at.is_not(None)
+            )
+        )
+        if (p.account, p.channel) in by_path
+    ]
+    if not lost:
+        return []
+    back = {p.id: by_path[(p.account, p.channel)] for p in lost}
+    affected = sorted({p.account for p in lost})
+    open_outages = list(
+        await session.scalars(
+            select(PathOutage)
+            .where(among(session, PathOutage.account, affected), PathOutage.restored_at.is_(None))
+            .order_by(PathOutage.id)
+        )
+    )
+    rows = []
+    for outage in open_outages:
+        if outage.path_id is not None and outage.path_id in back:
+            at = back[outage.path_id]
+        elif outage.path_id is None:  # every path was lost: the first one back ends it
+            at = min(back[p.id] for p in lost if p.account == outage.account)
+        else:
+            continue
+        outage.restored_at = at
+        row = path_restored_row(outage, at)
+        outage.restore_message_id = row["message_id"]
+        rows.append(row)
+    for path in lost:
+        path.lost_at = None
+    if rows:
+        await insert_new(session, Signal, rows)
+    await session.flush()
+    return affected
+
+
+async def sweep_paths(*, session: AsyncSession, now: dt.datetime, limit: int = 1000) -> list[str]:
+    """Raise the signals of the paths past their deadline (G or F, ``path_rules``) and open their
+    outages; returns the accounts. The caller commits.
+
+    On PostgreSQL every path of a panel is locked before its state is judged (whether all are lost);
+    a panel one of whose paths a gateway is updating right now is left for the next sweep.
+    """
+    second = int(now.timestamp())
+    due = list(
+        await session.scalars(
+            select(PanelPath.account)
+            .where(PanelPath.deadline < second, PanelPath.lost_at.is_(None))
+            .order_by(PanelPath.deadline)
+            .limit(limit)
+        )
+    )
+    if not due:
+        return []
+    accounts = sorted(set(due))
+    counts: dict[str, int] = {}
+    for account in await session.scalars(
+        select(PanelPath.account).where(among(session, PanelPath.account, accounts))
+    ):
+        counts[account] = counts.get(account, 0) + 1
+    query = (
+        select(PanelPath)
+        .where(among(session, PanelPath.account, accounts))
+        .order_by(PanelPath.account, PanelPath.id)
+        .execution_options(populate_existing=True)
+    )
+    if is_postgresql(session):
+        query = query.with_for_update(skip_locked=True)
+    panels: dict[str, list[PanelPath]] = {}
+    for path in await session.scalars(query):
+        panels.setdefault(path.account, []).append(path)
+    signals: list[dict] = []
+    raised: list[str] = []
+    for account, paths in panels.items():
+        if len(paths) != counts.get(account):
+            continue  # a check-in holds one of its paths: judged on the next sweep
+        overdue = sorted(
+            (p for p in paths if p.lost_at is None and p.deadline < second), key=lambda p: p.deadline
+        )
+        if not overdue:
+            continue
+        service = path_rules.path_loss_service(len(paths))
+        for path in overdue:
+            row = path_lost_row(path, service, now)
+            signals.append(row)
+            session.add(_outage(path, service, row["message_id"], now))
+            path.lost_at = now
+        if path_rules.all_lost(len(paths), (p.lost_at is not None for p in paths)):
+            row = all_lost_row(account, overdue[-1].deadline, now)
+            signals.append(row)
+            since = max((p.last_check_in_at or p.commissioned_at for p in paths), default=now)
+            session.add(PathOutage(account=account, path_id=None, role=None, channel=None,
+                                   service_type=ServiceType.LINE_CUT.value, since=since, detected_at=now,
+                                   lost_message_id=row["message_id"]))  # fmt: skip
+        raised.append(account)
+    if signals:
+        await insert_new(session, Signal, signals)
+    return raised
+
+
+def _outage(path: PanelPath, service: ServiceType, message_id: str, now: dt.datetime) -> PathOutage:
+    return PathOutage(
+        account=path.account,
+        path_id=path.id,
+        role=path.role,
+        channel=path.channel,
+        service_type=service.value,
+        since=path.last_check_in_at or path.commissioned_at,
+        detected_at=now,
+        lost_message_id=message_id,
+    )

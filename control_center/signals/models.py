@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Any
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,7 +21,7 @@ class Signal(Base):
     transport: Mapped[str] = mapped_column(String(20))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     panel_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    format: Mapped[str] = mapped_column(String(16))  # contact_id | sia
+    format: Mapped[str] = mapped_column(String(16))  # contact_id | sia | unknown (data nobody could read)
     event_code: Mapped[str] = mapped_column(String(8))
     qualifier: Mapped[str | None] = mapped_column(String(1))
     partition: Mapped[int] = mapped_column(Integer, default=0)
@@ -30,9 +32,33 @@ class Signal(Base):
     priority: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(String(100))
     raw: Mapped[str] = mapped_column(Text)
+    # What else the panel said, as JSON text (panel_signal.PanelSignal.details): DC-09 extended fields
+    # (verification URL, location, time, room…), DC-03 modifiers and text; for an unknown signal, why.
+    details: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     held_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # runaway device: held, still stored
     incident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    @property
+    def details_map(self) -> dict[str, Any]:
+        """``details`` as a mapping for the pages (empty when there are none)."""
+        if not self.details:
+            return {}
+        try:
+            value = json.loads(self.details)
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def event_time(self) -> dt.datetime | None:
+        """When the event happened by the panel (DC-09 ``[H…]``), if it said so in a readable form."""
+        extended = self.details_map.get("extended")
+        text = extended.get("event_time") if isinstance(extended, dict) else None
+        try:
+            return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else None
+        except ValueError:
+            return None
 
     __table_args__ = (
         UniqueConstraint("account", "message_id"),

@@ -11,11 +11,13 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    event,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from control_center.core.db import Base, UTCDateTime, utcnow
+from control_center.subscribers import search
 
 
 class Subscriber(Base):
@@ -27,8 +29,19 @@ class Subscriber(Base):
     phone: Mapped[str] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Name and reading, and the phone's digits, folded for search (subscribers/search.py); kept
+    # current on every insert and update below, never written by hand.
+    search_names: Mapped[str | None] = mapped_column(String(210))
+    search_phone: Mapped[str | None] = mapped_column(String(20))
 
     premises: Mapped[list[Premises]] = relationship(back_populates="subscriber")
+
+
+@event.listens_for(Subscriber, "before_insert")
+@event.listens_for(Subscriber, "before_update")
+def _fold_for_search(_mapper: object, _connection: object, row: Subscriber) -> None:
+    row.search_names = search.names_key(row.name or "", row.name_kana)
+    row.search_phone = search.phone_digits(row.phone or "")
 
 
 class Premises(Base):
@@ -175,3 +188,58 @@ class PanelAccount(Base):
     __table_args__ = (
         CheckConstraint("transport IN ('mqtt','dc09_tcp','dc09_udp','serial')", name="transport"),
     )
+
+
+class PanelPath(Base):
+    """One alarm transmission path of a panel account, supervised by its EN 50136-1 category
+    (rules: ``control_center/signals/path_rules.py``; supervision: ``signals/link_supervision.py``).
+
+    ``channel`` attributes a check-in to the path (ip = DC-09 over IP, cellular = MQTT, serial = the
+    receiver line). The rule's figures are stored with the path so the deadline, like the panel's, is
+    plain integer arithmetic on both backends: deadline = last check-in (epoch s) + overdue_seconds.
+    """
+
+    __tablename__ = "panel_paths"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(32), ForeignKey("panel_accounts.account"), index=True)
+    role: Mapped[str] = mapped_column(String(10))  # primary | backup
+    channel: Mapped[str] = mapped_column(String(10))  # ip | cellular | serial
+    category: Mapped[str] = mapped_column(String(3))  # SP1–SP6, DP1–DP4 (the panel's, on each path)
+    reporting_seconds: Mapped[int] = mapped_column(Integer)
+    poll_seconds: Mapped[int] = mapped_column(Integer)
+    overdue_seconds: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[int] = mapped_column(BigInteger, index=True)
+    last_check_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lost_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    commissioned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("account", "role", name="uq_panel_paths_account_role"),
+        UniqueConstraint("account", "channel", name="uq_panel_paths_account_channel"),
+        CheckConstraint("role IN ('primary','backup')", name="path_role"),
+        CheckConstraint("channel IN ('ip','cellular','serial')", name="path_channel"),
+    )
+
+
+class PathOutage(Base):
+    """A lost path (or, with ``path_id`` NULL, every path of a multi-path panel) and its restore: the
+    failure signal and the restore signal paired, and the minutes down per month come from these rows.
+
+    The outage counts from the last check-in heard on the path (it may have failed any time after),
+    until the check-in that restores it.
+    """
+
+    __tablename__ = "path_outages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(32), index=True)
+    path_id: Mapped[int | None] = mapped_column(Integer)  # None: the whole panel (all paths lost)
+    role: Mapped[str | None] = mapped_column(String(10))
+    channel: Mapped[str | None] = mapped_column(String(10))
+    service_type: Mapped[str] = mapped_column(String(1))  # G (one path of several) or F (line cut)
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # last heard
+    detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    lost_message_id: Mapped[str] = mapped_column(String(64))
+    restored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    restore_message_id: Mapped[str | None] = mapped_column(String(64))

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.signals import link_supervision as supervision
 from control_center.signals.models import Signal
-from control_center.subscribers.models import PanelAccount
+from control_center.subscribers.models import PanelAccount, PanelPath
 from control_center.watchdog.rules import GatewayReport
 from panel_gateway.models import GatewayStatus
 
@@ -32,9 +32,13 @@ async def last_intake(session: AsyncSession, *, after: dt.datetime) -> dt.dateti
     if newest is not None and newest > after:
         return newest
     checked_in = await session.scalar(select(func.max(PanelAccount.last_check_in_at)))
-    return max((t for t in (newest, checked_in) if t is not None), default=None)
+    on_a_path = await session.scalar(select(func.max(PanelPath.last_check_in_at)))  # panels with paths
+    return max((t for t in (newest, checked_in, on_a_path) if t is not None), default=None)
 
 
 async def shortest_check_in(session: AsyncSession) -> int | None:
-    """The shortest supervised check-in interval of the fleet, in seconds (None: none supervised)."""
-    return await session.scalar(select(func.min(PanelAccount.check_in_seconds)))
+    """The shortest supervised check-in interval of the fleet, in seconds (None: none supervised); a
+    panel with paths counts with its shortest path's overdue time."""
+    panels = await session.scalar(select(func.min(PanelAccount.check_in_seconds)))
+    paths = await session.scalar(select(func.min(PanelPath.overdue_seconds)))
+    return min((s for s in (panels, paths) if s is not None), default=None)

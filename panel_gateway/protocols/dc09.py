@@ -9,7 +9,13 @@
   ``pad|data][x-data]_timestamp``; the pad is random characters (not ``|[]``) filling a block.
 - The receiver's timestamp window is +20 s / −40 s; encrypted frames must carry a timestamp.
 - An account with a key accepts only encrypted frames (plain ones only while its transition lasts), and
-  an event frame's data block, when it names an account, must name the header's.
+  an event frame's data block, when it names an account (``#acct|``, ``acct|``), must name the
+  header's (leading zeros aside; ``#0000`` is a placeholder). A header without ``#acct`` takes the
+  block's.
+- Extended data (``[V…]`` verification, ``[X…]``/``[Y…]`` location, ``[H…]`` time …): ``dc09_extended``.
+- A frame whose envelope is sound but whose data cannot be understood is a ``Frame`` with
+  ``unreadable`` set: it is stored as an unknown signal and acknowledged, never refused. An event
+  frame with an empty data block carries nothing: a check-in, like a NULL poll.
 - Answers: ``ACK`` (echoing sequence, receiver, line and account; encrypted if the frame was),
   ``NAK`` (``"NAK"0000R0L0A0[]`` with the receiver's time so the panel can set its clock),
   ``DUH`` (understood as a frame, but not what it asks: 5.5.3.3, "unable to process an otherwise
@@ -27,7 +33,7 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from panel_gateway.protocols import contact_id, sia_dc03
+from panel_gateway.protocols import contact_id, dc09_extended, sia_dc03
 from panel_gateway.protocols.contact_id import ContactIdEvent
 from panel_gateway.protocols.crc16 import crc16_arc
 from panel_gateway.protocols.errors import ParseError
@@ -41,12 +47,16 @@ MAX_BODY = 0xFFF  # the most a 0LLL length field can say
 MAX_FRAME = 1 + 8 + MAX_BODY + 1  # LF, CRC and length, body, CR
 _ZERO_IV = bytes(16)
 _CRC_LENGTH = re.compile(rb"[0-9A-Fa-f]{4}0[0-9A-Fa-f]{3}")
+# The account is optional here: some panels name it only in the data block ("R0001L0001[#006969|…");
+# the line number may be empty ("L#7303658550[", a Trikdis-style NULL in ioBroker.sia issue 11).
 _HEADER = re.compile(
-    r'"(\*?)([A-Z][A-Z-]{1,14})"(\d{4})(?:R([0-9A-Fa-f]{1,6}))?L([0-9A-Fa-f]{1,6})#([0-9A-Fa-f]{3,16})\['
-)
+    r'"(\*?)([A-Z][A-Z-]{1,14})"(\d{4})(?:R([0-9A-Fa-f]{1,6}))?L([0-9A-Fa-f]{0,6})(?:#([0-9A-Za-z]{3,16}))?\['
+)  # accounts are hex in DC-09; a Focus FC-7688 sends "#foc7688" (pysiaalarm issue 36)
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 _TIMESTAMP = re.compile(r"_(\d{2}):(\d{2}):(\d{2}),(\d{2})-(\d{2})-(\d{4})$")
-_BLOCK_ACCOUNT = re.compile(r"^#([0-9A-Fa-f]{3,16})\|")
+# A data block's own account: "#12345A|…", or without its "#" ("12345A|NFA129", DC-09's encrypted
+# example), or empty ("|NFA129").
+_BLOCK_ACCOUNT = re.compile(r"(?:#([0-9A-Za-z]{3,16})|([0-9A-Fa-f]{3,16}))?\|")
 _PAD_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 Event = ContactIdEvent | SiaEvent
@@ -65,11 +75,18 @@ class Frame:
     timestamp: dt.datetime | None = None
     events: tuple[Event, ...] = ()
     block_account: str | None = None  # a data block's own #acct, when it has one
+    # Why the data could not be understood, for a frame whose envelope is sound (CRC, length,
+    # account, key, timestamp): it is still an alarm, stored as an unknown signal.
+    unreadable: str | None = None
 
     @property
     def panel_account(self) -> str:
-        """The account the events belong to: the data block's, else the header's."""
-        return self.block_account or self.account
+        """The account the events belong to: the header's (the data block's must be the same number)."""
+        return self.account
+
+    def extended_data(self) -> dict[str, object]:
+        """The extended fields (``[V…]``, ``[X…]``, ``[H…]`` …) decoded: ``dc09_extended``."""
+        return dc09_extended.decode(self.extended)
 
     @property
     def is_poll(self) -> bool:
@@ -132,28 +149,42 @@ def parse(
     try:
         text = body.decode("ascii")
     except UnicodeDecodeError:
-        return _err("format", "frame must be ASCII")
+        # DC-09 5.5.1.8 lets some extended fields (text, room, site…) be Windows-1252.
+        text = body.decode("cp1252", errors="replace")
+        if not text[: text.find("[") + 1].isascii():
+            return _err("format", "frame header must be ASCII")
 
     header = _HEADER.match(text)
     if header is None:
-        return _err("format", 'header must be "ID"seq[Rrcvr]Lpref#acct[')
-    star, token, sequence, receiver, line, account = header.groups()
+        return _err("format", 'header must be "ID"seq[Rrcvr]Lpref[#acct][')
+    star, token, sequence, receiver, line, header_account = header.groups()
     encrypted = bool(star)
     receiver = receiver.upper() if receiver else None
-    line, account = line.upper(), account.upper()
+    line = line.upper()
+    account = header_account.upper() if header_account else None
 
     def refuse(code: str, reason: str, timestamp: dt.datetime | None = None) -> FrameError:
         return FrameError(reason, code, sequence, receiver, line, account, token, encrypted, timestamp)
 
-    if token not in TOKENS:
-        return refuse("format", f"unsupported ID token {token!r}")
-    held_to_keys = account in keys or require_encryption
-    if not encrypted and held_to_keys and not _plain_allowed(account, plain_until, now):
+    def plain_refused(account: str) -> FrameError | None:
+        if encrypted or not (account in keys or require_encryption):
+            return None
+        if _plain_allowed(account, plain_until, now):
+            return None
         # A plain frame anyone on the network could have written: the key is what proves the panel.
         why = "which has a key" if account in keys else "and this center requires encryption"
         return refuse("plain", f"plain {token} frame for account {account}, {why}: encrypted only")
+
+    if token not in TOKENS:
+        return refuse("format", f"unsupported ID token {token!r}")
+    if account is not None and (refused := plain_refused(account)):
+        return refused
     rest = text[header.end() :]
     if encrypted:
+        if account is None:
+            return refuse("format", "an encrypted frame must name its account in the header (its key)")
+        if not rest.isascii():
+            return refuse("decrypt", "encrypted data must be hex")
         key = keys.get(account)
         if key is None:
             return refuse("key", f"encrypted frame from account {account} with no key")
@@ -165,8 +196,41 @@ def parse(
 
     parts = _split_content(content)
     if isinstance(parts, FrameError):
-        return refuse(parts.code, parts.reason)
+        if encrypted or account is None or token == "NULL":
+            return refuse(parts.code, parts.reason)
+        # CRC and length sound, a plain frame from a named account whose brackets or timestamp are not
+        # DC-09's ("[#1001|1130 00 007]345678[] …", pysiaalarm issue 34): still a panel's message. Its
+        # data block is read when it is closed (what follows is ignored), else it is an unknown signal.
+        close = content.find("]")
+        if close == -1 or "[" in content[:close]:
+            header_fields = (token, encrypted, sequence, receiver, line, account)
+            return Frame(*header_fields, content, (), None, (), None, parts.reason)
+        parts = (content[:close], (), None)
     data, extended, timestamp = parts
+
+    block_account = None
+    block_data = data
+    if token == "NULL":
+        pass  # a poll's block carries no events (Hikvision sends "#0000|…" there): the header's check-in
+    elif m := _BLOCK_ACCOUNT.match(data):
+        named = m.group(1) or m.group(2)
+        block_account = named.upper() if named else None
+        block_data = data[m.end() :]
+        if block_account is not None and not block_account.strip("0"):
+            block_account = None  # "#0000|": a placeholder (SATEL), not a claim to another account
+    if account is None:
+        if block_account is None:
+            return refuse("format", "the frame names no account, in its header or its data")
+        account = block_account
+        if refused := plain_refused(account):
+            return refused
+    elif block_account is not None and block_account.lstrip("0") != account.lstrip("0"):
+        # The key (or its absence) was chosen by the header's account: events may not claim another.
+        # Leading zeros name the same account ("#1111[#001111|…", pysiaalarm issue 61).
+        return refuse(
+            "account", f"data account {block_account} differs from header account {account}", timestamp
+        )
+
     if timestamp is None and encrypted:
         return refuse("timestamp", "an encrypted frame must carry a timestamp")
     if timestamp is not None and not (now - WINDOW_BEHIND <= timestamp <= now + WINDOW_AHEAD):
@@ -174,26 +238,15 @@ def parse(
             "timestamp", f"timestamp {timestamp:%H:%M:%S} outside +20/-40 s of {now:%H:%M:%S}", timestamp
         )
 
-    block_account = None
-    block_data = data
-    if token == "NULL":
-        pass  # a poll's block carries no events (Hikvision sends "#0000|…" there): the header's check-in
-    elif data[:1] == "#" and (m := _BLOCK_ACCOUNT.match(data)):
-        block_account = m.group(1).upper()  # the block's own account; the header's when omitted
-        block_data = data[m.end() :]
-        if block_account != account:
-            # The key (or its absence) was chosen by the header's account: events may not claim another.
-            return refuse(
-                "account", f"data account {block_account} differs from header account {account}", timestamp
-            )
-    elif data[:1] == "|":
-        block_data = data[1:]
-    events = _events(token, block_account or account, block_data)
+    # An event frame with an empty data block ("[#1001|]") carries no event to lose: a check-in.
+    events = _events(token, account, block_data) if block_data.strip() else ()
+    unreadable = None
     if isinstance(events, ParseError):
-        return refuse(events.code, events.reason, timestamp)
-    return Frame(
-        token, encrypted, sequence, receiver, line, account, data, extended, timestamp, events, block_account
-    )
+        # CRC, length, account, key and timestamp are sound: a panel sent this, and it may be an
+        # alarm. It is stored as an unknown signal, not refused (docs/architecture.md, "DUH or ACK").
+        unreadable, events = events.reason, ()
+    header_fields = (token, encrypted, sequence, receiver, line, account)
+    return Frame(*header_fields, data, extended, timestamp, events, block_account, unreadable)
 
 
 def _plain_allowed(account: str, plain_until: Mapping[str, dt.datetime] | None, now: dt.datetime) -> bool:
@@ -213,13 +266,30 @@ def _decrypt(rest: str, key: bytes) -> str | FrameError:
     try:
         text = plain.decode("ascii")
     except UnicodeDecodeError:
-        return _err("decrypt", "decrypted data is not text: wrong key or corrupted frame")
+        # The pad is meant to be random characters; some panels fill it with random bytes (the encrypted
+        # test frame of ioBroker.sia, test/siaCommandENC). What follows the pad must still be text.
+        after = _after_binary_pad(plain)
+        if after is None:
+            return _err("decrypt", "decrypted data is not text: wrong key or corrupted frame")
+        return after
     bar, close = text.find("|"), text.find("]")
     if bar != -1 and (close == -1 or bar < close):
         return text[bar + 1 :]
     if close != -1 and not any(c in "[" for c in text[:close]):
         return text[close:]  # pad]…: an empty data block
     return _err("decrypt", "decrypted data has no pad separator: wrong key or corrupted frame")
+
+
+def _after_binary_pad(plain: bytes) -> str | None:
+    """What follows a pad of random bytes, or None when that is not text. Such a pad may itself hold
+    a "|": the separator is the first "|" within the pad's 1-16 bytes after which all is text."""
+    bar = plain.find(b"|", 0, 17)
+    while bar != -1:
+        try:
+            return plain[bar + 1 :].decode("ascii")
+        except UnicodeDecodeError:
+            bar = plain.find(b"|", bar + 1, 17)
+    return None
 
 
 def _split_content(content: str) -> tuple[str, tuple[str, ...], dt.datetime | None] | FrameError:
@@ -318,9 +388,8 @@ def ack(frame: Frame, *, now: dt.datetime, key: bytes | None = None) -> bytes:
 
 
 def duh(error: FrameError, *, now: dt.datetime) -> bytes:
-    return _answer(
-        "DUH", error.sequence or "0000", error.receiver, error.line or "0", error.account or "0", now, None
-    )
+    line = "0" if error.line is None else error.line
+    return _answer("DUH", error.sequence or "0000", error.receiver, line, error.account or "0", now, None)
 
 
 def nak(*, now: dt.datetime) -> bytes:
@@ -394,11 +463,18 @@ def parse_answer(raw: bytes, *, key: bytes | None) -> Answer | FrameError:
 
 
 def parse_key(text: str) -> bytes | ParseError:
-    """An account's key as configured: 32, 48 or 64 hex digits (AES-128/192/256)."""
+    """An account's key as configured: 32, 48 or 64 hex digits (AES-128/192/256), or 16, 24 or 32
+    characters taken as they are (the form pysiaalarm and ioBroker.sia take, e.g. ``0123456789ABCDEF``;
+    Hikvision asks for the hex form). A text that is both (32 hex digits) is read as hex."""
+    text = text.strip()
     try:
-        key = bytes.fromhex(text.strip())
+        key = bytes.fromhex(text)  # 32 hex digits stay a 16-byte key (not a 32-character one)
     except ValueError:
-        return ParseError("key must be hex digits", "key")
-    if len(key) not in KEY_SIZES:
-        return ParseError(f"key must be 16, 24 or 32 bytes, got {len(key)}", "key")
-    return key
+        key = b""
+    if len(key) in KEY_SIZES:
+        return key
+    if len(text) in KEY_SIZES and text.isascii() and text.isprintable():
+        return text.encode("ascii")
+    if not key and not text.isascii():
+        return ParseError("key must be hex digits or 16, 24 or 32 characters", "key")
+    return ParseError(f"key must be 16, 24 or 32 bytes (hex) or characters, got {len(text)}", "key")

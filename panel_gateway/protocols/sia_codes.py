@@ -13,8 +13,14 @@ _CODE = re.compile(r"[A-Z]{2}")  # ASCII: str.isupper() also takes 'ΑΒ'
 @dataclass(frozen=True, slots=True)
 class SiaEvent:
     code: str  # two letters, e.g. "FA" fire alarm
-    zone: int
-    partition: int
+    zone: int  # the event's address field (zone, user or point number)
+    partition: int  # the ``ri`` modifier in force (area)
+    # The other DC-03 modifiers in force for this event, as sent (``("id", "3")``, ``("ti", "14:37")``).
+    modifiers: tuple[tuple[str, str], ...] = ()
+    text: str | None = None  # ASCII text sent with the event (``^…^`` or an ``A`` block)
+
+    def modifier(self, name: str) -> str | None:
+        return next((value for key, value in self.modifiers if key == name), None)
 
 
 def parse(obj: object) -> SiaEvent | ParseError:

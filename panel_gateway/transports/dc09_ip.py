@@ -1,5 +1,8 @@
 """SIA DC-09 receiver over TCP and UDP: every frame is answered (ACK after commit, NAK or DUH).
 
+A frame whose CRC, length, account, key and timestamp are sound is stored and acknowledged even when
+its data cannot be understood: it becomes an unknown signal for the operators, never a DUH.
+
 TCP is bounded so that nobody on the panel network can hold the receiver: at most
 ``max_connections_per_ip`` connections from one address (more are closed at once), a connection
 that completes no frame for ``idle_seconds`` is closed (panels may keep their connection open
@@ -62,6 +65,11 @@ class Dc09Receiver:
                 "plain DC-09 frame from keyed account %s accepted (transition until %s) from %s",
                 result.account, self._keys.plain_until.get(result.account), source,
             )  # fmt: skip
+        if isinstance(result, Frame) and result.unreadable is not None:
+            # Sound envelope, data nobody here reads: stored as an unknown signal and acknowledged
+            # (docs/architecture.md, "DUH or ACK"), so the operators see it.
+            log.warning("DC-09 data from account %s not understood (%s): stored as an unknown signal",
+                        result.account, result.unreadable)  # fmt: skip
         decoded = panel_signal.from_dc09(result, now) if isinstance(result, Frame) else result
         await self._committer.submit(received(transport, source, raw, now, decoded))
         return dc09.response(result, keys=self._keys.keys, now=now)

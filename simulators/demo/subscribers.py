@@ -48,6 +48,16 @@ FAMILY = [
     "近藤",
 ]
 GIVEN = ["太郎", "花子", "健一", "美咲", "大輔", "陽子", "翔太", "由美", "誠", "恵子", "拓也", "直子"]
+# Readings (フリガナ) of the names above, so the clerk can find a subscriber by kana.
+READINGS = {
+    "佐藤": "サトウ", "鈴木": "スズキ", "高橋": "タカハシ", "田中": "タナカ", "伊藤": "イトウ",
+    "渡辺": "ワタナベ", "山本": "ヤマモト", "中村": "ナカムラ", "小林": "コバヤシ", "加藤": "カトウ",
+    "吉田": "ヨシダ", "山田": "ヤマダ", "佐々木": "ササキ", "山口": "ヤマグチ", "松本": "マツモト",
+    "井上": "イノウエ", "木村": "キムラ", "林": "ハヤシ", "清水": "シミズ", "近藤": "コンドウ",
+    "太郎": "タロウ", "花子": "ハナコ", "健一": "ケンイチ", "美咲": "ミサキ", "大輔": "ダイスケ",
+    "陽子": "ヨウコ", "翔太": "ショウタ", "由美": "ユミ", "誠": "マコト", "恵子": "ケイコ",
+    "拓也": "タクヤ", "直子": "ナオコ",
+}  # fmt: skip
 RELATIONS = ["長男", "長女", "次男", "妹", "弟", "友人", "隣人"]
 OPTIONAL_SERVICES = [
     ServiceType.MEDICAL,
@@ -90,9 +100,10 @@ async def seed(
     key = key if key is not None else key_for(get_settings())
     rng = random.Random(seed + 1)
     for entry in plan(count, seed):
-        family = rng.choice(FAMILY)
+        family, given = rng.choice(FAMILY), rng.choice(GIVEN)
         subscriber = Subscriber(
-            name=f"{family} {rng.choice(GIVEN)}",
+            name=f"{family} {given}",
+            name_kana=f"{READINGS[family]} {READINGS[given]}",
             phone=_phone(rng, mobile=True),
             email=f"subscriber{entry.account}@example.jp",
         )

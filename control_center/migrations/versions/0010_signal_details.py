@@ -7,8 +7,8 @@ Create Date: 2026-11-24 16:40:00
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0010"
 down_revision = "0009"
@@ -17,8 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # JSON text, not a JSON type: the same on SQLite and PostgreSQL, read only to be shown.
+    with op.batch_alter_table("signals") as batch:
+        batch.add_column(sa.Column("details", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("signals") as batch:
+        batch.drop_column("details")

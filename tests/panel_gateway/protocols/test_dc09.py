@@ -251,8 +251,10 @@ def test_ack_echoes_sequence_receiver_line_and_account() -> None:
     assert dc09.response(frame, keys={}, now=NOW).endswith(b'"ACK"0007R12L3#1234[]_03:00:00,11-22-2026\r')
 
 
-def test_adm_cid_block_with_bad_digits() -> None:
-    assert dc09.parse(build("#1234|1A10 00 129", token="ADM-CID"), keys={}, now=NOW).code == "digits"
+def test_an_adm_cid_block_with_bad_digits_is_an_unreadable_frame_not_a_refusal() -> None:
+    frame = dc09.parse(build("#1234|1A10 00 129", token="ADM-CID"), keys={}, now=NOW)
+    assert isinstance(frame, Frame) and frame.events == ()
+    assert frame.unreadable is not None and "digit" in frame.unreadable
 
 
 @pytest.mark.parametrize(("text", "size"), [("00" * 16, 16), ("ab" * 24, 24), ("0F" * 32, 32)])
@@ -260,7 +262,15 @@ def test_keys_are_hex_of_16_24_or_32_bytes(text: str, size: int) -> None:
     assert len(dc09.parse_key(text)) == size
 
 
-@pytest.mark.parametrize("text", ["00" * 15, "zz" * 16, "00" * 33])
+@pytest.mark.parametrize(
+    ("text", "key"), [("0123456789ABCDEF", b"0123456789ABCDEF"), ("z" * 24, b"z" * 24), ("k" * 32, b"k" * 32)]
+)
+def test_keys_of_16_24_or_32_characters_are_taken_as_they_are(text: str, key: bytes) -> None:
+    # pysiaalarm and ioBroker.sia take the key as text (ioBroker.sia test/siatest.txt: 0123456789ABCDEF).
+    assert dc09.parse_key(text) == key
+
+
+@pytest.mark.parametrize("text", ["00" * 15, "zz" * 15 + "z", "00" * 33, "é" * 16])
 def test_bad_keys_are_refused(text: str) -> None:
     assert dc09.parse_key(text).code == "key"
 
