@@ -17,6 +17,7 @@ from control_center.access.login_gate import AddressBlocks, LoginGate
 from control_center.alarms import views as alarm_views
 from control_center.console import operations as console_operations
 from control_center.console import panel_keys
+from control_center.console import subscribers as console_subscribers
 from control_center.console import views as console_views
 from control_center.core.hub import Hub
 from control_center.core.mail import mailer_from
@@ -105,6 +106,8 @@ def create_app(
     app.include_router(alarm_views.router)
     app.include_router(console_views.router)
     app.include_router(console_operations.router)
+    app.include_router(console_subscribers.router)
+    app.include_router(console_subscribers.desk)
     app.include_router(supervisor_views.router)
     app.include_router(supervisor_views.api)
     app.include_router(telephony_views.webhooks)

@@ -24,7 +24,7 @@ from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
 from control_center.incidents.models import Incident
 from control_center.subscribers.models import Premises
-from dispatch import coverage, key_custody, status
+from dispatch import coverage, identity_check, key_custody, status
 from dispatch.agencies import Notice, Switchboard
 from dispatch.geo import haversine_km, travel_minutes
 from dispatch.key_custody import KeyState
@@ -252,6 +252,37 @@ async def act(
             raise DispatchError(f"{action} is not a step of an assignment")
     await session.commit()
     return assignment
+
+
+async def check_identity(
+    *,
+    session: AsyncSession,
+    assignment_id: int,
+    person: str,
+    finding: identity_check.Finding | str,
+    actor: str,
+    at: dt.datetime,
+    note: str = "",
+) -> identity_check.Outcome:
+    """The responder's check of the identity of someone met on site (seed 002 セコムからのお知らせ (5)③),
+    written to the incident's record; only while on site. Not confirmed → the responder asks for help (the
+    plan's after-check agencies) with the ``needs_help`` step as for anything else found on site."""
+    assignment = await load_assignment(session, assignment_id)
+    if assignment.ended_at is not None or assignment.arrived_at is None:
+        raise DispatchError("the identity of someone met is checked on site, after arriving")
+    try:
+        outcome = identity_check.judge(finding)
+    except ValueError:
+        findings = ", ".join(f.value for f in identity_check.Finding)
+        raise DispatchError(f"finding is one of {findings}") from None
+    if not person.strip():
+        raise DispatchError("say who was met (name as given, or a description)")
+    detail = f"{person.strip()[:100]}: {outcome.finding.value}"
+    if note.strip():
+        detail += f" — {note.strip()}"
+    await _event(session, assignment.incident_id, at, actor, "identity_check", detail)
+    await session.commit()
+    return outcome
 
 
 async def _event(
