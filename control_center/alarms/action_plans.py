@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from control_center.core.i18n import N_
 from control_center.core.timezones import TOKYO
+from control_center.signals.classification import PanelNote
 from control_center.signals.service_types import ServiceType
 
 S = ServiceType
@@ -202,4 +203,39 @@ VOICE_ANNOUNCEMENTS: dict[int, str] = {
     1: N_("This property is monitored by a security company. You are being recorded."),
     2: N_("Warning: entry to this property is prohibited. Leave now."),
     3: N_("Warning: the police have been called. Leave immediately."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRule:
+    """What a panel's report about an alarm (signals/classification.py, ``PanelNote``) changes."""
+
+    flag: str  # shown to the operator as the incident's "Attention"
+    steps: tuple[Step, ...] = ()  # added to the plan when not already open
+
+
+# ANSI/SIA CP-01 (false-alarm reduction) and CLC/TS 50131-9 (alarm verification), applied at the center:
+# - A cancel (CP-01: a user disarmed after the alarm was transmitted; Contact ID 406, SIA OC/BC/FC) or
+#   an abort (SIA AB; TS 50131-9 lets a system notify "abort" to say an authorised user asks for the
+#   alarm notified before to be cancelled) is shown to the operator and never closes the alarm: only a
+#   resident verified on the phone calls it off (shared/domain.md §2), so the phone check still runs.
+# - Recent closing (an alarm soon after arming; 459 / CR) and exit error (374, 457 / EA, EE) point to a
+#   user's mistake, which only the call can tell from an intruder: the premises is phoned.
+# - Sequential confirmation (CLC/TS 50131-9: a second, independent detector; 139 / BV, BM, FM) marks
+#   the alarm confirmed; an unverified alarm (one detector of a cross-zone group; BG, FG) is still an
+#   alarm (TS 50131-9: the "unverified alarm" is the intruder alarm) and is marked as such.
+# - Swinger shutdown (CP-01: a zone that tripped too often in one armed period is bypassed; 575) tells
+#   the operator that zone reports no more until the next arming.
+PANEL_NOTES: dict[PanelNote, NoteRule] = {
+    PanelNote.CANCELLED: NoteRule(N_("cancelled by the user at the panel: verify by phone")),
+    PanelNote.ABORTED: NoteRule(N_("cancelled by the user at the panel: verify by phone")),
+    PanelNote.RECENT_CLOSING: NoteRule(
+        N_("recent closing: likely a user error, verify by phone"), (Step.CALL_PREMISES,)
+    ),
+    PanelNote.EXIT_ERROR: NoteRule(
+        N_("exit error: likely a user error, verify by phone"), (Step.CALL_PREMISES,)
+    ),
+    PanelNote.CONFIRMED: NoteRule(N_("confirmed by a second detector")),
+    PanelNote.UNVERIFIED: NoteRule(N_("unverified: one detector only")),
+    PanelNote.SWINGER_SHUTDOWN: NoteRule(N_("zone shut down after repeated trips (swinger)")),
 }

@@ -1,4 +1,5 @@
-"""Console pages. Views only fetch through services and render; rules live elsewhere."""
+"""Console pages (the subscriber pages are ``subscribers.py``). Views only fetch through services and render;
+rules live elsewhere."""
 
 from __future__ import annotations
 
@@ -7,20 +8,14 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing import service as billing
-from billing.cancellation import Reason
-from billing.esign import service as esign
-from billing.models import Contract
 from control_center.access.guard import actor_of, allowed
 from control_center.access.roles import Permission
 from control_center.alarms.action_plans import VOICE_ANNOUNCEMENTS
 from control_center.core import audit
 from control_center.core.db import utcnow
-from control_center.core.timezones import tokyo_today
 from control_center.incidents import flows, service
 from control_center.incidents.models import VerificationAttempt
 from control_center.signals.service_types import ServiceType
-from control_center.subscribers.models import Subscriber
 from control_center.telephony import flows as telephony_flows
 from control_center.web.api_types import RowId
 from control_center.web.rendering import render
@@ -80,25 +75,6 @@ async def incident_page(incident_id: RowId, request: Request) -> HTMLResponse:
     )
 
 
-@router.get(
-    "/console/subscribers", dependencies=[allowed(Permission.INCIDENTS_READ, Permission.CONTRACTS_READ)]
-)
-async def subscribers_page(request: Request, q: str = "") -> HTMLResponse:
-    """Find a subscriber by name, kana or phone (the billing clerk's way in)."""
-    q = q.strip()[:100]
-    async with request.app.state.sessions() as session:
-        query = select(Subscriber).order_by(Subscriber.id).limit(100)
-        if q:
-            like = f"%{q}%"
-            query = query.where(
-                Subscriber.name.like(like) | Subscriber.name_kana.like(like) | Subscriber.phone.like(like)
-            )
-        rows = list(await session.scalars(query))
-        audit.viewed(session, actor_of(request), "subscribers", f"search {q!r}: {len(rows)} shown")
-        await session.commit()
-    return render(request, "subscribers.html", subscribers=rows, q=q)
-
-
 async def _calls_context(session: AsyncSession, incident_id: int) -> dict[str, object]:
     verifications = await session.scalars(
         select(VerificationAttempt)
@@ -122,44 +98,6 @@ async def calls_fragment(incident_id: RowId, request: Request) -> HTMLResponse:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
         context = await _calls_context(session, incident_id)
     return render(request, "_calls.html", incident=incident, **context)
-
-
-@router.get(
-    "/console/subscribers/{subscriber_id}",
-    dependencies=[allowed(Permission.INCIDENTS_READ, Permission.CONTRACTS_READ)],
-)
-async def subscriber_page(subscriber_id: RowId, request: Request) -> HTMLResponse:
-    """The subscriber with their contracts: expiry, fee in force, invoices, and ending it today."""
-    today = tokyo_today(utcnow())
-    async with request.app.state.sessions() as session:
-        subscriber = await session.get(Subscriber, subscriber_id)
-        if subscriber is None:
-            raise HTTPException(status_code=404, detail=f"subscriber {subscriber_id} not found")
-        ids = list(await session.scalars(select(Contract.id).where(Contract.subscriber_id == subscriber_id)))
-        contracts = [
-            c for c in [await billing.load(session=session, contract_id=i) for i in ids] if c is not None
-        ]
-        box = request.app.state.secret_box
-        signed = {}
-        for c in contracts:
-            if (doc := await esign.of_contract(session=session, contract_id=c.id)) is not None:
-                state = await esign.verify_document(session=session, box=box, document_id=doc.id, at=utcnow())
-                signed[c.id] = (doc, state)
-        consent = await esign.consent_in_force(session=session, subscriber_id=subscriber_id)
-        audit.viewed(session, actor_of(request), f"subscriber:{subscriber_id}", "subscriber page")
-        await session.commit()
-    rows = [
-        {
-            "signed": signed.get(c.id),
-            "contract": c,
-            "expiry": billing.current_expiry(c, today),
-            "monthly": billing.base_monthly(c, today),
-            "unpaid": billing.fees_unpaid_on(c, today),
-            "settlement": billing.settlement(c, today, Reason.SUBSCRIBER),
-        }
-        for c in contracts
-    ]
-    return render(request, "subscriber.html", subscriber=subscriber, rows=rows, today=today, consent=consent)
 
 
 @router.get("/console/events", dependencies=[allowed(Permission.INCIDENTS_READ)])

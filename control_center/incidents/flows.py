@@ -25,6 +25,7 @@ from control_center.incidents.models import (
     IncidentTask,
     VerificationAttempt,
 )
+from control_center.signals.classification import PanelNote
 from control_center.signals.service_types import Priority, ServiceType
 from control_center.subscribers.house_code import check_answer, check_house_code
 from control_center.subscribers.models import Device, Premises, Trip
@@ -57,6 +58,7 @@ WORDS = (
     N_("illegal_act"),
     N_("view"),
     N_("change"),
+    N_("panel_report"),
 )
 
 
@@ -200,6 +202,25 @@ def _task_row(
     incident_id: int, at: dt.datetime, *, step: str | None = None, agency: str | None = None
 ) -> dict[str, object]:
     return {"incident_id": incident_id, "step": step, "agency": agency, "created_at": at}
+
+
+async def record_panel_note(
+    *, session: AsyncSession, incident: Incident, note: PanelNote, at: dt.datetime, detail: str
+) -> None:
+    """A panel's report about this alarm (ANSI/SIA CP-01 cancel, recent closing, exit error, swinger
+    shutdown; CLC/TS 50131-9 confirmed / unverified): recorded in the legal record, shown to the
+    operator, and the plan gains the steps ``action_plans.PANEL_NOTES`` asks for. Nothing here closes
+    the incident: a cancel is still checked on the phone, and only a verified resident calls it off."""
+    await session.flush()  # what the inbox added so far is kept when the collections are loaded
+    await session.refresh(incident, ["events", "tasks"])
+    rule = action_plans.PANEL_NOTES[note]
+    event(incident, at, "panel", "panel_report", f"{note.value}: {detail}")
+    if incident.flag != DISARMED_BURGLARY:  # a burglary alarm while disarmed stays the first thing seen
+        incident.flag = rule.flag
+    planned = {t.step for t in incident.tasks}  # a call already planned or made is not asked for again
+    wanted = tuple(s for s in rule.steps if s.value not in planned)
+    if wanted and incident.closed_at is None:
+        _add_actions(incident, Actions(wanted, ()), at, "system")
 
 
 # --- claiming --------------------------------------------------------------------------------------------

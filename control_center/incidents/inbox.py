@@ -27,7 +27,7 @@ from control_center.core.tasks import stop_if_cancelled
 from control_center.incidents import flows
 from control_center.incidents import service as incidents
 from control_center.incidents.models import Incident
-from control_center.signals.classification import POWER_LOSS, SignalKind
+from control_center.signals.classification import POWER_LOSS, SignalKind, note_for
 from control_center.signals.models import Signal
 from control_center.signals.service_types import Priority
 from control_center.subscribers import service as subscribers
@@ -65,6 +65,11 @@ async def _recent_counts(
         .group_by(Signal.account, Signal.zone)
     )
     return {(a, z): n for a, z, n in rows.all() if (a, z) in pairs}
+
+
+def _note_detail(signal: Signal) -> str:
+    who = "user" if signal.kind == SignalKind.NOTE else "zone"  # a report names the user, an alarm its zone
+    return f"{signal.description} ({who} {signal.zone}, {signal.format} {signal.event_code})"
 
 
 GROUP = 100  # signals per transaction below life safety: a new fire waits at most one such group
@@ -131,6 +136,7 @@ async def _process_group(
     opened = await incidents.open_or_join_many(session=session, alarms=alarms) if alarms else {}
     loaded = await _load_premises(session, {p for _, p in alarms if p is not None})
     new_incidents: list[tuple[Incident, int, int]] = []
+    notes: list[tuple[Incident, Signal]] = []  # panel reports about an alarm, applied once it is planned
     for signal in signals:
         premises_id = premises.get(signal.account)
         if signal.id in held:
@@ -146,8 +152,21 @@ async def _process_group(
                 incident, created = opened[signal.id]
             if created:
                 new_incidents.append((incident, signal.zone, signal.priority))
+            if note_for(signal.format, signal.event_code):  # e.g. 374 exit error, SIA BV verified
+                notes.append((incident, signal))
             signal.incident_id = incident.id
             changed.add(incident.id)
+        elif signal.kind == SignalKind.NOTE and signal.service_type:
+            # A panel's report about an alarm (CP-01 cancel, recent closing…) changes the open incident
+            # of its service; with none open (an abort before anything was sent) it is only logged.
+            await session.flush()  # an incident this group opened is found too
+            key = incidents.open_key(premises_id=premises_id, account=signal.account,
+                                     service_type=signal.service_type)  # fmt: skip
+            incident = await session.scalar(select(Incident).where(Incident.open_key == key))
+            if incident is not None:
+                notes.append((incident, signal))
+                signal.incident_id = incident.id
+                changed.add(incident.id)
         elif signal.kind == SignalKind.RESTORE and signal.service_type:
             incident = await incidents.record_restore(session=session, signal=signal, premises_id=premises_id)
             if incident is not None:
@@ -169,6 +188,11 @@ async def _process_group(
             )
         processed.append(signal)
     await flows.plan_new_incidents(session=session, opened=new_incidents)
+    for incident, signal in notes:
+        note = note_for(signal.format, signal.event_code)
+        assert note is not None
+        await flows.record_panel_note(session=session, incident=incident, note=note,
+                                      at=signal.received_at, detail=_note_detail(signal))  # fmt: skip
     await _mark_processed(session, processed, now)
     del loaded
     # Life watch waits for a state change of the equipment: any signal but the panel's own tests.

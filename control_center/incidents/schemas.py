@@ -4,8 +4,9 @@ import datetime as dt
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, computed_field, field_validator
 
+from control_center.signals.classification import PanelNote, note_for
 from control_center.signals.service_types import ServiceType
 
 
@@ -77,3 +78,11 @@ class IncidentDetail(IncidentOut):
     services: list[ServiceType]
     contacts: list[ContactOut]
     signals: list[SignalOut]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def panel_reports(self) -> list[PanelNote]:
+        """What the panel said about the alarm (ANSI/SIA CP-01 cancel, recent closing, exit error,
+        swinger shutdown; CLC/TS 50131-9 confirmed / unverified), in the order received."""
+        notes = (note_for(s.format, s.event_code) for s in self.signals)
+        return list(dict.fromkeys(n for n in notes if n is not None))

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from control_center.alarms.action_plans import (
+    PANEL_NOTES,
     Agency,
     Outcome,
     ResponseType,
@@ -16,6 +17,7 @@ from control_center.alarms.action_plans import (
     after_check,
     on_receipt,
 )
+from control_center.signals.classification import PanelNote
 from control_center.signals.service_types import ServiceType
 
 S, A, Oc, St = ServiceType, Agency, Outcome, Step
@@ -133,3 +135,25 @@ def test_a_clearly_illegal_act_on_camera_means_police_at_once_and_dispatch() -> 
     actions = on_receipt(S.OUTDOOR_CAMERA, Situation(illegal_act=True))
     assert list(actions.agencies) == [A.POLICE]
     assert St.DISPATCH in actions.steps and St.VOICE_ANNOUNCEMENT in actions.steps
+
+
+@pytest.mark.parametrize(
+    ("note", "steps"),
+    [
+        (PanelNote.CANCELLED, ()),  # CP-01 cancel: shown, the plan's phone check stays as it is
+        (PanelNote.ABORTED, ()),
+        (PanelNote.RECENT_CLOSING, (Step.CALL_PREMISES,)),  # likely a user error: the call tells
+        (PanelNote.EXIT_ERROR, (Step.CALL_PREMISES,)),
+        (PanelNote.CONFIRMED, ()),  # TS 50131-9 sequential confirmation: marked, the plan runs
+        (PanelNote.UNVERIFIED, ()),
+        (PanelNote.SWINGER_SHUTDOWN, ()),
+    ],
+    ids=str,
+)
+def test_what_a_panel_report_adds_to_the_plan(note: PanelNote, steps: tuple[Step, ...]) -> None:
+    rule = PANEL_NOTES[note]
+    assert rule.steps == steps and rule.flag
+
+
+def test_every_panel_report_has_a_rule() -> None:
+    assert set(PANEL_NOTES) == set(PanelNote)

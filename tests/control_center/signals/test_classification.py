@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from control_center.signals.classification import SignalKind, classify
+from control_center.signals.classification import PanelNote, SignalKind, classify, note_for
 from control_center.signals.service_types import Priority, ServiceType
 from panel_gateway.protocols.contact_id import ContactIdEvent, Qualifier
 from panel_gateway.protocols.sia_codes import SiaEvent
@@ -85,3 +85,92 @@ def test_unknown_codes_still_reach_an_operator() -> None:
     result = classify(cid(999))
     assert result.kind == SignalKind.ALARM
     assert "unclassified" in result.description
+
+
+# Issue 21: the Contact ID table checked code by code against SIA DC-05 (Appendix C) and the services
+# A–I of shared/domain.md §1. Each row is one correction.
+@pytest.mark.parametrize(
+    ("code", "kind", "service"),
+    [
+        (150, SignalKind.ALARM, S.EQUIPMENT),  # 24-hour non-burglary (generic): not the gas company
+        (157, SignalKind.ALARM, S.EQUIPMENT),  # low bottled gas level: a tank, not a leak
+        (102, SignalKind.ALARM, S.LIFE_WATCH),  # fail to report in: the person did not check in
+        (141, SignalKind.ALARM, S.EQUIPMENT),  # polling loop open
+        (142, SignalKind.ALARM, S.EQUIPMENT),  # polling loop short
+        (143, SignalKind.ALARM, S.EQUIPMENT),  # expansion module failure
+        (147, SignalKind.ALARM, S.EQUIPMENT),  # sensor supervision failure
+        (374, SignalKind.ALARM, S.BURGLARY),  # exit error alarm (zone): CP-01 sends it as an alarm
+        (642, SignalKind.ALARM, S.LIFE_WATCH),  # latch-key supervision
+        (406, SignalKind.NOTE, S.BURGLARY),  # cancel: a report about the alarm, not a disarm
+        (459, SignalKind.NOTE, S.BURGLARY),  # recent close
+        (457, SignalKind.NOTE, S.BURGLARY),  # exit error (user)
+        (575, SignalKind.NOTE, S.BURGLARY),  # swinger bypass
+        (452, SignalKind.INFO, None),  # late to open/close: was an "unclassified" equipment alarm
+        (456, SignalKind.INFO, None),  # partial arm
+        (458, SignalKind.INFO, None),  # user on premises
+        (461, SignalKind.INFO, None),  # wrong code entry
+        (421, SignalKind.INFO, None),  # access denied
+        (521, SignalKind.INFO, None),  # bell 1 disable
+        (611, SignalKind.TEST, None),  # point tested OK
+        (627, SignalKind.INFO, None),  # program mode entry
+    ],
+)  # fmt: skip
+def test_dc05_corrections(code: int, kind: SignalKind, service: ServiceType | None) -> None:
+    result = classify(cid(code))
+    assert (result.kind, result.service_type) == (kind, service)
+    assert "unclassified" not in result.description
+
+
+def test_only_gas_and_carbon_monoxide_call_the_gas_company() -> None:
+    gas = {code for code in range(100, 700) if classify(cid(code)).service_type is S.GAS}
+    assert gas == {151, 162}
+
+
+@pytest.mark.parametrize(
+    ("event", "kind", "service", "note"),
+    [
+        (cid(406), SignalKind.NOTE, S.BURGLARY, PanelNote.CANCELLED),
+        (cid(406, Qualifier.RESTORE), SignalKind.NOTE, S.BURGLARY, PanelNote.CANCELLED),
+        (SiaEvent("OC", 3, 1), SignalKind.NOTE, S.BURGLARY, PanelNote.CANCELLED),
+        (SiaEvent("BC", 3, 1), SignalKind.NOTE, S.BURGLARY, PanelNote.CANCELLED),
+        (SiaEvent("FC", 3, 1), SignalKind.NOTE, S.FIRE, PanelNote.CANCELLED),
+        (SiaEvent("AB", 3, 1), SignalKind.NOTE, S.BURGLARY, PanelNote.ABORTED),
+        (cid(459), SignalKind.NOTE, S.BURGLARY, PanelNote.RECENT_CLOSING),
+        (SiaEvent("CR", 2, 1), SignalKind.NOTE, S.BURGLARY, PanelNote.RECENT_CLOSING),
+        (cid(374), SignalKind.ALARM, S.BURGLARY, PanelNote.EXIT_ERROR),
+        (cid(457), SignalKind.NOTE, S.BURGLARY, PanelNote.EXIT_ERROR),
+        (SiaEvent("EA", 1, 1), SignalKind.ALARM, S.BURGLARY, PanelNote.EXIT_ERROR),
+        (SiaEvent("EE", 2, 1), SignalKind.NOTE, S.BURGLARY, PanelNote.EXIT_ERROR),
+        (cid(139), SignalKind.ALARM, S.BURGLARY, PanelNote.CONFIRMED),
+        (SiaEvent("BV", 0, 1), SignalKind.ALARM, S.BURGLARY, PanelNote.CONFIRMED),
+        (SiaEvent("BM", 4, 1), SignalKind.ALARM, S.BURGLARY, PanelNote.CONFIRMED),
+        (SiaEvent("FM", 4, 1), SignalKind.ALARM, S.FIRE, PanelNote.CONFIRMED),
+        (SiaEvent("BG", 4, 1), SignalKind.ALARM, S.BURGLARY, PanelNote.UNVERIFIED),
+        (SiaEvent("FG", 4, 1), SignalKind.ALARM, S.FIRE, PanelNote.UNVERIFIED),
+        (cid(575), SignalKind.NOTE, S.BURGLARY, PanelNote.SWINGER_SHUTDOWN),
+        (cid(693), SignalKind.ALARM, S.BURGLARY, PanelNote.UNVERIFIED),  # cross-zone first trip
+        (cid(694), SignalKind.INFO, None, None),  # cross-zone timeout
+        (cid(377), SignalKind.ALARM, S.EQUIPMENT, None),  # swinger trouble
+        (cid(378), SignalKind.ALARM, S.EQUIPMENT, None),  # cross-zone trouble: one detector only
+        (SiaEvent("BD", 4, 1), SignalKind.ALARM, S.EQUIPMENT, None),  # swinger trouble
+    ],
+    ids=str,
+)
+def test_panel_reports_about_an_alarm(event: object, kind: SignalKind, service: ServiceType,
+                                      note: PanelNote | None) -> None:  # fmt: skip
+    result = classify(event)
+    assert (result.kind, result.service_type, result.note) == (kind, service, note)
+    fmt, code = (
+        ("contact_id", f"{event.code:03d}") if isinstance(event, ContactIdEvent) else ("sia", event.code)
+    )
+    assert note_for(fmt, code) == note  # what the inbox reads back from the stored signal
+
+
+@pytest.mark.parametrize("code", ["BH", "FH", "GH", "MH", "PH", "HH", "KH", "QH", "UH"])
+def test_sia_alarm_restores_are_restores(code: str) -> None:
+    # DC-03 "…H" alarm restores (e.g. BH "burglary alarm restore") were unclassified equipment alarms.
+    assert classify(SiaEvent(code, 1, 0)).kind == SignalKind.RESTORE
+
+
+def test_a_sia_personal_emergency_is_medical() -> None:
+    assert classify(SiaEvent("QA", 1, 0)).service_type == S.MEDICAL

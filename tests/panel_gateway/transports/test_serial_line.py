@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import select as io_select
 import tty
 from collections.abc import AsyncIterator
 
@@ -33,15 +34,28 @@ class Line:
             loop.run_in_executor(None, os.read, self.fd, 1), 4
         )  # 4 s, as receivers wait
 
+    async def answered(self, message: bytes, wait: float = 1.0) -> bool:
+        """Send; whether any answer came back within ``wait`` seconds."""
+        os.write(self.fd, message)
+        loop = asyncio.get_running_loop()
+        readable, _, _ = await loop.run_in_executor(None, io_select.select, [self.fd], [], [], wait)
+        return bool(readable)
+
 
 @pytest.fixture
-async def line(sessions) -> AsyncIterator[tuple[Line, SerialReceiverLine]]:
+def answer_window() -> float:
+    return surgard.ANSWER_WINDOW
+
+
+@pytest.fixture
+async def line(sessions, answer_window: float) -> AsyncIterator[tuple[Line, SerialReceiverLine]]:
     master, slave = os.openpty()
     tty.setraw(master)
     tty.setraw(slave)
     ingest = Ingest(sessions)
     committer = GroupCommitter(ingest)
-    reader = SerialReceiverLine(committer, ingest, os.ttyname(slave), heartbeat_seconds=0.5)
+    reader = SerialReceiverLine(committer, ingest, os.ttyname(slave), heartbeat_seconds=0.5,
+                                answer_window=answer_window)  # fmt: skip
     tasks = [asyncio.create_task(committer.run()), asyncio.create_task(reader.run())]
     await asyncio.wait_for(reader.ready.wait(), 10)
     yield Line(master), reader
@@ -82,3 +96,56 @@ async def test_silence_raises_a_receiver_failure_and_the_next_heartbeat_restores
 async def _signal(sessions, description: str) -> Signal | None:
     async with sessions() as session:
         return await session.scalar(select(Signal).where(Signal.description == description))
+
+
+async def test_sia_messages_are_stored_with_their_account(line, sessions) -> None:
+    wire, _ = line
+    assert await wire.send(surgard.encode_sia(1, 2, "5678", "Nri1/BA3")) == surgard.ACK
+    async with sessions() as session:
+        row = await session.scalar(select(Signal))
+    assert (row.account, row.format, row.event_code, row.zone, row.service_type) == (
+        "5678",
+        "sia",
+        "BA",
+        3,
+        "A",
+    )
+
+
+async def test_a_message_sent_again_unchanged_after_nak_becomes_an_unknown_signal(line, sessions) -> None:
+    # The receiver sends a message again after NAK: the same bytes twice is not line noise, so the
+    # operators see it (issue 16) and the receiver gets ACK and goes on with its next message.
+    wire, reader = line
+    message = b"T01001    123456 A  01" + surgard.DC4  # Telenot, a protocol not decoded here
+    assert await wire.send(message) == surgard.NAK
+    assert await wire.send(message) == surgard.ACK
+    async with sessions() as session:
+        unknown = await session.scalar(select(Signal))
+    assert await count(sessions, DeadLetter) == 1
+    assert (unknown.account, unknown.format, unknown.kind, unknown.description) == (
+        reader.name,
+        "unknown",
+        "alarm",
+        "unknown signal",
+    )
+    assert "T01001" in unknown.raw
+
+
+async def test_the_receivers_own_trouble_is_a_signal_of_the_line(line, sessions) -> None:
+    wire, reader = line
+    assert await wire.send(b"1011      0000 A  15" + surgard.DC4) == surgard.ACK  # CPM2: AC failure
+    async with sessions() as session:
+        row = await session.scalar(select(Signal))
+    assert (row.account, row.service_type, row.kind) == (reader.name, "G", "alarm")
+
+
+@pytest.mark.parametrize("answer_window", [0.0])
+async def test_an_answer_too_late_for_the_receiver_is_not_sent_but_the_message_is_stored(
+    line, sessions
+) -> None:
+    # Past the receiver's wait the ACK would answer its next transmission: it is held back, and the
+    # receiver's retransmission (stored once) gets the answer. Window 0: every answer is "late".
+    wire, _ = line
+    fire = contact_id.parse(contact_id.encode("1234", Qualifier.NEW, 110, 1, 5))
+    assert not await wire.answered(surgard.encode_contact_id(1, 2, fire))
+    await eventually(lambda: _signal(sessions, "fire"), timeout=10)
