@@ -46,6 +46,7 @@ class Step(StrEnum):
     PERIMETER_CHECK = "perimeter_check"  # low urgency at night: outside only
     BOOK_VISIT = "book_visit"  # at the subscriber's convenience
     ATTACH_IMAGES = "attach_images"
+    TALK_ON_INTERCOM = "talk_on_intercom"  # service I sent from the intercom: talk to the resident on it
     VOICE_ANNOUNCEMENT = "voice_announcement"
     RECALL_RESPONDER = "recall_responder"
 
@@ -78,6 +79,7 @@ WORDS = (
     N_("perimeter_check"),
     N_("book_visit"),
     N_("attach_images"),
+    N_("talk_on_intercom"),
     N_("voice_announcement"),
     N_("recall_responder"),
 )
@@ -146,6 +148,7 @@ class Situation:
     line_out_of_order: bool = False  # the premises' phone line is known to be down
     response_type: ResponseType = ResponseType.NOTIFY  # service G
     illegal_act: bool = False  # service I: clearly illegal act in the images
+    intercom: bool = False  # service I: the resident sent the images from the intercom (nothing sensed)
     has_doctor: bool = True
 
 
@@ -164,7 +167,11 @@ def on_receipt(service: ServiceType, situation: Situation) -> Actions:
     steps: list[Step] = []
     agencies: tuple[Agency, ...] = ()
     if service is S.OUTDOOR_CAMERA:
-        steps += [Step.ATTACH_IMAGES, Step.VOICE_ANNOUNCEMENT]
+        # Seed 002 I.: images come on a detection or from the intercom (セコムホン); the announcement is
+        # by risk (③), the premises is reached by phone or intercom (④), dispatch as the situation
+        # needs (②). From the intercom the resident is at it: talk there first, no announcement.
+        first_contact = Step.TALK_ON_INTERCOM if situation.intercom else Step.VOICE_ANNOUNCEMENT
+        steps += [Step.ATTACH_IMAGES, first_contact]
         if situation.illegal_act:
             agencies = (Agency.POLICE,)  # a clearly illegal act in the images: police at once
             steps.append(Step.DISPATCH)

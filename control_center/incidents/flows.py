@@ -26,6 +26,7 @@ from control_center.incidents.models import (
     VerificationAttempt,
 )
 from control_center.signals.classification import PanelNote
+from control_center.signals.models import Signal
 from control_center.signals.service_types import Priority, ServiceType
 from control_center.subscribers.house_code import check_answer, check_house_code
 from control_center.subscribers.models import Device, Premises, Trip
@@ -153,14 +154,15 @@ async def _open_line_cuts(session: AsyncSession, premises_ids: set[int]) -> set[
     return {premises_id for premises_id in rows if premises_id is not None}
 
 
-async def plan_new_incidents(*, session: AsyncSession, opened: Sequence[tuple[Incident, int, int]]) -> None:
-    """Called when the inbox has opened incidents (incident, zone, priority; already flushed): the first
-    steps of each one's service plan. Set-wise for a whole inbox group: two look-ups (open line cuts, the
-    zones' devices) and one INSERT each for the records and the tasks, not an ORM object per row — in a
-    storm of troubles from thousands of premises the per-row work was most of the inbox's time."""
+async def plan_new_incidents(*, session: AsyncSession, opened: Sequence[tuple[Incident, Signal]]) -> None:
+    """Called when the inbox has opened incidents (each with the signal that opened it; already flushed):
+    the first steps of each one's service plan. Set-wise for a whole inbox group: two look-ups (open line
+    cuts, the zones' devices) and one INSERT each for the records and the tasks, not an ORM object per
+    row — in a storm of troubles from thousands of premises the per-row work was most of the inbox's
+    time."""
     if not opened:
         return
-    premises_ids = {incident.premises_id for incident, _, _ in opened if incident.premises_id is not None}
+    premises_ids = {incident.premises_id for incident, _ in opened if incident.premises_id is not None}
     line_out = await _open_line_cuts(session, premises_ids)
     devices: dict[tuple[int, int], str] = {}
     if premises_ids:
@@ -168,7 +170,7 @@ async def plan_new_incidents(*, session: AsyncSession, opened: Sequence[tuple[In
         devices = {(d.premises_id, d.zone): d.response_type for d in await session.scalars(query)}
     events: list[dict[str, object]] = []
     tasks: list[dict[str, object]] = []
-    for incident, zone, priority in opened:
+    for incident, signal in opened:
         # The group's premises are in the session already (the inbox loaded them): no query here.
         premises = None
         if incident.premises_id is not None:
@@ -179,10 +181,12 @@ async def plan_new_incidents(*, session: AsyncSession, opened: Sequence[tuple[In
         situation = _situation(
             incident,
             premises,
-            low_urgency=priority >= Priority.TROUBLE,
+            low_urgency=signal.priority >= Priority.TROUBLE,
             line_out=incident.premises_id in line_out,
-            response_type=devices.get((incident.premises_id, zone)),
+            response_type=devices.get((incident.premises_id, signal.zone)),
         )
+        if signal.device == "intercom":
+            situation = replace(situation, intercom=True)
         actions = action_plans.on_receipt(ServiceType(incident.service_type), situation)
         at = incident.opened_at
         events.append(_event_row(incident.id, at, "system", "opened", incident.description))

@@ -135,7 +135,7 @@ async def _process_group(
               if s.kind == SignalKind.ALARM and s.id not in held]  # fmt: skip
     opened = await incidents.open_or_join_many(session=session, alarms=alarms) if alarms else {}
     loaded = await _load_premises(session, {p for _, p in alarms if p is not None})
-    new_incidents: list[tuple[Incident, int, int]] = []
+    new_incidents: list[tuple[Incident, Signal]] = []
     notes: list[tuple[Incident, Signal]] = []  # panel reports about an alarm, applied once it is planned
     for signal in signals:
         premises_id = premises.get(signal.account)
@@ -151,7 +151,7 @@ async def _process_group(
             else:
                 incident, created = opened[signal.id]
             if created:
-                new_incidents.append((incident, signal.zone, signal.priority))
+                new_incidents.append((incident, signal))
             if note_for(signal.format, signal.event_code):  # e.g. 374 exit error, SIA BV verified
                 notes.append((incident, signal))
             signal.incident_id = incident.id

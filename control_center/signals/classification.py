@@ -186,6 +186,10 @@ def classify(event: ContactIdEvent | SiaEvent | UnknownEvent, device: str | None
     if device == "outdoor_camera" and result.service_type is S.BURGLARY:
         # A camera's intrusion detection is the outdoor-camera service (I), not burglary.
         return _alarm(S.OUTDOOR_CAMERA, N_("outdoor camera intrusion"))
+    if device == "intercom" and result.kind is SignalKind.ALARM and result.priority > Priority.LIFE_SAFETY:
+        # The resident sent the outdoor camera's images from the intercom (seed 002 I.): service I.
+        # A life-safety alarm sent from it keeps its own service.
+        return _alarm(S.OUTDOOR_CAMERA, N_("camera images sent from the intercom"))
     return result
 
 

@@ -20,7 +20,7 @@ from panel_gateway.protocols.sia_codes import SiaEvent
 # Used with fullmatch: "$" would also accept a trailing newline.
 ACCOUNT = re.compile(r"[0-9A-Za-z_-]{1,32}")
 MESSAGE_ID = re.compile(r"[\x21-\x7e]{1,64}")  # printable ASCII, no spaces
-DEVICES = frozenset({"outdoor_camera"})
+DEVICES = frozenset({"outdoor_camera", "intercom"})  # intercom: the resident sent camera images
 # The largest payload the gateway reads; the brokers' own limit (message_size_limit) should match it.
 MAX_PAYLOAD = 16 * 1024
 MAX_DEPTH = 8  # the format is two levels deep; deeper JSON is refused before anything walks it

@@ -137,6 +137,16 @@ def test_a_clearly_illegal_act_on_camera_means_police_at_once_and_dispatch() -> 
     assert St.DISPATCH in actions.steps and St.VOICE_ANNOUNCEMENT in actions.steps
 
 
+def test_images_sent_from_the_intercom_mean_talking_to_the_resident_there_not_an_announcement() -> None:
+    """Seed 002 I.: images arrive on a detection or from the intercom (セコムホン); the premises is reached
+    by phone or intercom (④), the announcement is by risk (③), dispatch as the situation needs (②)."""
+    actions = on_receipt(S.OUTDOOR_CAMERA, Situation(intercom=True))
+    assert list(actions.steps) == [St.ATTACH_IMAGES, St.TALK_ON_INTERCOM, St.CALL_PREMISES]
+    assert list(actions.agencies) == []
+    sensed = on_receipt(S.OUTDOOR_CAMERA, Situation())
+    assert list(sensed.steps) == [St.ATTACH_IMAGES, St.VOICE_ANNOUNCEMENT, St.CALL_PREMISES]
+
+
 @pytest.mark.parametrize(
     ("note", "steps"),
     [

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from control_center.core.db import create_engine, session_factory
 from control_center.core.settings import Settings
+from control_center.incidents import flows
 from control_center.incidents import service as incidents
 from control_center.incidents.inbox import process_pending
 from control_center.incidents.models import Incident
@@ -159,3 +160,16 @@ async def test_a_group_racing_another_worker_for_the_same_incident_joins_it_and_
     assert linked == {burglary.id}
     other.dispose()
     await engine.dispose()
+
+
+async def test_images_sent_from_the_intercom_open_service_i_with_a_talk_on_the_intercom(sessions) -> None:
+    async with sessions() as session:
+        await seed(session=session, count=1)
+    await Ingest(sessions).store([received("1001", "door", 130, device="intercom")])
+    await process(sessions)
+    async with sessions() as session:
+        (incident,) = await incidents.list_open(session=session)
+        incident = await flows.load(session=session, incident_id=incident.id)
+    assert (incident.service_type, incident.description) == ("I", "camera images sent from the intercom")
+    assert [t.step for t in incident.tasks] == ["attach_images", "talk_on_intercom", "call_premises"]
+    assert [e.kind for e in incident.events] == ["opened", "planned"]

@@ -81,6 +81,13 @@ def test_an_outdoor_camera_intrusion_is_service_i() -> None:
     assert classify(cid(110), device="outdoor_camera").service_type == S.FIRE
 
 
+def test_images_sent_from_the_intercom_are_service_i_but_a_life_safety_alarm_keeps_its_service() -> None:
+    sent = classify(cid(130), device="intercom")
+    assert (sent.service_type, sent.description) == (S.OUTDOOR_CAMERA, "camera images sent from the intercom")
+    assert classify(cid(120), device="intercom").service_type == S.EMERGENCY  # a panic from it is C
+    assert classify(cid(110), device="intercom").service_type == S.FIRE
+
+
 def test_unknown_codes_still_reach_an_operator() -> None:
     result = classify(cid(999))
     assert result.kind == SignalKind.ALARM
