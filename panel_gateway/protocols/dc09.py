@@ -43,9 +43,16 @@ TOKENS = frozenset({"SIA-DCS", "ADM-CID", "NULL"})
 WINDOW_AHEAD = dt.timedelta(seconds=20)
 WINDOW_BEHIND = dt.timedelta(seconds=40)
 KEY_SIZES = frozenset({16, 24, 32})
+DEDUP_MINUTES = 5  # a retransmission is recognised within this window of the receiver's clock
 MAX_BODY = 0xFFF  # the most a 0LLL length field can say
 MAX_FRAME = 1 + 8 + MAX_BODY + 1  # LF, CRC and length, body, CR
 _ZERO_IV = bytes(16)
+# Eldes panels count the closing CR in both the 0LLL length and the CRC ("F19A002B"ADM-CID"0056L9999#9999
+# [#9999|1900 00 001]": 42 characters, length 0x2B, CRC-16/ARC over body + CR is F19A; sia-ha issue 3,
+# pysiaalarm issues 17 and 28). Tolerated only when length and CRC both say so: a frame damaged by one
+# character still fails one of them.
+CR_COUNTED = "length and CRC include the CR (Eldes)"
+ACCOUNT_DIGITS = 4  # registered accounts are at least 4 characters (Contact ID's, zero-padded: "0123")
 _CRC_LENGTH = re.compile(rb"[0-9A-Fa-f]{4}0[0-9A-Fa-f]{3}")
 # The account is optional here: some panels name it only in the data block ("R0001L0001[#006969|…");
 # the line number may be empty ("L#7303658550[", a Trikdis-style NULL in ioBroker.sia issue 11).
@@ -81,8 +88,9 @@ class Frame:
 
     @property
     def panel_account(self) -> str:
-        """The account the events belong to: the header's (the data block's must be the same number)."""
-        return self.account
+        """The account the events belong to: the header's (the data block's must be the same number), in
+        its canonical form (:func:`canonical_account`)."""
+        return canonical_account(self.account)
 
     def extended_data(self) -> dict[str, object]:
         """The extended fields (``[V…]``, ``[X…]``, ``[H…]`` …) decoded: ``dc09_extended``."""
@@ -93,9 +101,14 @@ class Frame:
         return self.id_token == "NULL"
 
     def message_id(self, received_at: dt.datetime) -> str:
-        """The dedup key: a retransmission repeats sequence and data (its timestamp may move on)."""
+        """The dedup key: a retransmission repeats sequence and data (its timestamp may move on), within
+        the few minutes a panel keeps retrying. Not longer: panels that send every event with sequence
+        0000 (Scantronic, pysiaalarm issue 8) or restart their count would have a later, real alarm with
+        the same data taken for a copy. A copy that falls across a window's edge is stored twice and
+        joins the same open incident; a lost alarm would be worse."""
         digest = hashlib.blake2s(self.data.encode(), digest_size=6).hexdigest()
-        return f"dc09-{self.sequence}-{digest}-{received_at:%Y%m%d}"
+        window = (received_at.hour * 60 + received_at.minute) // DEDUP_MINUTES
+        return f"dc09-{self.sequence}-{digest}-{received_at:%Y%m%d}-{window:03d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,16 +154,17 @@ def parse(
         if not _is_hex(raw[:8]):
             return _err("format", "CRC and length must be hex digits")
         return _err("length", f"length field {raw[4:8].decode()} must be 0LLL")
-    if int(raw[4:8], 16) != len(body):
+    length, given_crc = int(raw[4:8], 16), int(raw[:4], 16)
+    if length == len(body) + 1 and given_crc == crc16_arc(body + b"\r"):
+        pass  # Eldes: length and CRC count the closing CR (see CR_COUNTED); both agree, so it is intact
+    elif length != len(body):
         return _err("length", f"length field {raw[4:8].decode()} but body has {len(body)} characters")
-    crc = crc16_arc(body)
-    if int(raw[:4], 16) != crc:
+    elif given_crc != (crc := crc16_arc(body)):
         return _err("crc", f"CRC {raw[:4].decode()} does not match {crc:04X}")
     try:
         text = body.decode("ascii")
     except UnicodeDecodeError:
-        # DC-09 5.5.1.8 lets some extended fields (text, room, site…) be Windows-1252.
-        text = body.decode("cp1252", errors="replace")
+        text = dc09_extended.decode_text(body)
         if not text[: text.find("[") + 1].isascii():
             return _err("format", "frame header must be ASCII")
 
@@ -166,7 +180,8 @@ def parse(
     def refuse(code: str, reason: str, timestamp: dt.datetime | None = None) -> FrameError:
         return FrameError(reason, code, sequence, receiver, line, account, token, encrypted, timestamp)
 
-    def plain_refused(account: str) -> FrameError | None:
+    def plain_refused(named: str) -> FrameError | None:
+        account = canonical_account(named)
         if encrypted or not (account in keys or require_encryption):
             return None
         if _plain_allowed(account, plain_until, now):
@@ -185,7 +200,7 @@ def parse(
             return refuse("format", "an encrypted frame must name its account in the header (its key)")
         if not rest.isascii():
             return refuse("decrypt", "encrypted data must be hex")
-        key = keys.get(account)
+        key = keys.get(canonical_account(account))
         if key is None:
             return refuse("key", f"encrypted frame from account {account} with no key")
         content = _decrypt(rest, key)
@@ -247,6 +262,21 @@ def parse(
         unreadable, events = events.reason, ()
     header_fields = (token, encrypted, sequence, receiver, line, account)
     return Frame(*header_fields, data, extended, timestamp, events, block_account, unreadable)
+
+
+def canonical_account(account: str) -> str:
+    """The account as the center registers it: leading zeros beyond ``ACCOUNT_DIGITS`` characters dropped.
+
+    DC-09 accounts are 3-16 hex characters (2.1.3 of the 2013 edition) and panels pad them: Galaxy sends
+    ``#001001`` for 1001 (pysiaalarm issue 41), Sigma ``#008312`` (issue 72); the center registers Contact
+    ID's 4-digit form (``0123`` keeps its zero). The one place accounts from DC-09 frames are named: keys,
+    signals, check-ins and incidents all see this form; the ACK echoes the panel's own.
+    """
+    account = account.upper()
+    trimmed = account.lstrip("0")
+    if len(trimmed) >= ACCOUNT_DIGITS:
+        return trimmed
+    return account[len(account) - ACCOUNT_DIGITS :] if len(account) > ACCOUNT_DIGITS else account
 
 
 def _plain_allowed(account: str, plain_until: Mapping[str, dt.datetime] | None, now: dt.datetime) -> bool:
@@ -418,7 +448,7 @@ def response(result: Frame | FrameError, *, keys: Mapping[str, bytes], now: dt.d
     timestamp, damage, a wrong key.
     """
     if isinstance(result, Frame):
-        return ack(result, now=now, key=keys.get(result.account))
+        return ack(result, now=now, key=keys.get(result.panel_account))
     if result.code in _UNABLE and result.sequence is not None:
         return duh(result, now=now)
     return nak(now=now)

@@ -304,9 +304,11 @@ def test_encode_then_parse_round_trips(account, sequence, events, key, skew, rec
 
     message = Outgoing("SIA-DCS", sequence, account, f"#{account}|{encode_block(events)}", "1", receiver)
     raw = dc09.encode(message, at=NOW + dt.timedelta(seconds=skew), key=key)
-    frame = dc09.parse(raw, keys={account: key} if key else {}, now=NOW)
+    # Keys are registered under the canonical account; a padded "#001001" is account 1001's.
+    frame = dc09.parse(raw, keys={dc09.canonical_account(account): key} if key else {}, now=NOW)
     assert isinstance(frame, Frame), frame
-    assert (frame.panel_account, int(frame.sequence), frame.receiver) == (account, sequence, receiver)
+    assert (frame.account, int(frame.sequence), frame.receiver) == (account, sequence, receiver)
+    assert frame.panel_account == dc09.canonical_account(account)
     assert list(frame.events) == events
 
 
@@ -329,3 +331,20 @@ def test_a_changed_byte_in_the_body_is_always_caught(position: int, value: int, 
     result = dc09.parse(bytes(raw), keys={"1234": KEY16}, now=NOW)
     assert isinstance(result, FrameError)
     assert result.code in {"crc", "length"}
+
+
+def test_a_retransmission_is_one_signal_but_the_same_event_later_is_another() -> None:
+    """Scantronic panels send every event with sequence 0000 (pysiaalarm issue 8,
+    https://github.com/eavanvalkenburg/pysiaalarm/issues/8), and a restarted panel counts again from 1:
+    the same sequence and data hours later is a new fire, not a copy. A copy comes within the few
+    minutes a panel keeps retrying (each resend stamped anew)."""
+    message = Outgoing("SIA-DCS", 0, "1005", "#1005|NFA77", line="0")
+
+    def received(at: dt.datetime) -> str:
+        frame = dc09.parse(dc09.encode(message, at=at), keys={}, now=at)
+        assert isinstance(frame, Frame), frame
+        return frame.message_id(at)
+
+    first = received(NOW)
+    assert received(NOW + dt.timedelta(seconds=40)) == first  # the panel's retry, stamped anew
+    assert received(NOW + dt.timedelta(hours=2)) != first  # a second fire on the same day
