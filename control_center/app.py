@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from billing import views as billing_views
 from billing.esign import views as esign_views
@@ -32,7 +33,7 @@ from control_center.telephony.wiring import telephony_for
 from control_center.watchdog import views as watchdog_views
 from control_center.watchdog.readiness import Readiness
 from control_center.watchdog.worker import Watchdog
-from control_center.web import rendering
+from control_center.web import errors, rendering
 from dispatch import views as dispatch_views
 from dispatch.agencies import RecordingSwitchboard
 from dispatch.assignment_check import assigned_now
@@ -83,14 +84,20 @@ def create_app(
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
-        # Browsers asking for a page go to the login form; API clients get 401.
+        # Browsers asking for a page go to the login form, a form posted after the session ended gets a
+        # page that says so (web/errors.py); API clients get 401.
         if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
             return RedirectResponse(login_redirect_target(request), status_code=303)
+        if errors.wants_html(request):
+            return errors.error_page(request, 401, headers={"WWW-Authenticate": "Bearer"})
         return JSONResponse(
             {"detail": "sign in, or send Authorization: Bearer <API token>"},
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
+
+    # Refusals (401/403/404 …): a page in the user's language for a browser, JSON for the API.
+    app.add_exception_handler(StarletteHTTPException, errors.http_error)  # type: ignore[arg-type]
 
     app.include_router(watchdog_views.router)
     app.include_router(watchdog_views.console)

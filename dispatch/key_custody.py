@@ -3,7 +3,9 @@ records a new number, never one used before on that premises' keys."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from control_center.core.i18n import N_
 
@@ -18,6 +20,20 @@ KEY_WORDS = (N_("sealed"), N_("out"), N_("registered"), N_("taken_out"), N_("res
 
 class KeyRuleError(Exception):
     """A key movement the rules do not allow (the message says why)."""
+
+
+class HeldKeys(Protocol):
+    state: str
+
+
+K = TypeVar("K", bound=HeldKeys)
+
+
+def keys_out(key_sets: Iterable[K]) -> list[K]:
+    """The key sets still out (seal broken, not yet resealed). A job is not finished with keys out: they
+    must be back at the depot or resealed before the incident is closed (issue 17), which both the
+    responder and the operator are warned of."""
+    return [k for k in key_sets if k.state == KeyState.OUT]
 
 
 def check_take_out(state: str) -> None:

@@ -210,6 +210,8 @@ async def act(
     if assignment.ended_at is not None:
         raise DispatchError("this assignment has ended")
     responder = assignment.responder
+    if action == Action.ACCEPT and assignment.accepted_at is not None:
+        raise DispatchError("already accepted")  # a repeated press records nothing (issue 17)
     try:
         new_status = status.after(responder.status, action)
     except status.StatusError as exc:

@@ -57,5 +57,19 @@ def after(status: S | str, action: Action | str) -> S:
         raise StatusError(f"{action} is not possible while {status}") from None
 
 
-def allowed_actions(status: S | str) -> list[Action]:
-    return [a for (s, a) in TRANSITIONS if s == S(status) and a not in (Action.ASSIGN, Action.RELEASE)]
+def allowed_actions(status: S | str, *, accepted: bool = False) -> list[Action]:
+    """The responder's buttons now; once the job is accepted, accepting it again is not one of them."""
+    operators = (Action.ASSIGN, Action.RELEASE)
+    return [
+        a
+        for (s, a) in TRANSITIONS
+        if s == S(status) and a not in operators and not (accepted and a == Action.ACCEPT)
+    ]
+
+
+ACCEPTED = N_("accepted")  # an assigned responder who has accepted the job, not yet left
+
+
+def shown(status: S | str, *, accepted: bool = False) -> str:
+    """The status word a page shows: 'accepted' after 受諾 until the responder leaves (same state)."""
+    return ACCEPTED if accepted and S(status) == S.ASSIGNED else str(status)

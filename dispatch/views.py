@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
@@ -15,17 +16,19 @@ from control_center.access.roles import Permission
 from control_center.access.service import Principal
 from control_center.core import audit
 from control_center.core.db import utcnow
+from control_center.core.i18n import N_, translations
 from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
 from control_center.incidents.models import Incident
 from control_center.web import flash
 from control_center.web.actions import run_action, run_step
 from control_center.web.api_types import FormRowId, RowId
+from control_center.web.locale import request_locale
 from control_center.web.rendering import render
 from control_center.web.stream import event_stream
-from dispatch import report, service, status
-from dispatch.map_view import Place, frame
-from dispatch.models import Assignment, Responder
+from dispatch import key_custody, report, service, status
+from dispatch.map_view import Place, frame, label
+from dispatch.models import Assignment, KeySet, Responder
 from dispatch.status import Action
 
 console = APIRouter(
@@ -157,14 +160,20 @@ async def assignment_fragment(request: Request, principal: Responding) -> HTMLRe
                 Place("responder", me.name, me.lat, me.lon),
                 Place("depot", me.depot.name, me.depot.lat, me.depot.lon),
             ]
+            words = translations(request_locale(request)).gettext
+            key_sets = await service.key_sets(session=session, premises_id=premises.id)
+            accepted = assignment.accepted_at is not None
             context |= {
                 "incident": incident,
                 "premises": premises,
-                "map": frame(places),
-                "key_sets": await service.key_sets(session=session, premises_id=premises.id),
+                "map": label(frame(places), {p.kind: words(p.kind) for p in places}),
+                "navigation": navigation_links(premises.lat, premises.lon, premises.address),
+                "key_sets": key_sets,
+                "keys_out": key_custody.keys_out(key_sets),
                 "note": await service.note_of(session=session, premises_id=premises.id),
                 "large_dog_rule": service.LARGE_DOG_RULE,
-                "actions": status.allowed_actions(me.status),
+                "actions": status.allowed_actions(me.status, accepted=accepted),
+                "status_word": status.shown(me.status, accepted=accepted),
                 "buttons": status.BUTTONS,
             }
             subscriber = f"subscriber:{premises.subscriber_id}"
@@ -173,8 +182,20 @@ async def assignment_fragment(request: Request, principal: Responding) -> HTMLRe
     return render(request, "_assignment.html", **context)
 
 
-def _back(request: Request, message: str, error: bool = False) -> RedirectResponse:
-    return flash.redirect(request, "/responder", message, error=error)
+def _back(
+    request: Request, message: str, error: bool = False, params: dict[str, str | int] | None = None
+) -> RedirectResponse:
+    return flash.redirect(request, "/responder", message, error=error, params=params)
+
+
+def navigation_links(lat: float, lon: float, address: str) -> dict[str, str]:
+    """Turn-by-turn to the premises in the phone's own app: a ``geo:`` URI (RFC 5870; Android opens
+    its maps app) and a maps URL with the coordinates (any phone; Google's Maps URLs ``dir`` action)."""
+    point = f"{lat:.6f},{lon:.6f}"
+    return {
+        "geo": f"geo:{point}?q={point}({quote(address)})",
+        "maps": f"https://www.google.com/maps/dir/?api=1&destination={point}&travelmode=driving",
+    }
 
 
 async def _own_step(
@@ -201,10 +222,26 @@ async def _step(
     try:
         async with request.app.state.sessions() as session:
             assignment = await _own_step(session, principal, assignment_id, action, note)
+            out = await _keys_still_out(session, assignment) if action == Action.REPORT else []
     except FlowError as exc:
         return _back(request, str(exc), error=True)
     request.app.state.hub.publish({assignment.incident_id})
+    if out:  # the job is over but a key set is not back: said to the responder (the operator's page shows it)
+        sets = "・".join(str(k.set_no) for k in out)
+        return _back(request, KEYS_OUT_AFTER_REPORT, error=True, params={"sets": sets})
     return _back(request, "recorded")
+
+
+KEYS_OUT_AFTER_REPORT = N_(
+    "Report filed, but key set %(sets)s is still out: take it back to the depot to be resealed."
+)
+
+
+async def _keys_still_out(session: AsyncSession, assignment: Assignment) -> list[KeySet]:
+    incident = await session.get(Incident, assignment.incident_id)
+    if incident is None or incident.premises_id is None:
+        return []
+    return key_custody.keys_out(await service.key_sets(session=session, premises_id=incident.premises_id))
 
 
 @responder_pages.post("/assignments/{assignment_id}/act")
@@ -415,7 +452,7 @@ async def my_assignment(request: Request, principal: Responding) -> dict[str, An
         "lat": incident.premises.lat,
         "lon": incident.premises.lon,
         "status": me.status,
-        "actions": status.allowed_actions(me.status),
+        "actions": status.allowed_actions(me.status, accepted=assignment.accepted_at is not None),
     }
 
 

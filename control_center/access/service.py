@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
@@ -210,3 +211,13 @@ async def may_work_incidents(*, session: AsyncSession, login: str) -> bool:
     """Whether an incident may be handed to ``login`` (an active user whose role works incidents)."""
     user = await session.scalar(select(User).where(User.login == login.lower()))
     return user is not None and user.active and Permission.INCIDENTS_WORK in PERMISSIONS[Role(user.role)]
+
+
+async def names_of(*, session: AsyncSession, logins: Iterable[str]) -> dict[str, str]:
+    """The users' names by login, for pages that show who did something: records keep the login (unique),
+    people read the name. Logins of nobody (``system``, ``panel``) and users without a name are absent."""
+    wanted = {login for login in logins if login}
+    if not wanted:
+        return {}
+    found = await session.execute(select(User.login, User.name).where(User.login.in_(wanted)))
+    return {login: name for login, name in found.all() if name}

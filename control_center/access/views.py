@@ -138,12 +138,16 @@ async def logout(request: Request, principal: SignedIn) -> RedirectResponse:
     return response
 
 
-def _back(request: Request, message: str, error: bool = False, token: str = "") -> RedirectResponse:
-    return flash.redirect(request, "/console/admin", message, error=error, token=token)
+def _back(request: Request, message: str, error: bool = False) -> RedirectResponse:
+    return flash.redirect(request, "/console/admin", message, error=error)
 
 
 @router.get("/console/admin")
 async def admin_page(request: Request, principal: Admin) -> HTMLResponse:
+    return await _admin(request)
+
+
+async def _admin(request: Request, new_token: str = "") -> HTMLResponse:
     async with request.app.state.sessions() as session:
         users = await service.users(session=session)
         api_tokens = await service.tokens_of(session=session)
@@ -156,6 +160,7 @@ async def admin_page(request: Request, principal: Admin) -> HTMLResponse:
         roles=list(Role),
         now=utcnow(),
         blocked=blocked,
+        new_token=new_token,
     )
 
 
@@ -226,14 +231,18 @@ async def set_active(
 @router.post("/console/admin/users/{user_id}/tokens")
 async def add_token(
     user_id: RowId, request: Request, principal: Admin, label: str = Form(..., min_length=1, max_length=100)
-) -> RedirectResponse:
+) -> HTMLResponse:
+    """The new token is shown once, in the answer to this POST: never in a URL (history, proxy logs), a
+    cookie or the server's storage (only its hash is kept); the answer is not cached."""
     async with request.app.state.sessions() as session:
         user = await _user(session, user_id)
         token = await service.issue_token(
             session=session, user=user, label=label, actor=principal.actor, at=utcnow()
         )
         await session.commit()
-    return _back(request, "token issued: copy it now, it is not shown again", token=token)
+    response = await _admin(request, new_token=token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/console/admin/tokens/{token_id}/revoke")
@@ -277,7 +286,10 @@ async def _search(request: Request, f: AuditFilter) -> list[Any]:
 async def audit_page(
     request: Request, principal: Auditor, f: Annotated[AuditFilter, Query()]
 ) -> HTMLResponse:
-    return render(request, "audit.html", rows=await _search(request, f), filter=f)
+    rows = await _search(request, f)
+    async with request.app.state.sessions() as session:
+        names = await service.names_of(session=session, logins={r.actor for r in rows})
+    return render(request, "audit.html", rows=rows, filter=f, names=names)
 
 
 @api.get("/audit", summary="Search the audit log: actor, action, subject prefix, JST dates from–to")

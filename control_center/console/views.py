@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.access.guard import actor_of, allowed
 from control_center.access.roles import Permission
+from control_center.access.service import names_of
 from control_center.alarms.action_plans import VOICE_ANNOUNCEMENTS
 from control_center.core import audit
 from control_center.core.db import utcnow
@@ -51,6 +52,7 @@ async def incident_page(incident_id: RowId, request: Request) -> HTMLResponse:
         dispatch = await dispatch_service.incident_context(
             session=session, incident=incident, settings=request.app.state.settings
         )
+        names = await names_of(session=session, logins={e.actor for e in incident.events})  # not logins
         if incident.premises is not None:
             # Personal data (contacts, address) was shown: on the record.
             subscriber = f"subscriber:{incident.premises.subscriber_id}"
@@ -72,6 +74,7 @@ async def incident_page(incident_id: RowId, request: Request) -> HTMLResponse:
         signals=signals,
         now=now,
         call_list=calls,
+        names=names,
     )
 
 

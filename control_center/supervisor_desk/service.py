@@ -3,9 +3,7 @@ record (the pages and API are ``supervisor_desk/views.py``)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 import statistics
 from dataclasses import dataclass
@@ -15,12 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from control_center.core import audit
-from control_center.core.timezones import TOKYO
 from control_center.incidents.flows import close_by_system, event
 from control_center.incidents.models import Incident
 from control_center.subscribers.models import Premises
-from dispatch import coverage
-from dispatch.models import Assignment, CoverageLimit, Responder
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,81 +115,3 @@ async def bulk_close(
     audit.changed(session, supervisor, "incidents:bulk", what, at=at)
     await session.commit()
     return closed
-
-
-async def records_csv(*, session: AsyncSession, start: dt.date, end: dt.date, default_limit: int = 25) -> str:
-    """The legal alarm record (Security Business Act art. 44) for alarms received on JST dates
-    ``start``–``end``: receipt, premises, each measure with its time, result, minutes to arrival
-    against the area's limit, and who was sent."""
-    since = dt.datetime.combine(start, dt.time(), TOKYO)
-    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), TOKYO)
-    rows = await session.scalars(
-        select(Incident)
-        .where(Incident.opened_at >= since, Incident.opened_at < until)
-        .order_by(Incident.opened_at, Incident.id)
-        .options(
-            selectinload(Incident.events), selectinload(Incident.premises).selectinload(Premises.subscriber)
-        )
-    )
-    rows = list(rows)
-    limits = [
-        coverage.Limit(r.prefecture, r.area, r.minutes) for r in await session.scalars(select(CoverageLimit))
-    ]
-    names: dict[int, list[str]] = {}
-    sent = select(Assignment.incident_id, Responder.name).join(
-        Responder, Responder.id == Assignment.responder_id
-    )
-    for incident_id, name in await session.execute(
-        sent.where(Assignment.incident_id.in_([i.id for i in rows])).order_by(Assignment.id)
-    ):
-        names.setdefault(incident_id, []).append(name)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "incident",
-            "received_jst",
-            "service",
-            "event",
-            "subscriber",
-            "address",
-            "measures",
-            "result",
-            "minutes_to_arrival",
-            "limit_minutes",
-            "within_limit",
-            "responder",
-        ]
-    )
-    for i in rows:
-        measures = " / ".join(
-            f"{e.at.astimezone(TOKYO):%H:%M:%S} {e.actor} {e.kind} {e.detail}".strip() for e in i.events
-        )
-        arrival = (
-            f"{(i.responder_on_site_at - i.opened_at).total_seconds() / 60:.1f}"
-            if i.responder_on_site_at
-            else ""
-        )
-        result = i.status + (f": {i.close_reason}" if i.close_reason else "")
-        premises = i.premises
-        limit = coverage.limit_for(limits, premises.address, default_limit) if premises else default_limit
-        within = ""
-        if i.responder_on_site_at:
-            within = "yes" if (i.responder_on_site_at - i.opened_at).total_seconds() / 60 <= limit else "no"
-        writer.writerow(
-            [
-                i.id,
-                f"{i.opened_at.astimezone(TOKYO):%Y-%m-%d %H:%M:%S}",
-                i.service_type,
-                i.description,
-                premises.subscriber.name if premises else "",
-                premises.address if premises else i.account,
-                measures,
-                result,
-                arrival,
-                limit,
-                within,
-                " / ".join(names.get(i.id, [])),
-            ]
-        )
-    return out.getvalue()

@@ -12,20 +12,24 @@ from sqlalchemy import select
 
 from control_center.access.guard import actor_of, allowed
 from control_center.access.roles import Permission
-from control_center.access.service import may_work_incidents
+from control_center.access.service import may_work_incidents, names_of
 from control_center.core.audit import AuditEntry
 from control_center.core.db import utcnow
-from control_center.core.i18n import N_
+from control_center.core.i18n import N_, translations
 from control_center.incidents import flows, service
 from control_center.incidents.flows import FlowError
+from control_center.signals.service_types import LABELS
+from control_center.supervisor_desk import legal_record
 from control_center.supervisor_desk import service as sv
 from control_center.web import flash
 from control_center.web.api_types import FormRowId
+from control_center.web.locale import request_locale
 from control_center.web.rendering import render
 
 router = APIRouter(include_in_schema=False, dependencies=[allowed(Permission.SUPERVISE)])
 api = APIRouter(tags=["supervisor"], dependencies=[allowed(Permission.SUPERVISE)])
 CLOSED = N_("closed %(n)d")
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)  # a day before 0001-01-02 JST has no UTC
 
 
 @router.get("/console/supervisor")
@@ -33,12 +37,8 @@ async def page(request: Request) -> HTMLResponse:
     async with request.app.state.sessions() as session:
         incidents = await service.list_open(session=session)
         audit_rows = list(await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(30)))
-    return render(
-        request,
-        "supervisor.html",
-        incidents=incidents,
-        audit=audit_rows,
-    )
+        names = await names_of(session=session, logins={a.actor for a in audit_rows})
+    return render(request, "supervisor.html", incidents=incidents, audit=audit_rows, names=names)
 
 
 @router.get("/console/supervisor/figures")
@@ -116,20 +116,27 @@ async def figures_json(request: Request) -> dict[str, Any]:
 
 @api.get(
     "/api/records.csv",
-    summary="The legal alarm record for JST dates from–to, as CSV",
+    summary="The legal alarm record (警備業法 第44条, 施行規則 第64条) for JST dates from–to, as CSV",
+    description="Japanese headers and words unless `lang=en` (or the user's language is English); "
+    "UTF-8 with a byte-order mark, or `encoding=shift_jis` (Windows-31J) for older Excel.",
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def records(
-    request: Request, start: dt.date = Query(alias="from"), end: dt.date = Query(alias="to")
+    request: Request,
+    start: dt.date = Query(alias="from", ge=EARLIEST, le=LATEST),
+    end: dt.date = Query(alias="to", ge=EARLIEST, le=LATEST),
+    encoding: legal_record.Encoding = Query("utf-8"),
 ) -> Response:
     if end < start or (end - start).days > 400:
         raise HTTPException(status_code=422, detail="'to' must be on or after 'from', at most 400 days later")
     async with request.app.state.sessions() as session:
         default_limit = request.app.state.settings.dispatch_default_limit_minutes
-        body = await sv.records_csv(session=session, start=start, end=end, default_limit=default_limit)
+        found = await legal_record.records(session=session, start=start, end=end, default_limit=default_limit)
+    gettext = translations(request_locale(request)).gettext
+    body = legal_record.encode(legal_record.rows(found, gettext, LABELS), encoding)
     return Response(
         body,
-        media_type="text/csv; charset=utf-8",
+        media_type=f"text/csv; charset={encoding}",
         headers={"Content-Disposition": f'attachment; filename="alarm-records-{start}-{end}.csv"'},
     )

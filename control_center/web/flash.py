@@ -1,6 +1,7 @@
 """What an action says afterwards ("recorded", "no match", an error) travels in a short-lived cookie
 sealed with the center's key, never in the query string: a link anyone can craft cannot put words
-(or markup) on a console page, and a new API token never sits in a URL, a proxy log or the history.
+(or markup) on a console page. Secrets never travel this way: a new API token is shown in the answer to
+its POST (``access/views.py``), never in a URL, a proxy log, the history or a cookie.
 
 The page the action redirects to shows the message once (``render`` takes it and clears the cookie);
 the template translates and escapes it like any other text.
@@ -27,7 +28,6 @@ class Flash:
     text: str  # a msgid, translated where it is shown; user input in it is escaped there
     error: bool = False
     params: dict[str, str | int] = field(default_factory=dict)  # %(name)s arguments of the text
-    token: str = ""  # a new API token, shown once
     path: str = "/"  # the page that shows it
 
 
@@ -38,13 +38,12 @@ def redirect(
     *,
     error: bool = False,
     params: dict[str, str | int] | None = None,
-    token: str = "",
 ) -> RedirectResponse:
     """303 to ``path`` carrying ``text`` for that page (nothing when ``text`` is empty)."""
     response = RedirectResponse(path, status_code=303)
     if text:
         body = {
-            "text": text[:500], "error": error, "params": params or {}, "token": token, "path": path,
+            "text": text[:500], "error": error, "params": params or {}, "path": path,
             "expires": (utcnow() + LIFETIME).timestamp(),
         }  # fmt: skip
         response.set_cookie(
@@ -68,9 +67,7 @@ def take(request: Request) -> Flash | None:
         body = json.loads(opened) if opened else None
         if not body or body["path"] != request.url.path or body["expires"] < utcnow().timestamp():
             return None
-        return Flash(
-            str(body["text"]), bool(body["error"]), dict(body["params"]), str(body["token"]), body["path"]
-        )
+        return Flash(str(body["text"]), bool(body["error"]), dict(body["params"]), body["path"])
     except (ValueError, KeyError, TypeError):
         return None
 

@@ -44,6 +44,7 @@ def environment(locale: str) -> Environment:
     )
     env.filters["jst"] = formatting.jst
     env.filters["minutes"] = formatting.minutes
+    env.filters["phone"] = formatting.domestic_phone
     env.filters["yen"] = lambda amount: formatting.yen(amount, locale)
     install_escaping_gettext(env, translations(locale))  # not Jinja's own: it marks translated text safe
     env.globals.update({name: translator(locale, msgids) for name, msgids in _vocabularies.items()})

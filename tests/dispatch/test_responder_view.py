@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import httpx
 from sqlalchemy import select
@@ -46,6 +47,9 @@ async def test_accept_arrive_and_report_on_a_phone(system: System, page, session
     assert sent.status_code == 201
 
     await page.set_viewport_size(PHONE)
+    # The phone's GPS, allowed for the center's page (every upload was refused with 403 CSRF: issue 17).
+    await page.context.grant_permissions(["geolocation"], origin=system.base_url)
+    await page.context.set_geolocation({"latitude": 35.1801, "longitude": 136.9102})
     await page.goto(f"{system.base_url}/responder")
     await page.fill("form.login input[name=login]", "takahashi")
     await page.fill("form.login input[name=password]", PASSWORD)
@@ -56,16 +60,48 @@ async def test_accept_arrive_and_report_on_a_phone(system: System, page, session
     assert await page.locator("svg.map .map-premises").count() == 1
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scroll
 
+    async def position_received() -> bool:
+        async with sessions() as session:
+            me = await session.get(Responder, 1)
+            return (me.lat, me.lon) == (35.1801, 136.9102)
+
+    await eventually(position_received, timeout=10)  # the first fix, sent and accepted
+    assert re.fullmatch(r"tel:(\+81|0)[\d-]+", await page.get_attribute("[data-tel=premises]", "href"))
+    assert re.search(r"\b0\d{1,4}-\d{1,4}-\d{4}\b", await page.inner_text("[data-tel=premises]"))  # 0XX-…
+    maps = await page.get_attribute("[data-navigation=maps]", "href")
+    geo = await page.get_attribute("[data-navigation=geo]", "href")
+    assert "destination=35.1" in maps and geo.startswith("geo:35.1")
+
     await page.locator("tr[data-key-set] button").first.click()  # takes key set 1: the seal is broken
     await page.locator("tr[data-key-state='out']").wait_for()
-    for button, state in [("受諾する", "assigned"), ("出動する", "en_route"), ("現場到着", "on_site"),
-                          ("確認完了", "reporting")]:  # fmt: skip
+    assert "第1組" in await page.inner_text("[data-keys-out]")  # to be back before the job is closed
+    await page.get_by_role("button", name="受諾する").click()
+    await page.locator("[data-status-word]", has_text="受諾済み").wait_for()
+    assert await page.get_by_role("button", name="受諾する").count() == 0  # pressed once, gone
+    async with sessions() as session:  # the phone is at the premises when the responder arrives
+        incident = await session.get(Incident, incident_id)
+        await session.refresh(incident, ["premises"])
+        there = {"latitude": incident.premises.lat, "longitude": incident.premises.lon}
+    for button, state in [("出動する", "en_route"), ("現場到着", "on_site"), ("確認完了", "reporting")]:
+        if state == "on_site":
+            await page.context.set_geolocation(there)
         await page.get_by_role("button", name=button).click()
         await page.locator(f"section.job[data-responder-status='{state}']").wait_for()
+    labels = await page.evaluate(
+        """Array.from(document.querySelectorAll('svg.map text')).filter(t => !t.classList.length)
+           .map(t => t.getBBox()).map(b => [b.x, b.y, b.x + b.width, b.y + b.height])"""
+    )  # on site the responder sits on the premises' point: their labels must not overlap
+    assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                   for i, a in enumerate(labels) for b in labels[i + 1 :])  # fmt: skip
     await page.fill("form.report textarea", "窓・扉の施錠を確認。異常なし。")
     await page.screenshot(path="/tmp/responder-view.png", full_page=True)
     await page.click("button[name=file_report]")
     await page.locator("section.idle[data-responder-status='available']").wait_for()
+    assert "第1組" in await page.inner_text("[data-flash]")  # the key is still out: said at once
+    async with system.client() as operator:  # and the operator's incident page says it too
+        await operator.post(f"/console/incidents/{incident_id}/claim")
+        console = (await operator.get(f"/console/incidents/{incident_id}")).text
+    assert re.search(r"data-keys-out>鍵（第1組）が持出中です", console)
 
     async with sessions() as session:
         assignment = await session.scalar(select(Assignment))
@@ -100,14 +136,22 @@ async def test_responders_act_only_on_their_own_assignment(system: System, sessi
             await takahashi.get(f"/api/incidents/{incident_id}/candidates"),  # the operator's view
             await operator.get("/api/responder/assignment"),  # operators are not responders
         ]
+        before = (await takahashi.get("/api/responder/assignment")).json()
         own = await takahashi.post(path, json={"action": "accept"})
+        again = await takahashi.post(path, json={"action": "accept"})  # a second press records nothing
         visible = await takahashi.get(f"/api/incidents/{incident_id}")
         mine_now = (await takahashi.get("/api/responder/assignment")).json()
         wrong_order = await takahashi.post(path, json={"action": "report", "note": "x"})
     assert [r.status_code for r in refused] == [403] * 5
     assert own.json() == {"status": "assigned"} and visible.status_code == 200
-    assert mine_now["incident_id"] == incident_id and mine_now["actions"] == ["accept", "en_route"]
+    assert again.status_code == 409 and again.json()["detail"] == "already accepted"
+    assert before["actions"] == ["accept", "en_route"]
+    assert mine_now["incident_id"] == incident_id and mine_now["actions"] == ["en_route"]
     assert wrong_order.status_code == 409 and "not possible" in wrong_order.json()["detail"]
+    async with sessions() as session:
+        incident = await session.get(Incident, incident_id)
+        await session.refresh(incident, ["events"])
+    assert [e.kind for e in incident.events].count("responder_accepted") == 1
 
 
 async def test_the_console_dispatch_form_and_the_coverage_check(system: System, sessions) -> None:

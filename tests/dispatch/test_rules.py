@@ -104,3 +104,35 @@ def test_bench_dispatch_prints_its_figures_and_checks_agreement() -> None:
     assert result["agreement_checked"] == 300
     assert {"p50_us", "p99_us", "baseline_p50_us", "baseline_p99_us", "speedup_p50"} <= set(result)
     assert 0 < result["p50_us"] <= result["p99_us"]
+
+
+def test_once_accepted_the_accept_button_goes_and_the_status_says_so() -> None:
+    """受諾する pressed 8 times made 8 records (issue 17): after the first, only 出動 remains."""
+    assert status.allowed_actions(S.ASSIGNED, accepted=True) == [Action.EN_ROUTE]
+    assert (status.shown(S.ASSIGNED), status.shown(S.ASSIGNED, accepted=True)) == ("assigned", "accepted")
+    assert status.shown(S.EN_ROUTE, accepted=True) == "en_route"
+
+
+def test_keys_still_out_are_named() -> None:
+    from types import SimpleNamespace
+
+    sets = [SimpleNamespace(set_no=1, state="out"), SimpleNamespace(set_no=2, state="sealed")]
+    assert [k.set_no for k in key_custody.keys_out(sets)] == [1]
+    assert key_custody.keys_out([sets[1]]) == []
+
+
+def test_map_labels_never_overlap_even_when_the_responder_is_on_site() -> None:
+    """On arrival the responder's point is the premises' point: their labels were drawn over each other."""
+    from dispatch.map_view import Place, _box, _overlaps, frame, label, text_width
+
+    places = [
+        Place("premises", "愛知県名古屋市中区栄3-1", 35.168, 136.908),
+        Place("responder", "近藤", 35.168, 136.908),  # arrived
+        Place("depot", "栄待機所", 35.1681, 136.9081),  # and the depot next door
+    ]
+    texts = {"premises": "現場", "responder": "緊急対処員", "depot": "待機所"}
+    drawn = label(frame(places), texts)
+    boxes = [_box(d.text_x, d.text_y, text_width(d.text), d.anchor) for d in drawn.places]
+    assert [d.text for d in drawn.places] == ["現場", "緊急対処員", "待機所"]
+    assert not any(_overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert all(b[0] >= 0 and b[2] <= drawn.width and b[1] >= 0 and b[3] <= drawn.height for b in boxes)

@@ -16,7 +16,7 @@ from control_center.core.settings import Settings
 from control_center.incidents import flows
 from control_center.incidents.models import Incident, IncidentStatus
 from control_center.subscribers.models import Premises
-from control_center.supervisor_desk import service as sv
+from control_center.supervisor_desk import legal_record
 from dispatch import report, service
 from dispatch.agencies import RecordingSwitchboard
 from dispatch.models import (
@@ -130,13 +130,20 @@ async def test_the_responders_steps_and_arrival_minutes_in_the_legal_record(sess
         done = await session.get(Assignment, assignment.id)
         responder = await session.get(Responder, ids["near"])
         incident = await session.get(Incident, incident_id)
-        body = await sv.records_csv(session=session, start=dt.date(2026, 11, 22), end=dt.date(2026, 11, 22))
+        found = await legal_record.records(
+            session=session, start=dt.date(2026, 11, 22), end=dt.date(2026, 11, 22)
+        )
+        body = legal_record.encode(legal_record.rows(found, str, {})).decode("utf-8-sig")
     assert (done.accepted_at, done.arrived_at, done.ended_at) == (T0 + 3 * M, T0 + 19 * M, T0 + 35 * M)
     assert responder.status == ResponderStatus.AVAILABLE
     assert incident.responder_on_site_at == T0 + 19 * M
     (row,) = list(csv.DictReader(io.StringIO(body)))
-    assert (row["minutes_to_arrival"], row["limit_minutes"], row["within_limit"]) == ("19.0", "25", "yes")
-    assert "近藤" in row["responder"] and "responder_report" in row["measures"]
+    assert (
+        row["Minutes from receipt to arrival"],
+        row["Arrival limit (minutes)"],
+        row["Within the limit"],
+    ) == ("19.0", "25", "Yes")
+    assert "近藤" in row["Responders sent"] and "responder_report" in row["Other measures"]
 
 
 async def test_key_seal_history_and_the_subscriber_is_told(sessions) -> None:

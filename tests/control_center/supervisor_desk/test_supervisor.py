@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from control_center.alarms.action_plans import Outcome
 from control_center.core.audit import AuditEntry
 from control_center.incidents import flows
 from control_center.incidents.inbox import process_pending
 from control_center.incidents.models import Incident
 from control_center.supervisor_desk import service as sv
-from tests.control_center.factories import HOUSE_CODE, HOUSE_CODE_KEY, Panel, premises
+from tests.control_center.factories import Panel, premises
 from tests.helpers import add_user
 
 T0 = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)
@@ -81,34 +78,6 @@ async def test_disaster_mode_closes_power_losses_in_an_area_with_one_audited_act
     fire = next(i for i in rows.values() if i.service_type == "B")
     assert len(closed) == 2 and fire.closed_at is None
     assert len(entries) == 1 and "closed 2" in entries[0].detail and entries[0].actor == "chief"
-
-
-async def test_the_legal_record_as_csv(sessions) -> None:
-    await premises(sessions, account="5001")
-    (incident_id,) = await alarms(sessions, (130, "5001"))
-    async with sessions() as session:
-        await flows.claim(session=session, incident_id=incident_id, operator="op", at=T0 + M)
-        await flows.verify_house_code(
-            key=HOUSE_CODE_KEY,
-            session=session,
-            incident_id=incident_id,
-            operator="op",
-            name_given="山田",
-            digits=HOUSE_CODE,
-            at=T0 + 2 * M,
-        )
-        await flows.record_outcome(
-            session=session, incident_id=incident_id, operator="op", outcome=Outcome.CONFIRMED, at=T0 + 3 * M
-        )
-        await flows.responder_on_site(session=session, incident_id=incident_id, actor="r1", at=T0 + 22 * M)
-        body = await sv.records_csv(session=session, start=dt.date(2026, 11, 22), end=dt.date(2026, 11, 22))
-        empty = await sv.records_csv(session=session, start=dt.date(2026, 11, 23), end=dt.date(2026, 11, 23))
-    (row,) = list(csv.DictReader(io.StringIO(body)))
-    assert row["received_jst"] == "2026-11-22 12:00:00" and row["address"].startswith("愛知県")
-    assert row["minutes_to_arrival"] == "22.0" and row["result"] == "responder_on_site"
-    assert "12:01:00 op claimed" in row["measures"] and "call_outcome confirmed" in row["measures"]
-    assert HOUSE_CODE not in body
-    assert len(list(csv.DictReader(io.StringIO(empty)))) == 0
 
 
 async def test_supervisor_page_and_api(database_url: str, sessions) -> None:

@@ -67,13 +67,17 @@ async def test_user_input_in_an_error_is_shown_as_text(app, sessions) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and 'role="alert"' in page
 
 
-async def test_a_new_api_token_is_shown_on_the_page_but_never_in_a_url(app, sessions) -> None:
+async def test_a_new_api_token_is_shown_once_on_the_page_never_in_a_url_or_a_cookie(app, sessions) -> None:
+    """The answer to the POST shows it (issue 17: it was put in the redirect's URL, so in the history)."""
     async with await client_as(app, sessions, "administrator") as admin:
         issued = await admin.post("/console/admin/users/1/tokens", data={"label": "monitoring"})
-        page = (await admin.get(issued.headers["location"])).text
-    assert issued.headers["location"] == "/console/admin"
-    token = re.search(r"<code data-token>(cct_[\w-]+)</code>", page).group(1)
-    assert token not in issued.headers["location"]
+        later = await admin.get("/console/admin")
+    token = re.search(r"<code data-token>(cct_[\w-]+)</code>", issued.text).group(1)
+    assert issued.status_code == 200 and "location" not in issued.headers
+    assert issued.headers["cache-control"] == "no-store"
+    assert "set-cookie" not in issued.headers  # not even sealed in a cookie
+    assert "トークンを発行しました" in issued.text
+    assert "data-token" not in later.text and token not in later.text  # shown once
 
 
 @pytest.mark.parametrize("locale", ["ja", "en"])
