@@ -123,6 +123,11 @@ EQUIPMENT: dict[ResponseType, tuple[Step, ...]] = {
     ResponseType.RESPOND_FIRST_AID: (Step.DISPATCH, Step.RESPONDER_CHECK, Step.FIRST_AID, Step.CALL_CONTACTS),
 }
 
+# Alarms handled silently (Contact ID 121, 122, 124, 125 and SIA HA, as signals/classification.py
+# describes them): the premises is never phoned, not by the plan and not from the console.
+SILENT = frozenset({N_("duress"), N_("silent hold-up")})
+SILENT_FLAG = N_("duress / hold-up: silent handling, never call the premises")
+
 NIGHT_START, NIGHT_END = dt.time(22, 0), dt.time(8, 0)
 
 
@@ -149,6 +154,7 @@ class Situation:
     response_type: ResponseType = ResponseType.NOTIFY  # service G
     illegal_act: bool = False  # service I: clearly illegal act in the images
     intercom: bool = False  # service I: the resident sent the images from the intercom (nothing sensed)
+    silent: bool = False  # duress or hold-up: someone at the premises is being forced (SILENT)
     has_doctor: bool = True
 
 
@@ -163,6 +169,10 @@ def on_receipt(service: ServiceType, situation: Situation) -> Actions:
         if situation.low_urgency and situation.received_at and is_night(situation.received_at):
             return Actions((Step.PERIMETER_CHECK, Step.BOOK_VISIT), ())
         return Actions(steps, ())
+    if situation.silent:
+        # Duress and hold-up: a call to the premises would tell the one forcing the resident that the
+        # alarm went through. Police at once, a responder sent to meet them, nobody phones the premises.
+        return Actions((Step.DISPATCH,), (Agency.POLICE,))
     plan = PLANS[service]
     steps: list[Step] = []
     agencies: tuple[Agency, ...] = ()

@@ -187,6 +187,9 @@ async def plan_new_incidents(*, session: AsyncSession, opened: Sequence[tuple[In
         )
         if signal.device == "intercom":
             situation = replace(situation, intercom=True)
+        if signal.description in action_plans.SILENT:
+            situation = replace(situation, silent=True)
+            incident.flag = action_plans.SILENT_FLAG
         actions = action_plans.on_receipt(ServiceType(incident.service_type), situation)
         at = incident.opened_at
         events.append(_event_row(incident.id, at, "system", "opened", incident.description))
@@ -219,7 +222,7 @@ async def record_panel_note(
     await session.refresh(incident, ["events", "tasks"])
     rule = action_plans.PANEL_NOTES[note]
     event(incident, at, "panel", "panel_report", f"{note.value}: {detail}")
-    if incident.flag != DISARMED_BURGLARY:  # a burglary alarm while disarmed stays the first thing seen
+    if incident.flag not in (DISARMED_BURGLARY, action_plans.SILENT_FLAG):  # these stay the first thing seen
         incident.flag = rule.flag
     planned = {t.step for t in incident.tasks}  # a call already planned or made is not asked for again
     wanted = tuple(s for s in rule.steps if s.value not in planned)

@@ -60,6 +60,11 @@ _CID_RANGES: list[tuple[range, ServiceType, str]] = [
     (range(102, 103), S.LIFE_WATCH, N_("fail to report in")),  # DC-05 102: the user did not check in
     (range(100, 110), S.MEDICAL, N_("medical")),
     (range(110, 120), S.FIRE, N_("fire")),
+    # DC-05 121 duress, 122 silent hold-up, 124/125 duress at an access point: someone is being forced,
+    # and the plan handles them silently (control_center/alarms/action_plans.py, SILENT).
+    (range(121, 122), S.EMERGENCY, N_("duress")),
+    (range(122, 123), S.EMERGENCY, N_("silent hold-up")),
+    (range(124, 126), S.EMERGENCY, N_("duress")),
     (range(120, 130), S.EMERGENCY, N_("panic / duress")),
     (range(139, 140), S.BURGLARY, N_("intrusion verified")),  # DC-05 139 "intrusion verifier"
     (range(130, 140), S.BURGLARY, N_("burglary")),
@@ -120,7 +125,7 @@ _SIA_ALARMS: dict[str, tuple[ServiceType, str]] = {
     "FG": (S.FIRE, N_("fire unverified")),
     "KA": (S.FIRE, N_("heat")),
     "PA": (S.EMERGENCY, N_("panic")),
-    "HA": (S.EMERGENCY, N_("holdup / duress")),
+    "HA": (S.EMERGENCY, N_("silent hold-up")),  # SIA hold-up alarm: silent handling, as Contact ID 122
     "MA": (S.MEDICAL, N_("medical")),
     "QA": (S.MEDICAL, N_("personal emergency")),
     "GA": (S.GAS, N_("gas")),

@@ -19,6 +19,7 @@ from dataclasses import asdict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from control_center.alarms.action_plans import SILENT_FLAG
 from control_center.core.db import get_locked, is_postgresql
 from control_center.core.i18n import N_
 from control_center.core.settings import Settings
@@ -31,6 +32,7 @@ from control_center.telephony.models import CallRun, ContactAttempt
 from control_center.telephony.numbers import same_number, to_e164
 
 log = logging.getLogger(__name__)
+NEVER_CALLED = N_("a duress or hold-up alarm: the premises is never called (police and a responder)")
 
 TERMINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
 KNOWN = TERMINAL | {"queued", "initiated", "ringing", "in-progress"}
@@ -184,6 +186,8 @@ async def call_premises(
     flows.require_operator(incident, actor)
     if incident.premises is None:
         raise FlowError("no registered premises: no number to call")
+    if incident.flag == SILENT_FLAG:
+        raise FlowError(NEVER_CALLED)
     if mode not in ("operator", "ivr"):
         raise FlowError(f"unknown call mode {mode!r}")
     return await _place(

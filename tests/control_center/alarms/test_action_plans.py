@@ -137,6 +137,12 @@ def test_a_clearly_illegal_act_on_camera_means_police_at_once_and_dispatch() -> 
     assert St.DISPATCH in actions.steps and St.VOICE_ANNOUNCEMENT in actions.steps
 
 
+def test_duress_and_hold_up_mean_police_and_a_responder_and_never_a_call_to_the_premises() -> None:
+    actions = on_receipt(S.EMERGENCY, Situation(silent=True))
+    assert (list(actions.steps), list(actions.agencies)) == ([St.DISPATCH], [A.POLICE])
+    assert St.CALL_PREMISES in on_receipt(S.EMERGENCY, Situation()).steps  # a plain panic is phoned
+
+
 def test_images_sent_from_the_intercom_mean_talking_to_the_resident_there_not_an_announcement() -> None:
     """Seed 002 I.: images arrive on a detection or from the intercom (セコムホン); the premises is reached
     by phone or intercom (④), the announcement is by risk (③), dispatch as the situation needs (②)."""

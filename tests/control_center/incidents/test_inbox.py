@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy
 from sqlalchemy import select
 
@@ -173,3 +174,30 @@ async def test_images_sent_from_the_intercom_open_service_i_with_a_talk_on_the_i
     assert (incident.service_type, incident.description) == ("I", "camera images sent from the intercom")
     assert [t.step for t in incident.tasks] == ["attach_images", "talk_on_intercom", "call_premises"]
     assert [e.kind for e in incident.events] == ["opened", "planned"]
+
+
+async def test_a_duress_alarm_never_phones_the_premises_police_and_a_responder_at_once(sessions) -> None:
+    """Someone is forcing the resident to disarm (Contact ID 121): a call to the premises would tell
+    them the alarm went through. The plan sends police and a responder, and the console's call button
+    is refused."""
+    from control_center.core.settings import Settings
+    from control_center.telephony import flows as telephony_flows
+    from control_center.telephony.adapters import SimulatedTelephony
+    from control_center.telephony.wiring import nobody_answers
+
+    async with sessions() as session:
+        await seed(session=session, count=1)
+    await Ingest(sessions).store([received("1001", "forced", 121)])
+    await process(sessions)
+    async with sessions() as session:
+        (incident,) = await incidents.list_open(session=session)
+        incident = await flows.load(session=session, incident_id=incident.id)
+        await flows.claim(session=session, incident_id=incident.id, operator="op", at=T0)
+        with pytest.raises(flows.FlowError, match="never called"):
+            await telephony_flows.call_premises(
+                session=session, incident_id=incident.id, actor="op", mode="operator", at=T0,
+                telephony=SimulatedTelephony(nobody_answers), settings=Settings(),
+            )  # fmt: skip
+    assert (incident.service_type, incident.description) == ("C", "duress")
+    assert sorted((t.step or f"notify:{t.agency}") for t in incident.tasks) == ["dispatch", "notify:police"]
+    assert "never call the premises" in (incident.flag or "")

@@ -81,6 +81,14 @@ def test_an_outdoor_camera_intrusion_is_service_i() -> None:
     assert classify(cid(110), device="outdoor_camera").service_type == S.FIRE
 
 
+def test_duress_and_hold_up_are_told_apart_from_a_panic() -> None:
+    """SIA DC-05: 120 panic, 121 duress, 122 silent hold-up, 124/125 duress at an access point."""
+    described = {code: classify(cid(code)).description for code in (120, 121, 122, 123, 124, 125)}
+    assert described == {120: "panic / duress", 121: "duress", 122: "silent hold-up", 123: "panic / duress",
+                         124: "duress", 125: "duress"}  # fmt: skip
+    assert classify(SiaEvent("HA", 1, 0)).description == "silent hold-up"
+
+
 def test_images_sent_from_the_intercom_are_service_i_but_a_life_safety_alarm_keeps_its_service() -> None:
     sent = classify(cid(130), device="intercom")
     assert (sent.service_type, sent.description) == (S.OUTDOOR_CAMERA, "camera images sent from the intercom")
