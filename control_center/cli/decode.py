@@ -42,7 +42,7 @@ def parse_keys(pairs: Iterable[str]) -> dict[str, bytes] | str:
         key = dc09.parse_key(hex_key)
         if isinstance(key, ParseError):
             return f"--key {account}: {key.reason}"
-        keys[account.strip().upper()] = key
+        keys[dc09.canonical_account(account.strip())] = key  # as the receiver names accounts
     return keys
 
 

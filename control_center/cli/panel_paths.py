@@ -5,6 +5,7 @@ path in that Tokyo month, as an Excel-friendly CSV). Rules: ``control_center/sig
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from control_center.core.db import utcnow
 from control_center.core.settings import Settings
 from control_center.signals import panel_paths
 from control_center.signals.path_rules import Category, Channel, Role, rule, sweep_fast_enough
+from control_center.subscribers.models import PanelPath
 
 SHELL = "shell"  # the actor recorded in the audit log
 CHANNELS = ", ".join(c.value for c in Channel)
@@ -80,7 +82,7 @@ async def _paths(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     print(f"{'path':8} {'channel':9} {'category':8} {'poll_s':>8} {'overdue_s':>9} {'report_s':>9}  state")
     for p in paths:
-        state = f"lost since {p.lost_at:%Y-%m-%d %H:%M:%S}Z" if p.lost_at else "up"
+        state = _state(p)
         print(f"{p.role:8} {p.channel:9} {p.category:8} {p.poll_seconds:>8} {p.overdue_seconds:>9} "
               f"{p.reporting_seconds:>9}  {state}")  # fmt: skip
         every = settings.supervision_sweep_seconds
@@ -94,14 +96,28 @@ async def _paths(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _state(path: PanelPath) -> str:
+    """Up only once heard: a path commissioned (or reconfigured) without a check-in is not known up."""
+    if path.lost_at is not None:
+        return f"lost since {path.lost_at:%Y-%m-%d %H:%M:%S}Z"
+    due = dt.datetime.fromtimestamp(path.deadline, dt.UTC)
+    if path.last_check_in_at is None:
+        return f"not heard yet (first check-in due by {due:%Y-%m-%d %H:%M:%S}Z)"
+    return f"up (last check-in {path.last_check_in_at:%Y-%m-%d %H:%M:%S}Z)"
+
+
 async def _availability(settings: Settings, args: argparse.Namespace) -> int:
+    now = utcnow()
     try:
-        panel_paths.month_bounds(args.month)
+        start, _ = panel_paths.month_bounds(args.month)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if start > now:
+        print(f"{args.month} has not begun (Asia/Tokyo): no availability to report", file=sys.stderr)
+        return 2
     async with database_session(settings, migrate=True) as session:
-        rows = await panel_paths.availability(session=session, month=args.month, now=utcnow())
+        rows = await panel_paths.availability(session=session, month=args.month, now=now)
     data = panel_paths.availability_csv(args.month, rows)
     if args.out:
         Path(args.out).write_bytes(data)  # noqa: ASYNC240 (a short command; nothing else runs)

@@ -7,7 +7,7 @@ identifiers, also listed by pysiaalarm's ``data/xdata.json``):
  A    authentication_hash    a hash of the message
  C    supervision_category   number of paths and link supervision category
  H    event_time             time the event occurred (may differ from the message time stamp)
- I    alarm_text             description of / comment on the event (Windows-1252 allowed)
+ I    alarm_text             description of / comment on the event (Windows-1252 allowed; ``decode_text``)
  J    network_path           manufacturer's identifier of the path used
  K    encryption_key         key exchange (receiver to panel): never kept, only its length
  L    location               location of the event on site
@@ -44,6 +44,21 @@ MAX_VALUE = 512  # a field's value kept; the frame itself is at most 4,095 chara
 _TIME = re.compile(r"_?([0-9]{2}):([0-9]{2}):([0-9]{2}),([0-9]{2})-([0-9]{2})-([0-9]{4})")
 _COORDINATE = re.compile(r"([NSEW])?\s*([+-]?[0-9]{1,3}(?:\.[0-9]{1,10})?)\s*([NSEW])?")
 _LINKABLE = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
+
+
+def decode_text(raw: bytes) -> str:
+    """A frame's bytes that are not ASCII, as text: UTF-8, else Shift_JIS, else Windows-1252.
+
+    DC-09 5.5.1.8 allows Windows-1252 in text fields (``|A`` text, ``[I…]``, room, site…); Japanese panels
+    send Shift_JIS there, which Windows-1252 turns into mojibake. UTF-8 and Shift_JIS are tried strictly
+    (a wrong guess fails rather than garbles); Windows-1252, the standard's own, takes whatever is left.
+    """
+    for encoding in ("utf-8", "shift_jis"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("cp1252", errors="replace")
 
 
 def decode(fields: tuple[str, ...]) -> dict[str, Any]:

@@ -58,12 +58,13 @@ class Dc09Receiver:
         """Decode, store (signals, or the refused frame as a dead letter), then the answer to send."""
         now = self._clock()
         result = self._parse(raw, now)
-        if self._may_be_stale(result) and await self._keys.refresh(result.account or ""):
+        stale = self._may_be_stale(result)
+        if stale and await self._keys.refresh(dc09.canonical_account(result.account or "")):
             result = self._parse(raw, now)  # the database knew better: judge the frame again
-        if isinstance(result, Frame) and not result.encrypted and result.account in self._keys.keys:
+        if isinstance(result, Frame) and not result.encrypted and result.panel_account in self._keys.keys:
             log.warning(
                 "plain DC-09 frame from keyed account %s accepted (transition until %s) from %s",
-                result.account, self._keys.plain_until.get(result.account), source,
+                result.panel_account, self._keys.plain_until.get(result.panel_account), source,
             )  # fmt: skip
         if isinstance(result, Frame) and result.unreadable is not None:
             # Sound envelope, data nobody here reads: stored as an unknown signal and acknowledged
@@ -87,7 +88,7 @@ class Dc09Receiver:
         """Refused for its key, or let through only by a transition the database may have ended."""
         if isinstance(result, FrameError):
             return result.code in _KEY_CODES and result.account is not None
-        return not result.encrypted and result.account in self._keys.keys
+        return not result.encrypted and result.panel_account in self._keys.keys
 
     async def refuse(self, raw: bytes, transport: str, source: str, reason: str) -> bytes:
         now = self._clock()
@@ -180,6 +181,27 @@ class _UdpProtocol(asyncio.DatagramProtocol):
         task.add_done_callback(self._tasks.discard)
 
     async def _answer(self, data: bytes, addr: tuple[str, int]) -> None:
-        reply = await self._receiver.handle(data, "dc09_udp", f"udp:{addr[0]}:{addr[1]}")
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.sendto(reply, addr)
+        """Each frame of the datagram answered in order, one answer datagram per frame (as over TCP)."""
+        source = f"udp:{addr[0]}:{addr[1]}"
+        for frame in datagram_frames(data):
+            if isinstance(frame, Overrun):
+                reply = await self._receiver.refuse(frame.raw, "dc09_udp", source, frame.reason)
+            else:
+                reply = await self._receiver.handle(frame, "dc09_udp", source)
+            if self._transport is not None and not self._transport.is_closing():
+                self._transport.sendto(reply, addr)
+
+
+def datagram_frames(data: bytes) -> list[bytes | Overrun]:
+    """The frames of one UDP datagram. DC-09 puts one frame in a datagram, but a panel may put several
+    complete frames in one (the same bytes over TCP are several frames). A datagram that does not cut
+    into two or more frames is judged whole, as it came, so a damaged single frame is refused as such;
+    what is left after the frames (a frame begun and not ended) is refused on its own."""
+    splitter = FrameSplitter()
+    cuts = splitter.feed(data)
+    frames = [cut for cut in cuts if isinstance(cut, bytes)]
+    if len(frames) < 2:
+        return [data]
+    if splitter.pending:
+        cuts.append(Overrun(splitter.pending, "incomplete frame at the end of a datagram"))
+    return cuts

@@ -66,5 +66,12 @@ def test_paths_are_commissioned_checked_and_reported(
             ["1001", "backup", "cellular", "DP3"],
         ]
         assert main(["panels", "availability", "--month", "November"]) == 2
+        assert main(["panels", "availability", "--month", "2026-1"]) == 2  # YYYY-MM exactly
+        assert main(["panels", "availability", "--month", "2999-01"]) == 2  # not begun: no figure to give
+        err = capsys.readouterr().err
+        assert "not a month (YYYY-MM" in err and "2999-01 has not begun" in err
+        # Never heard since commissioning: not "up".
+        assert main(["panels", "paths", "1001"]) == 0
+        assert capsys.readouterr().out.count("not heard yet") == 2
     finally:
         get_settings.cache_clear()

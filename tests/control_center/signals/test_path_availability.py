@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
+from decimal import Decimal
 
 import pytest
 
@@ -26,8 +28,9 @@ def test_month_bounds_are_tokyo_midnights() -> None:
     start, end = month_bounds("2026-12")
     assert start == jst(1, 0, month=12) and end == dt.datetime(2027, 1, 1, tzinfo=TOKYO)
     assert start.astimezone(dt.UTC) == dt.datetime(2026, 11, 30, 15, 0, tzinfo=dt.UTC)
-    with pytest.raises(ValueError, match="YYYY-MM"):
-        month_bounds("2026-13")
+    for wrong in ("2026-13", "2026-1", "2026-00", "26-11", "2026-11-01"):
+        with pytest.raises(ValueError, match="YYYY-MM"):
+            month_bounds(wrong)
 
 
 def test_minutes_down_clips_to_the_month_merges_overlaps_and_rounds_up() -> None:
@@ -74,4 +77,34 @@ async def test_an_outage_is_recorded_per_path_and_exported(sessions) -> None:
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert table[0][:3] == ["month_jst", "account", "path"]
     assert table[1][:7] == ["2026-11", "1001", "primary", "ip", "DP3", "1", "45"]
-    assert table[1][7] == "99.894"  # 45 of 42,480 minutes so far
+    # 45 minutes of the 20 days supervised so far (commissioned on the 10th at 12:00 JST), by the second.
+    assert table[1][7] == "99.844"
+
+
+async def test_a_month_before_the_path_existed_has_no_figure_and_seconds_count_exactly(sessions) -> None:
+    async with sessions() as session:
+        await seed(session=session, count=1)
+        await panel_paths.commission(session=session, account="1001", category=Category.SP4,
+                                     primary=Channel.IP, backup=None, now=T0)  # fmt: skip
+        await session.commit()
+    ingest = Ingest(sessions)
+    await ingest.store([poll(T0, "dc09_tcp")])
+    sp4 = rule(Category.SP4, Role.PRIMARY)
+    async with sessions() as session:
+        lost = T0 + dt.timedelta(seconds=sp4.overdue_seconds + 1)
+        assert await sweep(session=session, now=lost) == ["1001"]
+    back = T0 + dt.timedelta(seconds=sp4.overdue_seconds + 61)
+    await ingest.store([poll(back, "dc09_tcp")])
+    now = jst(30, 12)
+    async with sessions() as session:
+        (october,) = await panel_paths.availability(session=session, month="2026-10", now=now)
+        (november,) = await panel_paths.availability(session=session, month="2026-11", now=now)
+    assert (october.availability_percent, october.note) == (None, panel_paths.NOTE_NOT_SUPERVISED)
+    csv_row = panel_paths.availability_csv("2026-10", [october]).decode("utf-8-sig").splitlines()[1]
+    assert csv_row.split(",")[7] == ""  # no figure, not 100.000
+    # Down from the last check-in (T0) to the restore; supervised from T0 to now; by the second.
+    down = (back - T0).total_seconds()
+    supervised = (now - T0).total_seconds()
+    expected = (Decimal(supervised - down) / Decimal(supervised) * 100).quantize(Decimal("0.001"))
+    assert november.availability_percent == expected
+    assert november.minutes_down == math.ceil(down / 60)

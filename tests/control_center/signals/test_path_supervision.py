@@ -183,3 +183,62 @@ async def test_the_watchdog_hears_check_ins_on_paths_and_knows_their_interval(se
     async with sessions() as session:
         assert await evidence.last_intake(session, after=s(31)) == s(30)
         assert await evidence.shortest_check_in(session) == rule(Category.SP4, Role.PRIMARY).overdue_seconds
+
+
+async def test_reconfiguring_lost_paths_keeps_their_history_and_restores_only_on_a_check_in(sessions) -> None:
+    """`panels paths 1001 --primary ip:SP3` while both paths are lost (issue 16): the IP path stays lost
+    with its open outage, the removed backup's outage is closed then without a restore signal and stays
+    in the month's report, and the open G and F incidents are restored by the IP path's check-in only."""
+    async with sessions() as session:
+        await seed(session=session, count=1)
+    await commission(sessions, "1001", Category.DP3, Channel.IP, Channel.CELLULAR)
+    ingest = Ingest(sessions)
+    await ingest.store([poll("1001", s(0), "dc09_tcp"), poll("1001", s(0), "mqtt")])
+    both_lost = s(CELL.overdue_seconds + 1)
+    assert await swept(sessions, both_lost) == ["1001"]
+    assert await open_services(sessions) == {"G": None, "F": None}
+
+    reconfigured = both_lost + dt.timedelta(minutes=10)
+    async with sessions() as session:
+        ip_id = await session.scalar(select(PanelPath.id).where(PanelPath.channel == "ip"))
+        await panel_paths.commission(session=session, account="1001", category=Category.SP3,
+                                     primary=Channel.IP, backup=None, now=reconfigured)  # fmt: skip
+        await session.commit()
+    async with sessions() as session:
+        (ip,) = list(await session.scalars(select(PanelPath)))
+        outages = list(await session.scalars(select(PathOutage).order_by(PathOutage.id)))
+    assert (ip.id, ip.category, ip.lost_at) == (ip_id, "SP3", both_lost)  # not "up": nothing heard
+    assert [(o.channel, o.service_type, o.restored_at, o.restore_message_id) for o in outages] == [
+        ("ip", "G", None, None), ("cellular", "G", reconfigured, None), (None, "F", None, None)
+    ]  # fmt: skip
+    assert [kind for _, kind, _, _ in await supervision_signals(sessions)] == ["alarm", "alarm", "alarm"]
+    assert await open_services(sessions) == {"G": None, "F": None}  # no restore from a reconfiguration
+    async with sessions() as session:
+        rows = await panel_paths.availability(session=session, month="2026-11", now=reconfigured)
+    assert [(r.role, r.channel, r.outages, r.note) for r in rows] == [
+        ("primary", "ip", 1, ""), ("backup", "cellular", 1, panel_paths.NOTE_REMOVED)
+    ]  # fmt: skip
+
+    back = reconfigured + dt.timedelta(minutes=5)
+    await ingest.store([poll("1001", back, "dc09_udp")])
+    assert await open_services(sessions) == {"G": back, "F": back}
+    async with sessions() as session:
+        ip = await session.scalar(select(PanelPath))
+    assert ip.lost_at is None and ip.deadline == int(back.timestamp()) + ip.overdue_seconds
+
+
+async def test_swapping_primary_and_backup_keeps_each_path_and_what_it_heard(sessions) -> None:
+    async with sessions() as session:
+        await seed(session=session, count=1)
+    await commission(sessions, "1001", Category.DP3, Channel.IP, Channel.CELLULAR)
+    await Ingest(sessions).store([poll("1001", s(5), "mqtt")])
+    async with sessions() as session:
+        before = {p.channel: p.id for p in await session.scalars(select(PanelPath))}
+        await panel_paths.commission(session=session, account="1001", category=Category.DP3,
+                                     primary=Channel.CELLULAR, backup=Channel.IP, now=s(60))  # fmt: skip
+        await session.commit()
+    async with sessions() as session:
+        after = {p.channel: p for p in await session.scalars(select(PanelPath))}
+    assert {c: p.id for c, p in after.items()} == before
+    assert (after["cellular"].role, after["cellular"].last_check_in_at) == ("primary", s(5))
+    assert (after["ip"].role, after["ip"].last_check_in_at) == ("backup", None)

@@ -26,7 +26,7 @@ def _keys(entry: dict[str, Any]) -> dict[str, bytes]:
     for account, text in entry.get("keys", {}).items():
         key = dc09.parse_key(text)
         assert isinstance(key, bytes), key
-        keys[account.upper()] = key
+        keys[dc09.canonical_account(account)] = key
     return keys
 
 

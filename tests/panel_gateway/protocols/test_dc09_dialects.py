@@ -61,7 +61,8 @@ def test_a_header_without_account_takes_the_data_blocks() -> None:
     # pysiaalarm tests/test_sia_package_cases.py, case_op: "R0001L0001[#006969|Nri04/OP001NM]".
     frame = parse('"SIA-DCS"4738R0001L0001[#006969|Nri04/OP001]')
     assert isinstance(frame, Frame)
-    assert (frame.panel_account, frame.events) == ("006969", (SiaEvent("OP", 1, 4),))
+    # The padded account is account 6969 (dc09.canonical_account; pysiaalarm issues 41 and 72).
+    assert (frame.panel_account, frame.events) == ("6969", (SiaEvent("OP", 1, 4),))
     ack = dc09.response(frame, keys={}, now=NOW)
     assert b'"ACK"4738R0001L0001#006969[]' in ack
 
@@ -323,3 +324,14 @@ def test_an_unreadable_raw_frame_over_mqtt_is_an_unknown_signal_too() -> None:
     raw = wrap(f'"SIA-DCS"0005L0#1001[#1001|Zq!garbage]{STAMP}')
     (signal,) = mqtt_payload.parse("1001", raw.strip(), keys={}, now=NOW)
     assert isinstance(signal.event, panel_signal.UnknownEvent) and signal.account == "1001"
+
+
+def test_shift_jis_text_from_a_japanese_panel_is_read_as_japanese() -> None:
+    # Japanese panels may write Shift_JIS in text fields; Windows-1252 would show "ƒLƒbƒ`ƒ“".
+    body = '"SIA-DCS"0001L0#1001[#1001|Nri1/BA005^キッチン^][Rキッチン]'.encode("shift_jis")
+    frame = dc09.parse(b"\n%04X%04X%s\r" % (crc16_arc(body), len(body), body), keys={}, now=NOW)
+    assert isinstance(frame, Frame), frame
+    assert frame.events[0].text == "キッチン" and frame.extended_data() == {"room": "キッチン"}
+    body = '"SIA-DCS"0002L0#1001[#1001|Nri1/BA005^Küche^]'.encode("cp1252")  # still Windows-1252
+    frame = dc09.parse(b"\n%04X%04X%s\r" % (crc16_arc(body), len(body), body), keys={}, now=NOW)
+    assert isinstance(frame, Frame) and frame.events[0].text == "Küche"

@@ -79,3 +79,26 @@ def test_any_bytes_give_bounded_frames_and_at_most_one_refusal(chunks: list[byte
     assert len(refusals) <= 1 and (not refusals or out[-1] is refusals[0])
     assert all(len(o) <= MAX_FRAME for o in out if isinstance(o, bytes))
     assert len(splitter.pending) < MAX_FRAME  # memory per connection is bounded
+
+
+# pysiaalarm pull request 90: an Ajax hub's two polls in one TCP segment, the first without its CR.
+AJAX = b'12CE0026"NULL"0000L0#CCC[]_02:48:01,03-10-2026 ECFA0012"NULL"0000L0#CCC[]\r'
+
+
+def test_a_frame_without_its_cr_is_cut_at_its_length_field_when_the_next_frame_follows() -> None:
+    first, second = FrameSplitter().feed(AJAX)
+    assert (first, second) == (AJAX[:46], b'ECFA0012"NULL"0000L0#CCC[]\r')
+    ajax_now = dt.datetime(2026, 3, 10, 2, 48, 1, tzinfo=dt.UTC)
+    assert isinstance(dc09.parse(first, keys={}, now=ajax_now), dc09.Frame)
+    assert FrameSplitter().feed(POLL.rstrip(b"\r") + FIRE) == [POLL.rstrip(b"\r"), FIRE]
+
+
+def test_a_frame_without_its_cr_waits_while_the_next_header_is_still_arriving() -> None:
+    splitter = FrameSplitter()
+    assert splitter.feed(POLL.rstrip(b"\r") + FIRE[:5]) == []
+    assert splitter.feed(FIRE[5:]) == [POLL.rstrip(b"\r"), FIRE]
+
+
+def test_what_runs_on_past_the_length_field_and_is_no_frame_is_still_refused() -> None:
+    (cut,) = FrameSplitter().feed(POLL.rstrip(b"\r") + b"garbage\r")
+    assert isinstance(cut, Overrun) and "runs on past its length field" in cut.reason
