@@ -123,6 +123,27 @@ EQUIPMENT: dict[ResponseType, tuple[Step, ...]] = {
     ResponseType.RESPOND_FIRST_AID: (Step.DISPATCH, Step.RESPONDER_CHECK, Step.FIRST_AID, Step.CALL_CONTACTS),
 }
 
+# The checklist: an incident is not closed while one of these is open (web: the resolve refused).
+# Every agency to notify is mandatory; of the steps, the call to the premises (its outcome recorded).
+MANDATORY_STEPS = frozenset({Step.CALL_PREMISES})
+# Stable task kinds for the API (GET /api/incidents/{id}, "tasks").
+AGENCY_KINDS = {
+    Agency.POLICE: "notify_police",
+    Agency.FIRE_DEPT: "notify_fire",
+    Agency.AMBULANCE: "notify_ambulance",
+    Agency.GAS_COMPANY: "notify_gas",
+    Agency.DOCTOR: "notify_doctor",
+}
+
+
+def task_kind(step: str | None, agency: str | None) -> str:
+    return AGENCY_KINDS[Agency(agency)] if agency else str(step)
+
+
+def is_mandatory(step: str | None, agency: str | None) -> bool:
+    return agency is not None or step in MANDATORY_STEPS
+
+
 # Alarms handled silently (Contact ID 121, 122, 124, 125 and SIA HA, as signals/classification.py
 # describes them): the premises is never phoned, not by the plan and not from the console.
 SILENT = frozenset({N_("duress"), N_("silent hold-up")})

@@ -119,11 +119,15 @@ async def checked(
 
 @router.post("/incidents/{incident_id}/resolve")
 async def resolve(
-    incident_id: RowId, request: Request, reason: str = Form("", max_length=300)
+    incident_id: RowId,
+    request: Request,
+    reason: str = Form("", max_length=300),
+    without_fire_dept: str = Form("", max_length=300),
 ) -> RedirectResponse:
     return await run_step(
-        request, incident_id, flows.resolve, "resolved", operator=actor_of(request), reason=reason
-    )
+        request, incident_id, flows.resolve, "resolved", operator=actor_of(request), reason=reason,
+        without_fire_dept=without_fire_dept,
+    )  # fmt: skip
 
 
 @router.post("/incidents/{incident_id}/report-sent")

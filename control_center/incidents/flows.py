@@ -34,6 +34,7 @@ from control_center.subscribers.models import Device, Premises, Trip
 MAX_CODE_ATTEMPTS = 3
 S = ServiceType
 DISARMED_BURGLARY = N_("burglary alarm while disarmed")
+NO_FIRE_DEPT = N_("a fire is closed after the 119 notification, or with the reason it was not made")
 # The record's measures, call-list kinds and console notices, shown through the catalogs.
 WORDS = (
     N_("opened"),
@@ -47,6 +48,7 @@ WORDS = (
     N_("responder_on_site"),
     N_("responder_check"),
     N_("closed"),
+    N_("no_fire_dept"),
     N_("report_sent"),
     N_("contact"),
     N_("trip_contact"),
@@ -527,8 +529,17 @@ async def responder_checked(
 
 
 async def resolve(
-    *, session: AsyncSession, incident_id: int, operator: str, reason: str, at: dt.datetime
+    *,
+    session: AsyncSession,
+    incident_id: int,
+    operator: str,
+    reason: str,
+    at: dt.datetime,
+    without_fire_dept: str = "",
 ) -> None:
+    """Close by the operator: refused while a mandatory step of the plan is open
+    (``action_plans.is_mandatory``), and a fire only after the 119 notification or with the reason it
+    was not made (``without_fire_dept``, kept in the record)."""
     incident = await load(session=session, incident_id=incident_id, lock=True)
     require_operator(incident, operator)
     if not reason.strip():
@@ -536,6 +547,15 @@ async def resolve(
     open_agencies = [t.agency for t in incident.tasks if t.agency and t.done_at is None]
     if open_agencies:
         raise FlowError(f"record the notification of {', '.join(open_agencies)} first")
+    open_steps = [t.step for t in incident.tasks if t.step and t.done_at is None]
+    if mandatory := [step for step in open_steps if action_plans.is_mandatory(step, None)]:
+        raise FlowError(f"record the outcome of {', '.join(mandatory)} first")
+    if incident.service_type == S.FIRE and not any(
+        t.agency == action_plans.Agency.FIRE_DEPT and t.done_at for t in incident.tasks
+    ):
+        if not without_fire_dept.strip():
+            raise FlowError(NO_FIRE_DEPT)
+        event(incident, at, operator, "no_fire_dept", without_fire_dept.strip())
     incident.status = IncidentStatus.RESOLVED
     _close(incident, at, operator, reason)
     await session.commit()

@@ -73,11 +73,23 @@ class SignalOut(BaseModel):
         return value
 
 
+class TaskOut(BaseModel):
+    """One item of the incident's action plan as a checklist (``alarms/action_plans.py``): ``kind`` is
+    stable (``call_premises``, ``call_contacts``, ``dispatch``, ``notify_police``, ``notify_fire``,
+    ``notify_ambulance``, ``notify_gas``, …); a mandatory one open keeps the incident from closing."""
+
+    kind: str
+    mandatory: bool
+    done: bool
+    result: str | None  # who recorded it, and the reference (e.g. the police's case number) if any
+
+
 class IncidentDetail(IncidentOut):
     subscriber_name: str | None
     services: list[ServiceType]
     contacts: list[ContactOut]
     signals: list[SignalOut]
+    tasks: list[TaskOut] = []
 
     @computed_field  # type: ignore[prop-decorator]
     @property

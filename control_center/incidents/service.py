@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from control_center.core.bulk import among, insert_returning
-from control_center.incidents.models import Incident, IncidentStatus
+from control_center.incidents.models import Incident, IncidentStatus, IncidentTask
 from control_center.signals.models import Signal
 from control_center.subscribers.models import Premises
 
@@ -173,5 +173,12 @@ async def get(*, session: AsyncSession, incident_id: int) -> Incident | None:
 async def signals_of(*, session: AsyncSession, incident_id: int) -> list[Signal]:
     rows = await session.scalars(
         select(Signal).where(Signal.incident_id == incident_id).order_by(Signal.received_at, Signal.id)
+    )
+    return list(rows)
+
+
+async def tasks_of(*, session: AsyncSession, incident_id: int) -> list[IncidentTask]:
+    rows = await session.scalars(
+        select(IncidentTask).where(IncidentTask.incident_id == incident_id).order_by(IncidentTask.id)
     )
     return list(rows)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from control_center.access.guard import allowed, require
 from control_center.access.roles import Permission
 from control_center.access.service import Principal
+from control_center.alarms import action_plans
 from control_center.core import audit
 from control_center.incidents import service
 from control_center.incidents.models import Incident
@@ -19,6 +20,7 @@ from control_center.incidents.schemas import (
     IncidentOut,
     PremisesSummary,
     SignalOut,
+    TaskOut,
 )
 from control_center.web.api_types import RowId
 
@@ -78,6 +80,7 @@ async def get_incident(incident_id: RowId, request: Request, principal: Reader) 
         if incident is None:
             raise HTTPException(status_code=404, detail=f"incident {incident_id} not found")
         signals = await service.signals_of(session=session, incident_id=incident_id)
+        tasks = await service.tasks_of(session=session, incident_id=incident_id)
         if incident.premises is not None:
             subscriber = f"subscriber:{incident.premises.subscriber_id}"
             audit.viewed(session, principal.actor, subscriber, f"incident {incident_id} (API)")
@@ -89,4 +92,13 @@ async def get_incident(incident_id: RowId, request: Request, principal: Reader) 
         services=sorted(s.service_type for s in premises.services) if premises else [],
         contacts=[ContactOut.model_validate(c) for c in premises.contacts] if premises else [],
         signals=[SignalOut.model_validate(s) for s in signals],
+        tasks=[
+            TaskOut(
+                kind=action_plans.task_kind(t.step, t.agency),
+                mandatory=action_plans.is_mandatory(t.step, t.agency),
+                done=t.done_at is not None,
+                result=" ".join(filter(None, (t.done_by, t.reference))) or None,
+            )
+            for t in tasks
+        ],
     )

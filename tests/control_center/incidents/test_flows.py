@@ -295,3 +295,28 @@ async def test_trips_are_registered_through_the_api_with_their_timers(database_u
         "set_forget": dt.datetime(2026, 12, 28, 0, 30, tzinfo=dt.UTC),
         "return_call": dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC),
     }
+
+
+async def test_a_fire_is_not_closed_without_the_call_outcome_and_the_119_call_or_why_not(sessions) -> None:
+    """The plan is a checklist (issue 17): a fire was closed with no 119 step and no call outcome."""
+    await premises(sessions)
+    incident = await open_incident(sessions, 110)
+    async with sessions() as session:
+        await flows.claim(session=session, incident_id=incident.id, operator="op", at=T0 + M)
+        with pytest.raises(FlowError, match="call_premises"):
+            await flows.resolve(session=session, incident_id=incident.id, operator="op", reason="x",
+                                at=T0 + 2 * M)  # fmt: skip
+        await flows.record_outcome(
+            session=session, incident_id=incident.id, operator="op", outcome=Outcome.NO_ANSWER, at=T0 + 2 * M
+        )
+    async with sessions() as session:
+        await flows.responder_checked(session=session, incident_id=incident.id, actor="responder-7",
+                                      authorities_needed=False, note="煙なし", at=T0 + 15 * M)  # fmt: skip
+        with pytest.raises(FlowError, match="119"):
+            await flows.resolve(session=session, incident_id=incident.id, operator="op", reason="誤報",
+                                at=T0 + 16 * M)  # fmt: skip
+        await flows.resolve(session=session, incident_id=incident.id, operator="op", reason="誤報",
+                            without_fire_dept="対処員が現場確認、火災なし", at=T0 + 16 * M)  # fmt: skip
+    final = await reload(sessions, incident.id)
+    assert final.closed_at == T0 + 16 * M
+    assert any(e.kind == "no_fire_dept" and "火災なし" in e.detail for e in final.events)
