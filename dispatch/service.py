@@ -164,8 +164,11 @@ async def assign(
     actor: str,
     at: dt.datetime,
     settings: Settings,
+    second: bool = False,
 ) -> Assignment:
-    """Send a responder: the operator's choice, recorded as an override when it was not the nearest."""
+    """Send a responder: the operator's choice, recorded as an override when it was not the nearest.
+    While another responder is on the incident, a second one is sent only when ``second`` confirms it
+    (one click on a list that still offered candidates had sent two)."""
     incident = await flows.load(session=session, incident_id=incident_id, lock=True)
     if incident.closed_at is not None:
         raise DispatchError(f"incident {incident_id} is closed")
@@ -177,6 +180,9 @@ async def assign(
         responder.status = status.after(responder.status, Action.ASSIGN)
     except status.StatusError as exc:
         raise DispatchError(f"{responder.name} is {responder.status}, not available") from exc
+    active = [a for a in await assignments_of(session=session, incident_id=incident_id) if a.ended_at is None]
+    if active and not second:
+        raise DispatchError(N_("a responder is already on this incident: confirm to send a second one"))
     km = haversine_km(responder.lat, responder.lon, incident.premises.lat, incident.premises.lon)
     minutes = travel_minutes(km, settings.dispatch_road_factor, settings.dispatch_speed_kmh)
     assignment = Assignment(

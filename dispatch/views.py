@@ -45,7 +45,9 @@ Reading = Annotated[Principal, Depends(require(Permission.INCIDENTS_READ, Permis
 
 
 @console.post("/incidents/{incident_id}/dispatch")
-async def dispatch(incident_id: RowId, request: Request, responder_id: FormRowId) -> RedirectResponse:
+async def dispatch(
+    incident_id: RowId, request: Request, responder_id: FormRowId, second: bool = Form(False)
+) -> RedirectResponse:
     return await run_step(
         request,
         incident_id,
@@ -54,6 +56,7 @@ async def dispatch(incident_id: RowId, request: Request, responder_id: FormRowId
         responder_id=responder_id,
         actor=actor_of(request),
         settings=request.app.state.settings,
+        second=second,
     )
 
 
@@ -325,6 +328,7 @@ class CandidateOut(BaseModel):
 
 class AssignIn(BaseModel):
     responder_id: int = Field(ge=1, le=2**63 - 1)
+    second: bool = False  # confirms sending another while a responder is already on the incident
 
 
 class StepIn(BaseModel):
@@ -387,6 +391,7 @@ async def assign(incident_id: RowId, body: AssignIn, request: Request, principal
                 actor=principal.actor,
                 at=utcnow(),
                 settings=request.app.state.settings,
+                second=body.second,
             )
     except LookupError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc

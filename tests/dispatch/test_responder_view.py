@@ -173,6 +173,9 @@ async def test_the_console_dispatch_form_and_the_coverage_check(system: System, 
         remote = (await operator.get("/api/dispatch/reach", params=shitara)).json()
     assert sent.status_code == 303 and 'class="flash error"' not in sent_page
     assert 'class="flash error"' in again_page  # the same responder is no longer available
+    # With a responder on the way, nothing is pre-selected and a second one needs the confirmation box.
+    candidates = sent_page.split(f'action="/console/incidents/{incident_id}/dispatch"')[1].split("</form>")[0]
+    assert 'name="second"' in candidates and "checked" not in candidates
     assert near["within"] and near["warning"] is None and near["depot"] == "栄待機所"
     assert (
         not remote["within"]

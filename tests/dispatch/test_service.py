@@ -258,3 +258,21 @@ async def test_agencies_and_the_written_report(sessions) -> None:
     assert mail.to == sent.recipient and mail.body == sent.body
     assert "近藤" in mail.body and "勝手口の窓が割られていた" in mail.body and "現場確認" in mail.subject
     assert "受信から15分" in mail.body  # arrived 15 minutes after receipt
+
+
+async def test_a_second_responder_is_sent_only_when_the_operator_confirms_it(sessions) -> None:
+    """One click on the candidate list that stayed after a dispatch had sent a second responder."""
+    ids = await depots_and_responders(sessions)
+    incident_id = await incident_with_premises(sessions)
+    async with sessions() as session:
+        await assign(session, incident_id, ids["near"], T0 + 2 * M)
+    async with sessions() as session:
+        with pytest.raises(DispatchError, match="confirm"):
+            await assign(session, incident_id, ids["mid"], T0 + 3 * M)
+    async with sessions() as session:
+        second = await service.assign(session=session, incident_id=incident_id, responder_id=ids["mid"],
+                                      actor="op", at=T0 + 3 * M, settings=SETTINGS, second=True)  # fmt: skip
+    async with sessions() as session:
+        assignments = await service.assignments_of(session=session, incident_id=incident_id)
+    sent = [a.responder_id for a in assignments]
+    assert sent == [ids["near"], ids["mid"]] and second.responder_id == ids["mid"]
