@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from control_center.core import audit
+from control_center.core.i18n import N_
 from control_center.incidents.flows import close_by_system, event
-from control_center.incidents.models import Incident
+from control_center.incidents.models import Incident, IncidentStatus
+from control_center.incidents.service import open_key
 from control_center.subscribers.models import Premises
 
 
@@ -80,6 +82,39 @@ class Area:
         return bool(self.address_contains)
 
 
+LIFE_SAFETY_SERVICES = frozenset({"B", "C", "D", "E"})
+UNDO_WINDOW = dt.timedelta(minutes=15)
+BULK = "bulk: "  # how a bulk close starts its close reason (the undo finds them by it)
+
+
+def _check(services: set[str], reason: str | None = None) -> None:
+    if reason is not None and not reason.strip():
+        raise ValueError(N_("a bulk action needs its reason"))
+    if not services:
+        raise ValueError(N_("choose the services to handle in bulk"))
+    if services & LIFE_SAFETY_SERVICES:
+        raise ValueError(N_("fire, emergency, medical and gas incidents are never closed in bulk"))
+
+
+async def bulk_matches(
+    *, session: AsyncSession, services: set[str], description: str | None, area: Area
+) -> list[Incident]:
+    """Disaster mode's preview: the unclaimed open incidents of these services (and event, as the
+    queue shows it) in the area — what a bulk close would close. Life-safety services never match."""
+    _check(services)
+    query = (
+        select(Incident)
+        .where(
+            Incident.closed_at.is_(None), Incident.claimed_by.is_(None), Incident.service_type.in_(services)
+        )
+        .options(selectinload(Incident.premises))
+        .order_by(Incident.opened_at, Incident.id)
+    )
+    if description:
+        query = query.where(Incident.description == description)
+    return [incident for incident in await session.scalars(query) if area.holds(incident.premises)]
+
+
 async def bulk_close(
     *,
     session: AsyncSession,
@@ -89,29 +124,45 @@ async def bulk_close(
     area: Area,
     reason: str,
     at: dt.datetime,
+    previewed: set[int] | None = None,
 ) -> list[int]:
     """Disaster mode: close the selected kinds of unclaimed incidents in an area with one audited action
-    (e.g. power-loss signals after an earthquake). Life-safety services cannot be bulk-closed."""
-    if not reason.strip():
-        raise ValueError("a bulk action needs its reason")
-    if services & {"B", "C", "D", "E"}:
-        raise ValueError("fire, emergency, medical and gas incidents are never closed in bulk")
-    query = (
-        select(Incident)
-        .where(
-            Incident.closed_at.is_(None), Incident.claimed_by.is_(None), Incident.service_type.in_(services)
-        )
-        .options(selectinload(Incident.premises), selectinload(Incident.events))
-    )
-    if description:
-        query = query.where(Incident.description == description)
+    (e.g. power-loss signals after an earthquake). Only what still matches and was ``previewed`` (the
+    ids the supervisor saw and confirmed) is closed; life-safety services never. ``bulk_undo`` reopens
+    them within ``UNDO_WINDOW``."""
+    _check(services, reason)
+    matching = await bulk_matches(session=session, services=services, description=description, area=area)
     closed = []
-    for incident in await session.scalars(query):
-        if area.holds(incident.premises):
-            event(incident, at, supervisor, "bulk_closed", reason)
-            close_by_system(incident, at, f"bulk: {reason}")
-            closed.append(incident.id)
+    for incident in matching:
+        if previewed is not None and incident.id not in previewed:
+            continue  # arrived after the preview: the supervisor has not seen it
+        await session.refresh(incident, ["events"])
+        event(incident, at, supervisor, "bulk_closed", reason)
+        close_by_system(incident, at, f"{BULK}{reason}")
+        closed.append(incident.id)
     what = f"closed {len(closed)} ({','.join(sorted(services))}, {description or '*'}, {area}): {reason}"
     audit.changed(session, supervisor, "incidents:bulk", what, at=at)
     await session.commit()
     return closed
+
+
+async def bulk_undo(*, session: AsyncSession, supervisor: str, ids: set[int], at: dt.datetime) -> list[int]:
+    """Reopen incidents a bulk close closed less than ``UNDO_WINDOW`` ago, unless a new incident for the
+    same premises and service has opened meanwhile (the new one carries on)."""
+    query = select(Incident).where(
+        Incident.id.in_(ids), Incident.closed_at >= at - UNDO_WINDOW, Incident.close_reason.startswith(BULK)
+    )
+    reopened = []
+    for incident in await session.scalars(query.options(selectinload(Incident.events))):
+        key = open_key(premises_id=incident.premises_id, account=incident.account,
+                       service_type=incident.service_type)  # fmt: skip
+        if await session.scalar(select(Incident.id).where(Incident.open_key == key)) is not None:
+            continue
+        incident.closed_at, incident.close_reason, incident.open_key = None, None, key
+        incident.status = IncidentStatus.RECEIVED
+        event(incident, at, supervisor, "bulk_undone", "")
+        reopened.append(incident.id)
+    what = f"reopened {len(reopened)}: {sorted(reopened)}"
+    audit.changed(session, supervisor, "incidents:bulk", what, at=at)
+    await session.commit()
+    return reopened

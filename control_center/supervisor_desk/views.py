@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -18,6 +18,7 @@ from control_center.core.db import utcnow
 from control_center.core.i18n import N_, translations
 from control_center.incidents import flows, service
 from control_center.incidents.flows import FlowError
+from control_center.incidents.models import Incident
 from control_center.signals.service_types import LABELS
 from control_center.supervisor_desk import legal_record
 from control_center.supervisor_desk import service as sv
@@ -29,16 +30,25 @@ from control_center.web.rendering import render
 router = APIRouter(include_in_schema=False, dependencies=[allowed(Permission.SUPERVISE)])
 api = APIRouter(tags=["supervisor"], dependencies=[allowed(Permission.SUPERVISE)])
 CLOSED = N_("closed %(n)d")
+REOPENED = N_("reopened %(n)d")
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)  # a day before 0001-01-02 JST has no UTC
 
 
 @router.get("/console/supervisor")
 async def page(request: Request) -> HTMLResponse:
+    return await _page(request)
+
+
+async def _page(request: Request, preview: tuple[BulkForm, list[Incident]] | None = None) -> HTMLResponse:
     async with request.app.state.sessions() as session:
         incidents = await service.list_open(session=session)
         audit_rows = list(await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(30)))
         names = await names_of(session=session, logins={a.actor for a in audit_rows})
-    return render(request, "supervisor.html", incidents=incidents, audit=audit_rows, names=names)
+    # The events the queue shows for what may be handled in bulk, to choose from (in the user's words).
+    events = sorted({i.description for i in incidents if i.service_type not in sv.LIFE_SAFETY_SERVICES})
+    undo = [int(x) for x in request.query_params.get("undo", "").split(",") if x.isdigit()][:1000]
+    return render(request, "supervisor.html", incidents=incidents, audit=audit_rows, names=names,
+                  events=events, preview=preview, undo=undo)  # fmt: skip
 
 
 @router.get("/console/supervisor/figures")
@@ -77,33 +87,71 @@ async def reassign(
     return _back(request, "recorded")
 
 
+class BulkForm:
+    """The disaster-mode form, as posted for the preview, the confirmation and back into the page."""
+
+    def __init__(
+        self,
+        services: list[str] = Form(default=[]),
+        description: str = Form("", max_length=100),
+        address_contains: str = Form("", max_length=100),
+        lat: float | None = Form(None, ge=-90, le=90),
+        lon: float | None = Form(None, ge=-180, le=180),
+        radius_km: float | None = Form(None, gt=0, le=500),
+        reason: str = Form("", max_length=300),
+    ) -> None:
+        self.services, self.description, self.reason = set(services), description or None, reason
+        self.address_contains, self.lat, self.lon, self.radius_km = address_contains, lat, lon, radius_km
+        self.area = sv.Area(address_contains or None, lat, lon, radius_km)
+
+
+@router.post("/console/supervisor/bulk/preview")
+async def bulk_preview(request: Request, form: BulkForm = Depends()) -> Response:
+    """What a bulk close would close, with its count, before anything is closed."""
+    try:
+        async with request.app.state.sessions() as session:
+            matched = await sv.bulk_matches(
+                session=session, services=form.services, description=form.description, area=form.area
+            )
+    except ValueError as exc:
+        return _back(request, str(exc), error=True)
+    return await _page(request, preview=(form, matched))
+
+
 @router.post("/console/supervisor/bulk")
 async def bulk(
-    request: Request,
-    services: list[str] = Form(default=[]),
-    description: str = Form("", max_length=100),
-    address_contains: str = Form("", max_length=100),
-    lat: float | None = Form(None, ge=-90, le=90),
-    lon: float | None = Form(None, ge=-180, le=180),
-    radius_km: float | None = Form(None, gt=0, le=500),
-    reason: str = Form("", max_length=300),
+    request: Request, form: BulkForm = Depends(), previewed: list[int] = Form(default=[])
 ) -> RedirectResponse:
-    area = sv.Area(address_contains or None, lat, lon, radius_km)
+    """Close exactly what the supervisor previewed and confirmed (what still matches of it)."""
     try:
         async with request.app.state.sessions() as session:
             closed = await sv.bulk_close(
                 session=session,
                 supervisor=actor_of(request),
-                services=set(services),
-                description=description or None,
-                area=area,
-                reason=reason,
+                services=form.services,
+                description=form.description,
+                area=form.area,
+                reason=form.reason,
                 at=utcnow(),
+                previewed=set(previewed),
             )
     except ValueError as exc:
         return _back(request, str(exc), error=True)
     request.app.state.hub.publish(set(closed))
-    return _back(request, CLOSED, params={"n": len(closed)})
+    return flash.redirect(
+        request, "/console/supervisor", CLOSED, params={"n": len(closed)},
+        query={"undo": ",".join(map(str, closed))} if closed else None,
+    )  # fmt: skip
+
+
+@router.post("/console/supervisor/bulk/undo")
+async def bulk_undo(request: Request, ids: list[int] = Form(default=[])) -> RedirectResponse:
+    async with request.app.state.sessions() as session:
+        reopened = await sv.bulk_undo(
+            session=session, supervisor=actor_of(request), ids=set(ids), at=utcnow()
+        )
+    request.app.state.hub.publish(set(reopened))
+    return _back(request, REOPENED, params={"n": len(reopened)})
 
 
 @api.get(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -38,9 +39,10 @@ def redirect(
     *,
     error: bool = False,
     params: dict[str, str | int] | None = None,
+    query: dict[str, str] | None = None,
 ) -> RedirectResponse:
-    """303 to ``path`` carrying ``text`` for that page (nothing when ``text`` is empty)."""
-    response = RedirectResponse(path, status_code=303)
+    """303 to ``path`` (with ``query``) carrying ``text`` for that page (nothing when ``text`` is empty)."""
+    response = RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)
     if text:
         body = {
             "text": text[:500], "error": error, "params": params or {}, "path": path,

@@ -107,3 +107,57 @@ async def test_supervisor_page_and_api(database_url: str, sessions) -> None:
     async with sessions() as session:
         views = list(await session.scalars(select(AuditEntry).where(AuditEntry.action == "view")))
     assert [(v.actor, v.subject) for v in views] == [("sato", "subscriber:1")]
+
+
+async def test_disaster_mode_previews_in_the_queues_words_closes_only_what_was_seen_and_can_be_undone(
+    database_url: str, sessions
+) -> None:
+    """Typing 機器異常 as the queue shows it closed nothing, and 3 incidents went at once with no preview,
+    confirmation or undo (issue 17). Now the event is chosen from what the queue shows, in Japanese, the
+    matches are listed with their count, only those are closed, and the close can be undone."""
+    from control_center.app import create_app
+    from control_center.core.hub import Hub
+    from control_center.core.settings import Settings
+
+    for account in ("7001", "7002", "7003"):
+        await premises(sessions, account=account)
+    await alarms(sessions, (301, "7001"), (301, "7002"), (110, "7001"))
+    _, supervisor = await add_user(sessions, "supervisor", "sato")
+    app = create_app(Settings(_env_file=None, database_url=database_url), sessions, Hub())
+    form = {"services": ["G"], "description": "AC power loss", "address_contains": "名古屋市",
+            "reason": "地震"}  # fmt: skip
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                 headers=supervisor) as client:  # fmt: skip
+        page = (await client.get("/console/supervisor")).text
+        preview = await client.post("/console/supervisor/bulk/preview", data=form)
+        seen = [int(x.split('"')[0]) for x in preview.text.split('name="previewed" value="')[1:]]
+        await alarms(sessions, (301, "7003"), at=T0 + M)  # arrives after the preview
+        confirmed = form | {"previewed": seen, "confirm": "on"}
+        closed = await client.post("/console/supervisor/bulk", data=confirmed)
+        after = await client.get(closed.headers["location"])
+        undo_ids = [int(x.split('"')[0]) for x in after.text.split('name="ids" value="')[1:]]
+        undone = await client.post("/console/supervisor/bulk/undo", data={"ids": undo_ids})
+    assert '<option value="AC power loss">停電</option>' in page
+    assert "該当する事案：2件" in preview.text and len(seen) == 2
+    assert closed.status_code == 303 and sorted(undo_ids) == sorted(seen)
+    assert undone.status_code == 303
+    async with sessions() as session:
+        rows = list(await session.scalars(select(Incident).order_by(Incident.id)))
+    still_open = sorted(i.account for i in rows if i.closed_at is None and i.service_type == "G")
+    assert still_open == ["7001", "7002", "7003"]  # two reopened by the undo, the late one never closed
+
+
+async def test_a_bulk_close_is_undone_only_within_its_window(sessions) -> None:
+    await premises(sessions, account="7101")
+    (incident_id,) = await alarms(sessions, (301, "7101"))
+    area = sv.Area(address_contains="名古屋市")
+    async with sessions() as session:
+        closed = await sv.bulk_close(session=session, supervisor="chief", services={"G"}, description=None,
+                                     area=area, reason="地震", at=T0 + M)  # fmt: skip
+        late = await sv.bulk_undo(session=session, supervisor="chief", ids=set(closed), at=T0 + 17 * M)
+        in_time = await sv.bulk_undo(session=session, supervisor="chief", ids=set(closed), at=T0 + 10 * M)
+    assert closed == [incident_id] and late == [] and in_time == [incident_id]
+    async with sessions() as session:
+        incident = await flows.load(session=session, incident_id=incident_id)
+    assert incident.closed_at is None and incident.open_key is not None
+    assert [e.kind for e in incident.events][-2:] == ["closed", "bulk_undone"]
