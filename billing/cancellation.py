@@ -110,6 +110,12 @@ class Settlement:
     clauses: tuple[str, ...] = ()
 
 
+def deposit_for(plan: Plan | str, amount: Yen) -> Yen:
+    """The deposit a contract holds: the rental plan's (2.(2)); the purchase plan has no deposit (seed 002
+    重要事項 3., ご利用規定（お買い取り）: no 保証金 clause)."""
+    return 0 if Plan(plan) is Plan.PURCHASE else amount
+
+
 def cancellation_fee(monthly: Yen, remaining: Decimal) -> Yen:
     if remaining < MINIMUM_REMAINING:
         return 0
@@ -142,6 +148,12 @@ def settle(
             raise ValueError(f"{name} cannot be negative")
     reason = Reason(reason)
     requested = reason
+    if terminated < service_start:
+        # A contract ends on or after its service start; remaining months past the 5 years do not exist.
+        raise SettlementRefused(
+            f"the termination date {terminated.isoformat()} is before the service start "
+            f"{service_start.isoformat()}"
+        )
     expiry = terms.initial_expiry(service_start)
     early = terminated < expiry
     note = ""
@@ -179,8 +191,7 @@ def settle(
             decision_required = True  # the company must reduce or waive it, and record why
         else:
             fee = min(formula_fee, decision.reduced_to)
-    if plan is Plan.PURCHASE:
-        deposit = 0
+    deposit = deposit_for(plan, deposit)
     keeps_deposit = early and subscriber_side
     deposit_kept = deposit if keeps_deposit else 0
     company_pays_removal = reason in (Reason.COMPANY, Reason.COMPANY_FAULT)

@@ -50,6 +50,13 @@ async def _settle(
         reason = Reason(reason)
     except ValueError:
         raise BillingRefused(f"reason is one of {', '.join(r.value for r in Reason)}") from None
+    if reason is Reason.COMPANY and notified_on is None:
+        # A contract on the books ends by the company only 3 months after its notice arrived: that day
+        # is needed to check it (seed 002 重要事項 2.(9), ご利用規定（レンタル）第8条).
+        raise BillingRefused(
+            "termination by the company needs the day its written notice reached the subscriber "
+            "(notified_on; seed 002 重要事項 2.(9), ご利用規定（レンタル）第8条)"
+        )
     if reason is Reason.NON_PAYMENT and not await service.termination_allowed(
         session=session, contract_id=contract.id, on=terminated_on
     ):

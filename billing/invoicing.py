@@ -177,12 +177,32 @@ def monthly_invoice(
     lines = fee_lines(
         start, end, monthly=monthly, price_changes=price_changes, suspensions=suspensions, rates=rates
     )
+    # Every charge not billed yet and dated up to the period's end goes on this invoice, including one
+    # made after the previous month's invoice was issued (seed 002 セコムからのお知らせ (2)④).
     lines += [
         Line(c.description, c.day, c.day, c.amount, tax.rate_on(c.day, rates))
         for c in charges
-        if start <= c.day <= end
+        if c.day <= end
     ]
     return Invoice(start, end, start, due_date(start), tuple(lines))
+
+
+def unbilled_charges(charges: Sequence[Charge], billed: Sequence[Line]) -> list[Charge]:
+    """The charges no invoice line carries yet: a charge is billed by a line of the same day, description
+    and amount, each line accounting for one charge (two extra cards the same day are two lines)."""
+    left: dict[tuple[dt.date, str, Yen], int] = {}
+    for line in billed:
+        if line.start == line.end:
+            key = (line.start, line.description, line.amount)
+            left[key] = left.get(key, 0) + 1
+    unbilled: list[Charge] = []
+    for charge in sorted(charges, key=lambda c: c.day):
+        key = (charge.day, charge.description, charge.amount)
+        if left.get(key, 0):
+            left[key] -= 1
+        else:
+            unbilled.append(charge)
+    return unbilled
 
 
 @dataclass(frozen=True, slots=True)

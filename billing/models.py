@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from control_center.core.db import Base, UTCDateTime, utcnow
 from control_center.core.i18n import N_
@@ -33,6 +33,15 @@ class Contract(Base):
 
     subscriber: Mapped[Subscriber] = relationship()
     premises: Mapped[Premises] = relationship()
+
+    @validates("deposit", "plan")
+    def _no_deposit_on_purchase(self, key: str, value: object) -> object:
+        """The purchase plan has no deposit (seed 002 重要事項 3.; billing/cancellation.py deposit_for)."""
+        plan, deposit = (value, self.deposit) if key == "plan" else (self.plan, value)
+        if plan == "purchase" and deposit:
+            raise ValueError("a purchase-plan contract has no deposit (seed 002 重要事項 3.)")
+        return value
+
     end_notices: Mapped[list[EndNotice]] = relationship(cascade="all, delete-orphan")
     price_changes: Mapped[list[PriceChangeRow]] = relationship(cascade="all, delete-orphan")
     suspensions: Mapped[list[SuspensionRow]] = relationship(cascade="all, delete-orphan")

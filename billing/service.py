@@ -135,6 +135,19 @@ def settlement(
     )
 
 
+def unbilled_charges(contract: Contract) -> list[invoicing.Charge]:
+    """One-off charges (extra cards, paid repairs) that no invoice of the contract carries yet."""
+    billed = [
+        invoicing.Line(line.description, line.start, line.end, line.amount, Decimal(line.rate))
+        for row in contract.invoices
+        if row.kind in (MONTHLY, "settlement")
+        for line in row.lines
+    ]
+    return invoicing.unbilled_charges(
+        [invoicing.Charge(c.day, c.description, c.amount) for c in contract.charges], billed
+    )
+
+
 def current_expiry(contract: Contract, on: dt.date) -> dt.date:
     return terms.expiry_on(contract.service_start, on, [n.received_on for n in contract.end_notices])
 
@@ -206,7 +219,7 @@ async def run(
                 monthly=contract.monthly_fee,
                 price_changes=_price_changes(contract),
                 suspensions=_suspensions(contract),
-                charges=[invoicing.Charge(c.day, c.description, c.amount) for c in contract.charges],
+                charges=unbilled_charges(contract),
                 rates=rates,
             )
             created.append(_invoice_row(contract.id, MONTHLY, invoice))

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing import closing, payment_service, service
+from billing import closing, demand_service, payment_service, service
 from billing.cancellation import Reason
 from billing.claims import decide
 from billing.errors import BillingRefused
@@ -133,6 +133,14 @@ class CancellationIn(BaseModel):
     notified_on: dt.date | None = Field(default=None, ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))
 
 
+class DemandIn(BaseModel):
+    sent_on: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))
+
+
+class DemandReceiptIn(BaseModel):
+    received_on: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))
+
+
 class DecisionIn(BaseModel):
     reduced_to: int = Field(ge=0, le=100_000_000, description="the fee after the decision; 0 waives it")
     reason: str = Field(min_length=1, max_length=300)
@@ -241,3 +249,52 @@ async def decision(contract_id: RowId, body: DecisionIn, request: Request) -> di
 
     await _clerk(request, step)
     return {"reduced_to": body.reduced_to, "reason": body.reason.strip(), "decided_by": actor}
+
+
+def _demand_json(result: demand_service.DemandResult) -> dict[str, Any]:
+    allowed = result.termination_allowed_from
+    return {
+        "demand_id": result.demand_id,
+        "invoice_id": result.invoice_id,
+        "contract_id": result.contract_id,
+        "sent_on": result.sent_on.isoformat(),
+        "received_on": result.received_on.isoformat() if result.received_on else None,
+        "termination_allowed_from": allowed.isoformat() if allowed else None,
+        "clause": demand_service.CLAUSE,
+    }
+
+
+@router.post(
+    "/invoices/{invoice_id}/demand", status_code=201, dependencies=Writes,
+    summary="Send the written demand (催告) for an invoice past its due date and unpaid",
+)  # fmt: skip
+async def demand(invoice_id: RowId, body: DemandIn, request: Request) -> dict[str, Any]:
+    actor = actor_of(request)
+
+    async def step(session: AsyncSession) -> demand_service.DemandResult:
+        result = await demand_service.send_demand(
+            session=session, invoice_id=invoice_id, sent_on=body.sent_on
+        )
+        detail = f"demand {result.demand_id} for invoice {invoice_id} sent {body.sent_on}"
+        audit.changed(session, actor, f"contract:{result.contract_id}", detail)
+        return result
+
+    return _demand_json(await _clerk(request, step))
+
+
+@router.post(
+    "/invoices/{invoice_id}/demand/receipt", dependencies=Writes,
+    summary="The day the demand reached the subscriber: termination for non-payment allowed 21 days later",
+)  # fmt: skip
+async def demand_receipt(invoice_id: RowId, body: DemandReceiptIn, request: Request) -> dict[str, Any]:
+    actor = actor_of(request)
+
+    async def step(session: AsyncSession) -> demand_service.DemandResult:
+        result = await demand_service.record_receipt(
+            session=session, invoice_id=invoice_id, received_on=body.received_on
+        )
+        detail = f"demand {result.demand_id} for invoice {invoice_id} received {body.received_on}"
+        audit.changed(session, actor, f"contract:{result.contract_id}", detail)
+        return result
+
+    return _demand_json(await _clerk(request, step))

@@ -2,7 +2,8 @@
 
 Seed 001/003 (電子契約): the explanation of important matters must be given, and read, before the
 contract is concluded; here the signer sees the same PDF that will be signed (``document.render`` of
-``contract_text``), and the page asks them to confirm they have read it before the signature.
+``contract_text``; the signing service renders the same ``contract_text``), and the page asks them to
+confirm they have read it before the signature.
 
 After the password has been checked the page gets a reading ticket: the signer's login and the
 contract, sealed under the center's key with an expiry (``TICKET_LIFETIME``), so the PDF can be opened
@@ -16,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from billing import terms
 from billing.esign import document
@@ -34,7 +37,9 @@ async def contract_text(*, session: AsyncSession, contract_id: int) -> document.
     if contract is None:
         raise LookupError(f"contract {contract_id} not found")
     subscriber = await session.get(Subscriber, contract.subscriber_id)
-    place = await session.get(Premises, contract.premises_id)
+    place = await session.scalar(
+        select(Premises).where(Premises.id == contract.premises_id).options(selectinload(Premises.services))
+    )
     assert subscriber is not None and place is not None  # foreign keys
     return document.ContractText(
         contract.id,
@@ -45,6 +50,7 @@ async def contract_text(*, session: AsyncSession, contract_id: int) -> document.
         terms.initial_expiry(contract.service_start),
         contract.monthly_fee,
         contract.deposit,
+        tuple(sorted(s.service_type for s in place.services)),
     )
 
 

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, undefer
 
 from billing import retention, terms
-from billing.esign import ca, document, pades
+from billing.esign import ca, document, pades, reading
 from billing.esign.models import (
     ContractSigner,
     DeliveryConsent,
@@ -51,7 +51,7 @@ from control_center.core import audit
 from control_center.core.i18n import N_
 from control_center.core.mail import Mailer, Message
 from control_center.core.secret_box import SecretBox
-from control_center.subscribers.models import Premises, Subscriber
+from control_center.subscribers.models import Subscriber
 
 ROLES = ("authority", "delegate", "viewer")
 MAY_SIGN = {"authority", "delegate"}
@@ -405,23 +405,10 @@ async def sign_contract(
         await _failed(session, signer, at, "PIN")
         raise SigningRefused("wrong signing PIN") from None
 
-    subscriber = await session.get(Subscriber, contract.subscriber_id)
-    place = await session.get(Premises, contract.premises_id)
-    assert subscriber is not None and place is not None
-    expiry = terms.initial_expiry(contract.service_start)
+    # The very text the signer read (reading.contract_text): the same bytes are signed.
+    text = await reading.contract_text(session=session, contract_id=contract.id)
     try:
-        pdf = document.render(
-            document.ContractText(
-                contract.id,
-                subscriber.name,
-                place.address,
-                contract.plan,
-                contract.service_start,
-                expiry,
-                contract.monthly_fee,
-                contract.deposit,
-            )
-        )
+        pdf = document.render(text)
     except document.FontMissing as exc:
         raise SigningRefused(str(exc)) from exc
     root = await authority(session=session, box=box, at=at)
@@ -439,7 +426,7 @@ async def sign_contract(
         contract_id=contract.id,
         signer_id=signer.id,
         signed_at=at,
-        counterparty=subscriber.name,
+        counterparty=text.subscriber,
         amount=contract.monthly_fee,
         sha256=hashlib.sha256(signed).hexdigest(),
         pdf=signed,

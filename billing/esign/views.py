@@ -15,7 +15,9 @@ from pydantic import BaseModel, Field
 from billing import service as billing
 from billing.esign import document as contract_document
 from billing.esign import reading, service
+from billing.esign.contract_sections import sections
 from billing.esign.service import Search, SigningRefused
+from billing.models import Contract
 from billing.views import contract_json
 from control_center.access.guard import allowed, require
 from control_center.access.roles import Permission
@@ -406,8 +408,11 @@ async def signing_page(contract_id: RowId, request: Request) -> HTMLResponse:
     return render(request, "esign.html", contract_id=contract_id, step="password", error="", login="")
 
 
-def _code_step(request: Request, contract_id: int, login: str, text: Any, ticket: str, error: str = ""):
-    """The second step: the contract and its explanation to read, then the code, the PIN and the signature."""
+def _code_step(
+    request: Request, contract_id: int, login: str, text: Any, ticket: str, consented: bool, error: str = ""
+):
+    """The second step: the contract and its explanation to read, the consent to electronic delivery when
+    none is on record, then the code, the PIN and the signature."""
     return render(
         request,
         "esign.html",
@@ -416,9 +421,18 @@ def _code_step(request: Request, contract_id: int, login: str, text: Any, ticket
         error=error,
         login=login,
         contract=text,
+        sections=sections(text),
         explanation=contract_document.explanation(text),
         ticket=ticket,
+        consented=consented,
     )
+
+
+async def _consented(session: Any, contract_id: int) -> bool:
+    contract = await session.get(Contract, contract_id)
+    if contract is None:
+        return False
+    return await service.consent_in_force(session=session, subscriber_id=contract.subscriber_id) is not None
 
 
 @pages.post("/contracts/{contract_id}/code")
@@ -441,12 +455,13 @@ async def signing_code(
                 at=now,
             )
             text = await reading.contract_text(session=session, contract_id=contract_id)
+            consented = await _consented(session, contract_id)
     except SigningRefused as exc:
         return render(
             request, "esign.html", contract_id=contract_id, step="password", error=str(exc), login=login
         )
     ticket = reading.ticket(request.app.state.secret_box, login=login, contract_id=contract_id, at=now)
-    return _code_step(request, contract_id, login, text, ticket)
+    return _code_step(request, contract_id, login, text, ticket, consented)
 
 
 @pages.get(
@@ -490,7 +505,10 @@ async def signing_done(
     pin: str = Form(..., max_length=12),
     ticket: str = Form("", max_length=1024),
     read: str = Form("", max_length=10),
+    consent: str = Form("", max_length=10),
 ) -> HTMLResponse:
+    """Sign; consent to electronic delivery given here (seed 000 ②: while using the signing service) is
+    recorded first, under the signer's checked login and password, and audited."""
     box = request.app.state.secret_box
     error = ""
     if read != "yes":
@@ -498,6 +516,14 @@ async def signing_done(
     else:
         try:
             signing = SignIn(login=login, password=password, code=code, pin=pin)
+            if consent == "yes":
+                async with request.app.state.sessions() as session:
+                    me = await service.signed_in(session=session, login=login, password=password, at=utcnow())
+                    await service.set_consent(
+                        session=session, subscriber_id=me.subscriber_id, given=True, actor=me.login,
+                        at=utcnow(),
+                    )  # fmt: skip
+                    await session.commit()
             stored = await _sign(request, contract_id, signing)
         except (SigningRefused, ValueError) as exc:
             error = str(exc)
@@ -508,7 +534,8 @@ async def signing_done(
             )
         async with request.app.state.sessions() as session:
             text = await reading.contract_text(session=session, contract_id=contract_id)
-        return _code_step(request, contract_id, login, text, ticket, error)
+            consented = await _consented(session, contract_id)
+        return _code_step(request, contract_id, login, text, ticket, consented, error)
     return render(
         request, "esign.html", contract_id=contract_id, step="done", error="", login=login, document=stored
     )

@@ -139,6 +139,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     pdf.add_argument("--out", required=True, type=Path)
     pdf.set_defaults(handler=center_command(_invoice_pdf))
 
+    demand = commands.add_parser(
+        "demand", help="send a written demand for an overdue invoice, and/or record the day it arrived"
+    )
+    demand.add_argument("--invoice", required=True, type=int)
+    demand.add_argument("--sent-on", type=DATE, help="the day the demand was sent")
+    demand.add_argument(
+        "--received-on", type=DATE, help="the day it reached the subscriber (termination: 21 days later)"
+    )
+    demand.add_argument("--by", default="cli", help="who records it (login), for the audit log")
+    demand.set_defaults(handler=center_command(_demand))
+
     card = commands.add_parser("cards", help="hand over arming cards; extra ones are charged 800 yen each")
     card.add_argument("--contract", required=True, type=int)
     card.add_argument("--count", required=True, type=int)
@@ -274,6 +285,7 @@ async def _pay(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _invoice_pdf(settings: Settings, args: argparse.Namespace) -> int:
     from billing import invoice_service
+    from billing.errors import BillingRefused
     from billing.invoice_pdf import render_invoice_pdf
 
     async def work(session: Any) -> None:
@@ -281,7 +293,10 @@ async def _invoice_pdf(settings: Settings, args: argparse.Namespace) -> int:
         invoice = await invoice_service.qualified_invoice(
             session=session, invoice_id=args.invoice, issuer=issuer
         )
-        args.out.write_bytes(render_invoice_pdf(invoice))
+        try:
+            args.out.write_bytes(render_invoice_pdf(invoice))
+        except OSError as exc:  # a missing directory, no permission: say so, not a traceback
+            raise BillingRefused(f"--out: cannot write {args.out}: {exc.strerror}") from None
         _print({"invoice": invoice.number, "total": invoice.total, "tax": invoice.tax, "out": str(args.out)})
 
     return await _in_session(settings, work)
@@ -295,5 +310,37 @@ async def _cards(settings: Settings, args: argparse.Namespace) -> int:
             session=session, contract_id=args.contract, count=args.count, on=args.on
         )
         _print({"contract": args.contract, "cards": args.count, "charged": charged, "clause": cards.CLAUSE})
+
+    return await _in_session(settings, work)
+
+
+async def _demand(settings: Settings, args: argparse.Namespace) -> int:
+    from billing import demand_service
+    from billing.errors import BillingRefused
+    from control_center.core import audit
+
+    async def work(session: Any) -> None:
+        if args.sent_on is None and args.received_on is None:
+            raise BillingRefused("--sent-on and/or --received-on: what to record")
+        result = None
+        if args.sent_on is not None:
+            result = await demand_service.send_demand(
+                session=session, invoice_id=args.invoice, sent_on=args.sent_on
+            )
+            detail = f"demand {result.demand_id} for invoice {args.invoice} sent {args.sent_on}"
+            audit.changed(session, args.by, f"contract:{result.contract_id}", detail)
+        if args.received_on is not None:
+            result = await demand_service.record_receipt(
+                session=session, invoice_id=args.invoice, received_on=args.received_on
+            )
+            detail = f"demand {result.demand_id} for invoice {args.invoice} received {args.received_on}"
+            audit.changed(session, args.by, f"contract:{result.contract_id}", detail)
+        assert result is not None
+        allowed = result.termination_allowed_from
+        _print({"demand": result.demand_id, "invoice": result.invoice_id, "contract": result.contract_id,
+                "sent_on": result.sent_on.isoformat(),
+                "received_on": result.received_on.isoformat() if result.received_on else None,
+                "termination_allowed_from": allowed.isoformat() if allowed else None,
+                "clause": demand_service.CLAUSE})  # fmt: skip
 
     return await _in_session(settings, work)

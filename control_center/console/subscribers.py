@@ -19,11 +19,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing import closing, payment_service
+from billing import closing, demand_service, payment_service
 from billing import service as billing
 from billing.cancellation import Reason
 from billing.esign import service as esign
-from billing.models import Contract
+from billing.models import Contract, InvoiceRow
 from billing.payments import Method
 from billing.qualified_invoice import number_of
 from control_center.access.guard import actor_of, allowed
@@ -281,6 +281,61 @@ async def record_payment(
             "paid": len(result.invoices_now_paid),
             "credit": f"{result.unapplied:,}",
         },
+    )
+
+
+async def _invoice_of(session: AsyncSession, subscriber_id: int, contract_id: int, invoice_id: int) -> None:
+    invoice = await session.get(InvoiceRow, invoice_id)
+    if invoice is None or invoice.contract_id != contract_id:
+        raise HTTPException(
+            status_code=404, detail=f"invoice {invoice_id} of contract {contract_id} not found"
+        )
+    await _contract_of(session, subscriber_id, contract_id)
+
+
+@desk.post("/subscribers/{subscriber_id}/contracts/{contract_id}/invoices/{invoice_id}/demand")
+async def send_demand(
+    subscriber_id: RowId, contract_id: RowId, invoice_id: RowId, request: Request, sent_on: Day
+) -> RedirectResponse:
+    """The written demand (催告) for an overdue invoice (seed 002 重要事項 2.(6))."""
+    actor = actor_of(request)
+    try:
+        async with request.app.state.sessions() as session:
+            await _invoice_of(session, subscriber_id, contract_id, invoice_id)
+            result = await demand_service.send_demand(session=session, invoice_id=invoice_id, sent_on=sent_on)
+            audit.changed(session, actor, f"contract:{contract_id}",
+                          f"demand {result.demand_id} for invoice {invoice_id} sent {sent_on}")  # fmt: skip
+            await session.commit()
+    except Refused as exc:
+        return _back(request, subscriber_id, str(exc), error=True)
+    return _back(
+        request, subscriber_id, N_("Written demand for %(invoice)s sent on %(day)s."),
+        params={"invoice": number_of(invoice_id), "day": sent_on.isoformat()},
+    )  # fmt: skip
+
+
+@desk.post("/subscribers/{subscriber_id}/contracts/{contract_id}/invoices/{invoice_id}/demand/receipt")
+async def record_demand_receipt(
+    subscriber_id: RowId, contract_id: RowId, invoice_id: RowId, request: Request, received_on: Day
+) -> RedirectResponse:
+    """The day the demand reached the subscriber: the 20 days run from it (seed 002 重要事項 2.(6))."""
+    actor = actor_of(request)
+    try:
+        async with request.app.state.sessions() as session:
+            await _invoice_of(session, subscriber_id, contract_id, invoice_id)
+            result = await demand_service.record_receipt(
+                session=session, invoice_id=invoice_id, received_on=received_on
+            )
+            detail = f"demand {result.demand_id} for invoice {invoice_id} received {received_on}"
+            audit.changed(session, actor, f"contract:{contract_id}", detail)
+            await session.commit()
+    except Refused as exc:
+        return _back(request, subscriber_id, str(exc), error=True)
+    return _back(
+        request,
+        subscriber_id,
+        N_("Demand received on %(day)s: termination for non-payment allowed from %(from)s."),
+        params={"day": received_on.isoformat(), "from": str(result.termination_allowed_from)},
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.cancellation import deposit_for
 from billing.models import Contract
 from control_center.core.settings import get_settings
 from control_center.signals.link_supervision import CELLULAR_CHECK_IN
@@ -140,14 +141,15 @@ async def seed(
                 for position in range(1, rng.choice([3, 3, 4]) + 1)
             ],
         )
+        kind = "rental" if rng.random() < 0.8 else "purchase"
         session.add(
             Contract(
                 subscriber=subscriber,
                 premises=premises,
-                plan="rental" if rng.random() < 0.8 else "purchase",
+                plan=kind,
                 service_start=dt.date(rng.randrange(2021, 2026), rng.randrange(1, 13), rng.randrange(1, 29)),
                 monthly_fee=rng.choice([4_000, 4_800, 5_500, 6_800, 7_800, 9_800]),
-                deposit=20_000,
+                deposit=deposit_for(kind, 20_000),  # the purchase plan has none (seed 002 重要事項 3.)
             )
         )
         session.add(

@@ -73,6 +73,15 @@ async def test_payment_invoice_pdf_and_a_decided_cancellation(clerk_system, page
     ink = png_of_first_page(pdf, tmp_path / "invoice.png")
     top, middle = (0, 0, ink.width, ink.height // 4), (0, ink.height // 4, ink.width, ink.height // 2)
     assert ink_share(ink, top) > 0.002 and ink_share(ink, middle) > 0.002  # title, issuer, lines drawn
+
+    # At 1366 px the invoice table must not run under the cancellation column: the PDF link takes the click.
+    await page.set_viewport_size({"width": 1366, "height": 900})
+    link = page.locator(f"tr[data-invoice='{second}'] a.invoice-pdf")
+    await link.scroll_into_view_if_needed()
+    box = await link.bounding_box()
+    on_top = "([x, y]) => document.elementFromPoint(x, y)?.closest('a.invoice-pdf') !== null"
+    assert await page.evaluate(on_top, [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+    await page.set_viewport_size({"width": 1920, "height": 1080})
     assert ink_share(ink) < 0.5  # text on a page, not a black box (a font that failed renders as boxes)
     if SCREENSHOTS:
         (Path(SCREENSHOTS) / "clerk-invoice.png").write_bytes((tmp_path / "invoice.png").read_bytes())
