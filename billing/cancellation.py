@@ -189,8 +189,13 @@ def settle(
         clauses.append("seed 002 重要事項 2.(5)①ただし書; ご利用規定（レンタル）第9条②")
         if decision is None:
             decision_required = True  # the company must reduce or waive it, and record why
+        elif decision.reduced_to > formula_fee:
+            raise ValueError(
+                f"a decision reduces or waives the fee: at most the formula's {formula_fee} yen, "
+                f"not {decision.reduced_to} (seed 002 重要事項 2.(5)①ただし書)"
+            )
         else:
-            fee = min(formula_fee, decision.reduced_to)
+            fee = decision.reduced_to
     deposit = deposit_for(plan, deposit)
     keeps_deposit = early and subscriber_side
     deposit_kept = deposit if keeps_deposit else 0

@@ -223,6 +223,11 @@ def consolation_exclusions(accident: Accident) -> list[str]:
     return [code for code in _found(accident) if EXCLUSIONS[code].consolation]
 
 
+# Exclusions of one kind of damage, not of the theft (4.(1)【保険金が支払われない主な事故例】: "damage from a
+# fire or explosion caused by the theft"): listed with the decision, the stolen things stay covered.
+DAMAGE_ONLY = frozenset({"fire_or_explosion_from_theft"})
+
+
 def theft_insurance(accident: Accident) -> TheftPayout:
     excluded = exclusions(accident)
     shop_cash = 0 if accident.shop_cash_outside_safe else accident.shop_cash
@@ -231,7 +236,7 @@ def theft_insurance(accident: Accident) -> TheftPayout:
     goods = min(accident.goods, GOODS_LIMIT)
     shop_goods = min(accident.shop_goods, SHOP_GOODS_LIMIT)
     covered = cash + goods + shop_goods
-    if excluded or covered == 0:
+    if set(excluded) - DAMAGE_ONLY or covered == 0:
         return TheftPayout(0, cash, goods, shop_goods, 0, excluded, uncovered)
     deductible = min(DEDUCTIBLE, covered)  # once per accident, after the limits
     return TheftPayout(covered - deductible, cash, goods, shop_goods, deductible, excluded, uncovered)

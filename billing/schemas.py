@@ -43,6 +43,8 @@ class CancellationFeeRequest(BaseModel):
         if self.reduced_to is not None and not ((self.decision_reason or "").strip() and
                                                 (self.decided_by or "").strip()):  # fmt: skip
             raise ValueError("a decision needs its reason and who decided (seed 002 重要事項 2.(5)①)")
+        if self.reduced_to is not None and self.reason is not Reason.UNAVOIDABLE:
+            raise ValueError("a decision on the fee applies only to a truly unavoidable reason")
         settle_request(self)  # SettlementRefused is a ValueError: a 422 / exit 2 with the message
         return self
 

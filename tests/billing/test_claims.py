@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from billing.claims import EXCLUSIONS, Accident, consolation, decide, theft_insurance
+from billing.claims import DAMAGE_ONLY, EXCLUSIONS, Accident, consolation, decide, theft_insurance
 from control_center.cli import main
 
 D = dt.date
@@ -71,9 +71,17 @@ def test_each_exclusion_stops_what_its_clause_says(
     assert (EXCLUSIONS[code].insurance, EXCLUSIONS[code].consolation) == (stops_insurance, stops_consolation)
     result = decide(Accident(**LOSS, **facts))
     assert (code in result.insurance.exclusions) is stops_insurance
-    assert (result.insurance.insurance == 0) is stops_insurance
+    assert (result.insurance.insurance == 0) is (stops_insurance and code not in DAMAGE_ONLY)
     assert (code in result.consolation.exclusions) is stops_consolation
     assert result.consolation.consolation == (0 if stops_consolation else 100_000)
+
+
+def test_a_fire_the_thief_set_excludes_its_own_damage_not_the_theft() -> None:
+    """4.(1)【保険金が支払われない主な事故例】 excludes "damage from a fire or explosion caused by the theft
+    or robbery": that damage (the building's is for the consolation money), not what was stolen."""
+    result = decide(Accident(goods=100_000, fire_or_explosion_from_theft=True))
+    assert result.insurance.insurance == 95_000
+    assert "fire_or_explosion_from_theft" in result.insurance.exclusions
 
 
 def test_a_stop_on_the_companys_side_keeps_the_cover() -> None:
@@ -118,7 +126,7 @@ def test_the_cli_takes_each_exclusion_and_prints_the_clause(
     out = claim(capsys, "--cash", "800000", "--goods", "1200000", "--building-damage", "150000", option)
     reasons = out["insurance_decision"]["reasons"] + out["consolation_decision"]["reasons"]
     assert reasons and all(r["code"] == code and r["clause"] == EXCLUSIONS[code].clause for r in reasons)
-    assert out["insurance"] == (0 if EXCLUSIONS[code].insurance else 1_695_000)
+    assert out["insurance"] == (0 if EXCLUSIONS[code].insurance and code not in DAMAGE_ONLY else 1_695_000)
     assert out["consolation"] == (0 if EXCLUSIONS[code].consolation else 100_000)
     assert out["total"] == out["insurance"] + out["consolation"]
 

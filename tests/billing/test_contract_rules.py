@@ -15,6 +15,7 @@ from billing.cancellation import FeeDecision, Plan, Reason, SettlementRefused, s
 from billing.invoicing import Line
 from billing.payments import Open, allocate
 from billing.qualified_invoice import Issuer, NotQualified, per_rate
+from billing.schemas import CancellationFeeRequest
 from control_center.cli import main
 
 D = dt.date
@@ -187,3 +188,19 @@ def test_the_registration_number_is_t_and_13_digits(number: str) -> None:
     with pytest.raises(NotQualified):
         Issuer("セコム株式会社", number)
     assert Issuer("セコム株式会社", "T1234567890123").registration_number == "T1234567890123"
+
+
+def test_a_decision_only_reduces_or_waives_and_only_for_a_truly_unavoidable_reason() -> None:
+    """Seed 002 重要事項 2.(5)①ただし書: for a truly unavoidable reason the company may reduce or waive the
+    fee. A "decision" above the formula's fee, or on any other reason, is a mistake to refuse, not to
+    cap or ignore silently."""
+    terms = dict(plan=Plan.RENTAL, service_start=dt.date(2025, 1, 21), terminated=dt.date(2026, 4, 30),
+                 monthly=10_000)  # fmt: skip
+    with pytest.raises(ValueError, match="at most the formula's 89200 yen"):
+        settle(**terms, reason=Reason.UNAVOIDABLE, decision=FeeDecision(500_000, "誤入力", "課長"))
+    with pytest.raises(ValueError, match="only to a truly unavoidable reason"):
+        CancellationFeeRequest(start=dt.date(2025, 1, 21), terminated=dt.date(2026, 4, 30), monthly=10_000,
+                               reason=Reason.SUBSCRIBER, reduced_to=5_000, decision_reason="誤入力",
+                               decided_by="課長")  # fmt: skip
+    decided = settle(**terms, reason=Reason.UNAVOIDABLE, decision=FeeDecision(5_000, "転勤", "課長"))
+    assert decided.fee == 5_000
