@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -225,11 +224,10 @@ def _back(
     query: dict[str, str] | None = None,
 ) -> RedirectResponse:
     """To the subscriber's page (with ``query``, e.g. the cancellation being previewed), saying ``text``."""
-    path = f"/console/subscribers/{subscriber_id}"
-    response = flash.redirect(request, path, text, error=error, params=params)
-    if query:
-        response.headers["location"] = f"{path}?{urlencode(query)}#contract-{query['contract']}"
-    return response
+    return flash.redirect(
+        request, f"/console/subscribers/{subscriber_id}", text, error=error, params=params, query=query,
+        fragment=f"contract-{query['contract']}" if query else "",
+    )  # fmt: skip
 
 
 async def _contract_of(session: AsyncSession, subscriber_id: int, contract_id: int) -> Contract:

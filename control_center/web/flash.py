@@ -40,9 +40,12 @@ def redirect(
     error: bool = False,
     params: dict[str, str | int] | None = None,
     query: dict[str, str] | None = None,
+    fragment: str = "",
 ) -> RedirectResponse:
-    """303 to ``path`` (with ``query``) carrying ``text`` for that page (nothing when ``text`` is empty)."""
-    response = RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)
+    """303 to ``path`` (with ``query`` and ``fragment``) carrying ``text`` for that page (nothing when
+    ``text`` is empty)."""
+    location = (f"{path}?{urlencode(query)}" if query else path) + (f"#{fragment}" if fragment else "")
+    response = RedirectResponse(location, status_code=303)
     if text:
         body = {
             "text": text[:500], "error": error, "params": params or {}, "path": path,
