@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing import dunning
 from billing.errors import BillingRefused
 from billing.models import Contract, DemandRow, InvoiceRow
+from control_center.core import audit
 
 CLAUSE = "seed 002 重要事項 2.(6); ご利用規定（レンタル）第10条"
 
@@ -49,9 +50,11 @@ async def _demands(session: AsyncSession, invoice_id: int) -> list[DemandRow]:
     return list(rows)
 
 
-async def send_demand(*, session: AsyncSession, invoice_id: int, sent_on: dt.date) -> DemandResult:
+async def send_demand(
+    *, session: AsyncSession, invoice_id: int, sent_on: dt.date, actor: str
+) -> DemandResult:
     """Send a written demand for an invoice past its due date and unpaid on ``sent_on``; one demand per
-    invoice (a second one would restart nothing the first did not)."""
+    invoice (a second one would restart nothing the first did not). Audited as ``actor``'s."""
     invoice = await _invoice(session, invoice_id)
     contract = await session.get(Contract, invoice.contract_id)
     if contract is not None and contract.terminated_on is not None and contract.terminated_on < sent_on:
@@ -65,11 +68,16 @@ async def send_demand(*, session: AsyncSession, invoice_id: int, sent_on: dt.dat
     demand = DemandRow(invoice_id=invoice_id, sent_on=sent_on)
     session.add(demand)
     await session.flush()
+    detail = f"demand {demand.id} for invoice {invoice_id} sent {sent_on}"
+    audit.changed(session, actor, f"contract:{invoice.contract_id}", detail)
     return _result(demand, invoice)
 
 
-async def record_receipt(*, session: AsyncSession, invoice_id: int, received_on: dt.date) -> DemandResult:
-    """Record the day the demand for ``invoice_id`` reached the subscriber (from then the 20 days run)."""
+async def record_receipt(
+    *, session: AsyncSession, invoice_id: int, received_on: dt.date, actor: str
+) -> DemandResult:
+    """Record the day the demand for ``invoice_id`` reached the subscriber (from then the 20 days run).
+    Audited as ``actor``'s."""
     invoice = await _invoice(session, invoice_id)
     demands = await _demands(session, invoice_id)
     if not demands:
@@ -81,4 +89,6 @@ async def record_receipt(*, session: AsyncSession, invoice_id: int, received_on:
         raise BillingRefused(f"a demand cannot arrive before it was sent ({demand.sent_on})")
     demand.received_on = received_on
     await session.flush()
+    detail = f"demand {demand.id} for invoice {invoice_id} received {received_on}"
+    audit.changed(session, actor, f"contract:{invoice.contract_id}", detail)
     return _result(demand, invoice)

@@ -332,18 +332,6 @@ async def record_payment(*, session: AsyncSession, invoice_id: int, paid_on: dt.
     invoice.paid_on = paid_on
 
 
-async def send_demand(*, session: AsyncSession, invoice_id: int, sent_on: dt.date) -> DemandRow:
-    """A written demand, only for an invoice past its due date and unpaid."""
-    invoice = await session.get(InvoiceRow, invoice_id)
-    if invoice is None:
-        raise LookupError(f"invoice {invoice_id} not found")
-    if invoice.paid_on is not None or sent_on <= invoice.due_on:
-        raise ValueError("a demand is only for an unpaid invoice past its due date")
-    demand = DemandRow(invoice_id=invoice_id, sent_on=sent_on)
-    session.add(demand)
-    return demand
-
-
 async def termination_allowed(*, session: AsyncSession, contract_id: int, on: dt.date) -> bool:
     """Non-payment: allowed once 20 days from a demand's receipt have passed with the invoice unpaid."""
     rows = await session.execute(

@@ -272,12 +272,9 @@ async def demand(invoice_id: RowId, body: DemandIn, request: Request) -> dict[st
     actor = actor_of(request)
 
     async def step(session: AsyncSession) -> demand_service.DemandResult:
-        result = await demand_service.send_demand(
-            session=session, invoice_id=invoice_id, sent_on=body.sent_on
+        return await demand_service.send_demand(
+            session=session, invoice_id=invoice_id, sent_on=body.sent_on, actor=actor
         )
-        detail = f"demand {result.demand_id} for invoice {invoice_id} sent {body.sent_on}"
-        audit.changed(session, actor, f"contract:{result.contract_id}", detail)
-        return result
 
     return _demand_json(await _clerk(request, step))
 
@@ -290,11 +287,8 @@ async def demand_receipt(invoice_id: RowId, body: DemandReceiptIn, request: Requ
     actor = actor_of(request)
 
     async def step(session: AsyncSession) -> demand_service.DemandResult:
-        result = await demand_service.record_receipt(
-            session=session, invoice_id=invoice_id, received_on=body.received_on
+        return await demand_service.record_receipt(
+            session=session, invoice_id=invoice_id, received_on=body.received_on, actor=actor
         )
-        detail = f"demand {result.demand_id} for invoice {invoice_id} received {body.received_on}"
-        audit.changed(session, actor, f"contract:{result.contract_id}", detail)
-        return result
 
     return _demand_json(await _clerk(request, step))

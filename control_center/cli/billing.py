@@ -317,7 +317,6 @@ async def _cards(settings: Settings, args: argparse.Namespace) -> int:
 async def _demand(settings: Settings, args: argparse.Namespace) -> int:
     from billing import demand_service
     from billing.errors import BillingRefused
-    from control_center.core import audit
 
     async def work(session: Any) -> None:
         if args.sent_on is None and args.received_on is None:
@@ -325,16 +324,12 @@ async def _demand(settings: Settings, args: argparse.Namespace) -> int:
         result = None
         if args.sent_on is not None:
             result = await demand_service.send_demand(
-                session=session, invoice_id=args.invoice, sent_on=args.sent_on
+                session=session, invoice_id=args.invoice, sent_on=args.sent_on, actor=args.by
             )
-            detail = f"demand {result.demand_id} for invoice {args.invoice} sent {args.sent_on}"
-            audit.changed(session, args.by, f"contract:{result.contract_id}", detail)
         if args.received_on is not None:
             result = await demand_service.record_receipt(
-                session=session, invoice_id=args.invoice, received_on=args.received_on
+                session=session, invoice_id=args.invoice, received_on=args.received_on, actor=args.by
             )
-            detail = f"demand {result.demand_id} for invoice {args.invoice} received {args.received_on}"
-            audit.changed(session, args.by, f"contract:{result.contract_id}", detail)
         assert result is not None
         allowed = result.termination_allowed_from
         _print({"demand": result.demand_id, "invoice": result.invoice_id, "contract": result.contract_id,

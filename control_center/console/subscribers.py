@@ -300,9 +300,9 @@ async def send_demand(
     try:
         async with request.app.state.sessions() as session:
             await _invoice_of(session, subscriber_id, contract_id, invoice_id)
-            result = await demand_service.send_demand(session=session, invoice_id=invoice_id, sent_on=sent_on)
-            audit.changed(session, actor, f"contract:{contract_id}",
-                          f"demand {result.demand_id} for invoice {invoice_id} sent {sent_on}")  # fmt: skip
+            await demand_service.send_demand(
+                session=session, invoice_id=invoice_id, sent_on=sent_on, actor=actor
+            )
             await session.commit()
     except Refused as exc:
         return _back(request, subscriber_id, str(exc), error=True)
@@ -322,10 +322,8 @@ async def record_demand_receipt(
         async with request.app.state.sessions() as session:
             await _invoice_of(session, subscriber_id, contract_id, invoice_id)
             result = await demand_service.record_receipt(
-                session=session, invoice_id=invoice_id, received_on=received_on
+                session=session, invoice_id=invoice_id, received_on=received_on, actor=actor
             )
-            detail = f"demand {result.demand_id} for invoice {invoice_id} received {received_on}"
-            audit.changed(session, actor, f"contract:{contract_id}", detail)
             await session.commit()
     except Refused as exc:
         return _back(request, subscriber_id, str(exc), error=True)

@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from billing import closing, equipment_service, invoice_service, payment_service, service
+from billing import closing, demand_service, equipment_service, invoice_service, payment_service, service
 from billing.errors import BillingRefused
 from billing.invoice_pdf import render_invoice_pdf
 from billing.models import Contract, DemandRow, InvoiceRow
@@ -50,7 +50,8 @@ async def test_a_payment_settles_the_oldest_invoices_and_ends_the_dunning(sessio
     contract_id = await contract(sessions)
     first, second = await bill(sessions, D(2025, 2, 25), D(2025, 3, 25))  # 11,000 each, due 3/31 and 4/30
     async with sessions() as session:
-        await service.send_demand(session=session, invoice_id=first.id, sent_on=D(2025, 4, 2))
+        await demand_service.send_demand(session=session, invoice_id=first.id, sent_on=D(2025, 4, 2),
+                                         actor="clerk")  # fmt: skip
         await session.commit()
     async with sessions() as session:
         demand = await payment_service.dunning_state(

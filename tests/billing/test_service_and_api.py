@@ -11,7 +11,7 @@ from functools import partial
 import httpx
 import pytest
 
-from billing import service
+from billing import demand_service, service
 from billing.cancellation import Plan, Reason, settle
 from billing.invoicing import SuspensionCause
 from billing.models import Contract, InvoiceRow
@@ -176,15 +176,23 @@ def test_the_cli_prints_the_worked_examples_as_json() -> None:
     assert cli("claim", "--goods", "100000", "--fees-unpaid")["insurance"] == 0
 
 
+async def demand_sent_and_received(session, invoice_id: int) -> None:
+    """The written demand sent on 2 May 2025 and received the next day."""
+    await demand_service.send_demand(session=session, invoice_id=invoice_id, sent_on=D(2025, 5, 2),
+                                     actor="clerk")  # fmt: skip
+    await demand_service.record_receipt(session=session, invoice_id=invoice_id, received_on=D(2025, 5, 3),
+                                        actor="clerk")  # fmt: skip
+
+
 async def test_non_payment_demand_then_termination_after_20_days(sessions) -> None:
     contract_id = await contract(sessions, start=D(2021, 1, 21))
     async with sessions() as session:
         invoice = await the_invoice(session, contract_id, D(2025, 3, 25))
     async with sessions() as session:
         with pytest.raises(ValueError, match="past its due date"):
-            await service.send_demand(session=session, invoice_id=invoice.id, sent_on=D(2025, 4, 30))
-        demand = await service.send_demand(session=session, invoice_id=invoice.id, sent_on=D(2025, 5, 2))
-        demand.received_on = D(2025, 5, 3)
+            await demand_service.send_demand(session=session, invoice_id=invoice.id, sent_on=D(2025, 4, 30),
+                                             actor="clerk")  # fmt: skip
+        await demand_sent_and_received(session, invoice.id)
         await session.commit()
     async with sessions() as session:
         assert not await service.termination_allowed(
@@ -221,8 +229,7 @@ async def test_a_paid_invoice_ends_the_dunning(sessions) -> None:
     async with sessions() as session:
         invoice = await the_invoice(session, contract_id, D(2025, 3, 25))
     async with sessions() as session:
-        demand = await service.send_demand(session=session, invoice_id=invoice.id, sent_on=D(2025, 5, 2))
-        demand.received_on = D(2025, 5, 3)
+        await demand_sent_and_received(session, invoice.id)
         await service.record_payment(session=session, invoice_id=invoice.id, paid_on=D(2025, 5, 10))
         await session.commit()
     async with sessions() as session:
