@@ -159,9 +159,22 @@ _KIND_WORDS = {SignalKind.OPENING: N_("disarmed"), SignalKind.CLOSING: N_("armed
 _SIA_RESTORES = frozenset({"BR", "TR", "UR", "FR", "KR", "PR", "HR", "MR", "GR", "LR", "YR", "XR", "AR", "WR",
                            "ZR", "QR", "IR", "BH", "FH", "KH", "PH", "HH", "MH", "GH", "UH", "WH", "ZH", "QH",
                            "BE"})  # fmt: skip
+# DC-03 openings and closings besides OP/CL: automatic (OA/CA, CP), remote (OQ/CQ), keyswitch (OS/CS),
+# disarm from alarm (OR), and an area of several (OG "partially disarmed", CG "partially armed"), which
+# is what Ajax and Galaxy panels send per group. A partial arm is armed, as Contact ID 441 (stay) is.
 _SIA_KINDS = {
     "OP": SignalKind.OPENING,
     "CL": SignalKind.CLOSING,
+    "OA": SignalKind.OPENING,
+    "CA": SignalKind.CLOSING,
+    "CP": SignalKind.CLOSING,
+    "OQ": SignalKind.OPENING,
+    "CQ": SignalKind.CLOSING,
+    "OS": SignalKind.OPENING,
+    "CS": SignalKind.CLOSING,
+    "OR": SignalKind.OPENING,
+    "OG": SignalKind.OPENING,
+    "CG": SignalKind.CLOSING,
     "RP": SignalKind.TEST,
     "RX": SignalKind.TEST,
     "BB": SignalKind.INFO,

@@ -43,6 +43,11 @@ def test_contact_id_alarms_map_to_their_service(code: int, service: ServiceType)
         (cid(130, Qualifier.RESTORE), SignalKind.RESTORE),
         (SiaEvent("OP", 0, 1), SignalKind.OPENING),
         (SiaEvent("CL", 0, 1), SignalKind.CLOSING),
+        (SiaEvent("OG", 0, 2), SignalKind.OPENING),  # Ajax: one area of several disarmed
+        (SiaEvent("CG", 0, 2), SignalKind.CLOSING),  # partially armed, as CID 441 stay
+        (SiaEvent("OR", 0, 1), SignalKind.OPENING),  # disarmed from alarm
+        (SiaEvent("CA", 0, 1), SignalKind.CLOSING),  # armed automatically
+        (SiaEvent("CQ", 0, 1), SignalKind.CLOSING),  # armed remotely
         (SiaEvent("RP", 0, 0), SignalKind.TEST),
         (SiaEvent("FR", 3, 0), SignalKind.RESTORE),
     ],
