@@ -45,7 +45,16 @@ async def _until_sigterm(command: CenterCommand, settings: Settings, args: argpa
     # SIGTERM (systemd, kill) stops as cleanly as Ctrl-C; uvicorn installs its own while it serves.
     task = asyncio.current_task()
     assert task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+
+    def stop() -> None:
+        # While uvicorn serves, its own SIGTERM handler has already asked it to shut down gracefully
+        # (the loop still hears of the signal through its wake-up fd): cancelling as well would tear
+        # the web server's lifespan down mid-way, with a traceback in the log.
+        if getattr(signal.getsignal(signal.SIGTERM), "__module__", "") != "asyncio.unix_events":
+            return
+        task.cancel()
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
     try:
         return await command(settings, args)
     except asyncio.CancelledError:
