@@ -350,6 +350,11 @@ async def answer_question(
     )
     if question is None:
         raise FlowError("no such registered question for this premises")
+    # As many answers as digit codes: a caller who does not know the answers must not guess until one fits.
+    if await _attempts(session, incident_id, ("extra_question",)) >= MAX_CODE_ATTEMPTS:
+        raise FlowError(
+            f"{MAX_CODE_ATTEMPTS} answers to the registered questions used: the caller is not verified"
+        )
     checked = await check_answer(question.answer_hash, answer, key)
     if checked.upgraded is not None:
         question.answer_hash = checked.upgraded

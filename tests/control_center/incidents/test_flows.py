@@ -102,6 +102,23 @@ async def test_code_attempts_are_limited_then_the_registered_question(sessions) 
     assert result.matched and (await reload(sessions, incident.id)).verified
 
 
+async def test_registered_questions_cannot_be_guessed_without_end(sessions) -> None:
+    await premises(sessions)
+    incident = await open_incident(sessions, 130)
+    as_op = dict(key=HOUSE_CODE_KEY, incident_id=incident.id, operator="op", at=T0)
+    async with sessions() as session:
+        await flows.claim(session=session, incident_id=incident.id, operator="op", at=T0)
+        (question,) = (await reload(sessions, incident.id)).premises.questions
+        answer = partial(
+            flows.answer_question, session=session, **as_op, name_given="?", question_id=question.id
+        )
+        for guess in ("タマ", "ミケ", "シロ"):
+            assert not (await answer(answer=guess)).matched
+        with pytest.raises(FlowError, match="3 answers to the registered questions used"):
+            await answer(answer="ポチ")  # even the right one, after three wrong
+    assert not (await reload(sessions, incident.id)).verified
+
+
 async def test_burglary_no_answer_to_police_after_the_check_and_the_record(sessions) -> None:
     await premises(sessions)
     incident = await open_incident(sessions, 130)
