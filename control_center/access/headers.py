@@ -3,30 +3,52 @@
 from __future__ import annotations
 
 import json
+import re
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Scripts and styles only from our own /static (htmx is vendored); camera snapshots may be data: URLs.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
-)
-HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"same-origin"),
-    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-]
+
+# Scripts and styles only from our own /static (htmx is vendored); camera snapshots may be data: URLs;
+# map tiles also from the center's own tile server when one is configured (``map_tile_url``).
+def content_security_policy(image_origins: tuple[str, ...] = ()) -> str:
+    images = " ".join(("'self'", "data:", *image_origins))
+    return (
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {images}; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+    )
+
+
+def origin_of(url: str | None) -> tuple[str, ...]:
+    """The scheme://host[:port] a URL template such as ``https://tiles.example/{z}/{x}/{y}.png`` names."""
+    if not url:
+        return ()
+    parts = urlsplit(url)
+    # Only a plain host[:port]: anything else could smuggle a directive into the policy.
+    plain_host = re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", parts.netloc)
+    if parts.scheme not in ("http", "https") or not plain_host:
+        return ()
+    return (f"{parts.scheme}://{parts.netloc}",)
+
+
+def security_headers(image_origins: tuple[str, ...] = ()) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"content-security-policy", content_security_policy(image_origins).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
 
 
 class Hardening:
     """Pure ASGI middleware (so SSE streams pass through unbuffered)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, image_origins: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.headers = security_headers(image_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -35,7 +57,7 @@ class Hardening:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *HEADERS]
+                message["headers"] = [*message.get("headers", []), *self.headers]
             await send(message)
 
         declared = dict(scope["headers"]).get(b"content-length")

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from control_center.access import service
+from control_center.access.headers import content_security_policy, origin_of
 from control_center.access.models import User
 from control_center.access.roles import Role
 from control_center.access.service import LoginThrottled
@@ -352,3 +353,20 @@ async def test_no_response_or_log_line_shows_a_house_code(as_role, sessions, cap
     assert not any(code.search(r.getMessage()) for r in caplog.records)
     assert any("verification_attempts" in r.getMessage() for r in caplog.records)  # the SQL was logged
     assert not code.search(audit_text)
+
+
+@pytest.mark.parametrize(
+    ("tile_url", "allowed"),
+    [
+        ("https://tiles.center.example:8443/{z}/{x}/{y}.png", "https://tiles.center.example:8443"),
+        ("/tiles/{z}/{x}/{y}.png", None),  # served by this site: 'self' already covers it
+        ("https://evil.example;script-src *;/{z}/{x}/{y}.png", None),  # no directive smuggled in
+        ("javascript:alert(1)", None),
+        (None, None),
+    ],
+)
+def test_a_tile_server_is_the_only_other_image_origin(tile_url: str | None, allowed: str | None) -> None:
+    policy = content_security_policy(origin_of(tile_url))
+    images = next(d for d in policy.split("; ") if d.startswith("img-src"))
+    assert images == f"img-src 'self' data:{' ' + allowed if allowed else ''}"
+    assert "script-src 'self';" in policy and policy.count("script-src") == 1
