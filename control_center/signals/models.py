@@ -13,6 +13,13 @@ from control_center.core.db import Base, BigId, UTCDateTime
 
 
 class Signal(Base):
+    """A stored signal: part of the legal alarm record (警備業法 art. 44 / 施行規則 art. 64, kept 1 year).
+
+    On PostgreSQL the table is partitioned by month of ``received_at`` (migration 0016, docs/storage.md):
+    its primary key there is (id, received_at), and the (account, message_id) dedup is kept by the
+    ``signal_keys`` table and a trigger instead of the unique constraint below (which SQLite keeps).
+    """
+
     __tablename__ = "signals"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
