@@ -21,6 +21,16 @@ class PremisesSummary(BaseModel):
     arming_state: str
 
 
+class AlarmReasonOut(BaseModel):
+    """One data point behind the alarm level (``control_center/alarms/alarm_level.py``): ``code`` is stable,
+    ``data`` its figures, ``level`` the level it set (null: shown only), ``text`` in English."""
+
+    code: str
+    data: dict[str, Any]
+    level: int | None
+    text: str
+
+
 class IncidentOut(BaseModel):
     id: int
     account: str
@@ -33,6 +43,10 @@ class IncidentOut(BaseModel):
     last_signal_at: dt.datetime
     restored_at: dt.datetime | None
     signal_count: int
+    # TMA AVS-01: 0 no call for service … 4 threat to life; null until first assessed.
+    alarm_level: int | None = None
+    alarm_level_reasons: list[AlarmReasonOut] = []
+    alarm_level_sentence: str | None = None  # the one sentence for a police call-taker, in English
 
 
 class ContactOut(BaseModel):

@@ -12,7 +12,7 @@ from control_center.access.roles import Permission
 from control_center.access.service import Principal
 from control_center.alarms import action_plans
 from control_center.core import audit
-from control_center.incidents import service
+from control_center.incidents import alarm_level_service, service
 from control_center.incidents.models import Incident
 from control_center.incidents.schemas import (
     ContactOut,
@@ -49,6 +49,7 @@ def summary(incident: Incident) -> IncidentOut:
         last_signal_at=incident.last_signal_at,
         restored_at=incident.restored_at,
         signal_count=incident.signal_count,
+        **alarm_level_service.explained(incident, str),
     )
 
 

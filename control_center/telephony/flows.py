@@ -23,7 +23,7 @@ from control_center.alarms.action_plans import SILENT_FLAG
 from control_center.core.db import get_locked, is_postgresql
 from control_center.core.i18n import N_
 from control_center.core.settings import Settings
-from control_center.incidents import flows
+from control_center.incidents import alarm_level_service, flows
 from control_center.incidents.flows import FlowError
 from control_center.signals.service_types import ServiceType
 from control_center.telephony import twiml
@@ -332,6 +332,7 @@ async def _finish(
             "contact_reached",
             f"{attempt.name} ({attempt.channel})",
         )
+    await alarm_level_service.reassess(session, [attempt.incident_id], at=at)  # a contact's answer
     await session.commit()
     if result in ("answered", "acknowledged"):
         return

@@ -1,0 +1,518 @@
+"""The alarm level on the TMA AVS-01 scale (0–4) with the reasons that set it. Pure: facts in, level out.
+
+AVS-01 levels: 0 no call for service (cancelled or cleared); 1 an alarm with little or no additional
+information; 2 confirmed or highly probable human presence; 3 confirmed threat to property;
+4 confirmed threat to life. Every incident starts at 1 and moves as information arrives. The standard's
+scoring appendix is not public, so the rules are this module's table and functions, each documented
+(docs/architecture.md, "Where each rule lives"), and `tests/control_center/alarms/test_alarm_level.py`
+holds one row per rule.
+
+The rules, in the order they are applied:
+
+1. **Signals.** Any alarm → 1. Sequential confirmation (CLC/TS 50131-9, BS 8243): two *different*
+   intrusion detectors (burglary zones; tamper, troubles and the same zone again never count) within the
+   confirmation window (30–60 min, a setting, default 30) → 2. **Entry route**: an entry/exit zone
+   (Contact ID 134, or a zone configured as one) and the zones first tripped within the entry delay after
+   it (CP-01: entry + abort ≤ 60 s) are the resident's way in to the keypad: two detectors of that route
+   are not confirmation by themselves; a detector off the route within the window is. The panel's own
+   confirmation (Contact ID 139, SIA BV/BM) → 2. Tamper → 1 with its reason (a knock or a fault as often
+   as an attack; BS 8243 confirms with detectors, not tampers). Panic (C) → 2: someone pressed it, intent
+   unknown. Duress and hold-up (Contact ID 121, 122, 124, 125, 129; SIA HA, HV) → 4. Fire in two
+   different zones within the window, or the panel's fire verification (SIA FM) → 4: a confirmed fire in a
+   home is a threat to life (residents may be asleep, the plan calls 119 at once), not only to property.
+2. **A cancel or abort from the panel** (Contact ID 406, SIA OC/BC/AB; ANSI/SIA CP-01) is a user's code
+   entered at the keypad, what ECV (CS-V-01) accepts as calling off: with only one detector → 0; with a
+   confirmed sequence → 1 (the presence is probably the user's, but nobody has said so yet); never lower
+   than 1 for fire (SIA FC: CP-01 has no abort for fire, a silenced fire is not a cleared one); never
+   lowers a threat to life (a duress code is made to look like a disarm). An alarm received after the
+   cancel is judged afresh (the cancel no longer applies).
+3. **Verification.** A resident who gave the house code (or the registered answers) → at most 1 for what
+   the signals said (the presence is explained); a person who answered but did not know it (no match,
+   "wrong code") → at least 2. The call's outcome: false alarm (a verified resident called it off) → 0;
+   confirmed → 3 for burglary, line cut and camera (property), 4 for fire, emergency, medical, gas and life
+   watch (life); equipment stays 1. No answer changes nothing (most verification calls go unanswered).
+   Contacts reached or not are shown as reasons only: what they say is recorded as the outcome.
+4. **The responder's check**: "authorities needed" → 3 (property) or 4 (life) by the service as above,
+   equipment 3; "all clear" → 0 unless an alarm arrived after the check.
+5. **Camera assessment** (service I): an intruder seen (an illegal act) → 3; a person threatened → 4.
+6. **History**: the premises' false alarms in the last 12 months are shown as a reason that lowers
+   confidence, never the level: the level states this alarm's evidence, and a burglar does not care how
+   often the cat set the alarm off before (so never below 1 for a real alarm).
+7. **The operator** may raise or lower it with a reason; that level holds until a newer fact computes a
+   higher one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from control_center.core.i18n import N_
+
+
+class Level(IntEnum):
+    NO_CALL = 0
+    LIMITED = 1
+    PRESENCE = 2
+    PROPERTY = 3
+    LIFE = 4
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The settings of the rules (CLC/TS 50131-9 / BS 8243 confirmation time 30–60 min; CP-01 entry +
+    abort ≤ 60 s; the false-alarm history's look-back)."""
+
+    confirmation_window: dt.timedelta = dt.timedelta(minutes=30)
+    entry_delay: dt.timedelta = dt.timedelta(seconds=60)
+    history: dt.timedelta = dt.timedelta(days=365)
+
+    def __post_init__(self) -> None:
+        minutes = self.confirmation_window.total_seconds() / 60
+        if not 30 <= minutes <= 60:
+            raise ValueError("the confirmation window is 30 to 60 minutes (CLC/TS 50131-9, BS 8243)")
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """One signal of the incident: ``format`` contact_id | sia | …, ``kind`` alarm | note."""
+
+    at: dt.datetime
+    zone: int
+    format: str
+    code: str
+    kind: str
+    service: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    level: int
+    reason: str
+    actor: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Facts:
+    service: str  # the incident's service letter A–I
+    triggers: Sequence[Trigger] = ()
+    entry_zones: frozenset[int] = frozenset()  # zones configured as entry/exit (besides Contact ID 134)
+    verified: bool = False  # a resident passed the house-code check or the registered questions
+    code_mismatches: int = 0  # house-code attempts that did not match
+    outcome: str | None = None  # false_alarm | confirmed | no_answer | wrong_code
+    outcome_at: dt.datetime | None = None
+    contacts_reached: tuple[str, ...] = ()
+    contacts_exhausted: bool = False
+    responder_check: str | None = None  # authorities_needed | all_clear
+    responder_check_at: dt.datetime | None = None
+    camera_risk: int | None = None  # the announcement's risk level 1–3
+    camera_intruder: bool = False
+    camera_threat: bool = False  # a person threatened in the images
+    camera_at: dt.datetime | None = None
+    false_alarms_12m: int = 0
+    activations_12m: int = 0
+    override: Override | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One data point behind the level: a code (stable, for the API), its data and what it made the level."""
+
+    code: str
+    data: dict[str, Any] = field(default_factory=dict)
+    level: int | None = None  # the level this reason set, if it set one
+
+    def text(self, gettext: Callable[[str], str]) -> str:
+        """In the reader's language; a stored reason this version no longer knows shows its code."""
+        if self.code not in REASON_TEXT:
+            return self.code
+        try:
+            return gettext(REASON_TEXT[self.code]) % self.data
+        except (KeyError, TypeError, ValueError):
+            return f"{self.code} {self.data}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, "data": self.data, "level": self.level}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Reason:
+        return cls(str(value.get("code", "")), dict(value.get("data") or {}), value.get("level"))
+
+
+@dataclass(frozen=True)
+class Assessment:
+    level: Level
+    reasons: list[Reason]
+    decisive: str  # the code of the reason that set the final level: it picks the sentence
+
+    def sentence(self, gettext: Callable[[str], str]) -> str:
+        """The one plain sentence a police call-taker can act on, with the number (AVS-01 practice)."""
+        return sentence(self.level, self.decisive, gettext)
+
+
+def sentence(level: int, decisive: str, gettext: Callable[[str], str]) -> str:
+    what = gettext(SENTENCES.get(decisive, SENTENCES_BY_LEVEL[Level(level)]))
+    return gettext(LEVEL_SENTENCE) % {"level": level, "what": what}
+
+
+# --- what the codes mean -----------------------------------------------------------------------------------
+
+DURESS_CID = frozenset({"121", "122", "124", "125", "129"})  # SIA DC-05: duress, silent hold-up, verified
+DURESS_SIA = frozenset({"HA", "HV"})
+PANIC_CID = frozenset({"120", "123", "126", "127", "128"})
+PANIC_SIA = frozenset({"PA"})
+TAMPER_CID = frozenset({"137", "144", "145", "383"})
+TAMPER_SIA = frozenset({"TA", "TT"})
+ENTRY_CID = frozenset({"134"})  # DC-05 134 entry/exit
+CONFIRMED_CID = frozenset({"139"})  # intrusion verifier (a second detector, by the panel)
+CONFIRMED_SIA = frozenset({"BV", "BM"})
+FIRE_CONFIRMED_SIA = frozenset({"FM"})
+CANCEL_CID = frozenset({"406"})
+CANCEL_SIA = frozenset({"OC", "BC", "AB"})
+FIRE_CANCEL_SIA = frozenset({"FC"})
+BURGLARY, FIRE = "A", "B"
+LIFE_SERVICES = frozenset({"B", "C", "D", "E", "H"})  # fire, emergency, medical, gas, life watch
+PROPERTY_SERVICES = frozenset({"A", "F", "I"})
+
+
+def _is(trigger: Trigger, cid: frozenset[str], sia: frozenset[str]) -> bool:
+    return trigger.code in (cid if trigger.format == "contact_id" else sia if trigger.format == "sia" else ())
+
+
+def _is_cancel(t: Trigger) -> bool:
+    return _is(t, CANCEL_CID, CANCEL_SIA | FIRE_CANCEL_SIA)
+
+
+def _is_tamper(t: Trigger) -> bool:
+    return _is(t, TAMPER_CID, TAMPER_SIA)
+
+
+def _is_detector(t: Trigger) -> bool:
+    """An intrusion detector's alarm: counts toward sequential confirmation."""
+    return t.kind == "alarm" and t.service == BURGLARY and not _is_tamper(t) and not _is_cancel(t)
+
+
+def _is_fire(t: Trigger) -> bool:
+    return t.kind == "alarm" and t.service == FIRE and not _is_cancel(t)
+
+
+def _is_entry(t: Trigger, entry_zones: frozenset[int]) -> bool:
+    return _is_detector(t) and (_is(t, ENTRY_CID, frozenset()) or t.zone in entry_zones)
+
+
+def _confirmed_pair(
+    detectors: Sequence[Trigger], window: dt.timedelta, route: frozenset[int]
+) -> tuple[Trigger, Trigger] | None:
+    """Two different detectors within the window, not both on the entry route (first such pair)."""
+    ordered = sorted(detectors, key=lambda t: t.at)
+    for i, first in enumerate(ordered):
+        for second in ordered[i + 1 :]:
+            if second.at - first.at > window:
+                break
+            if second.zone != first.zone and not (first.zone in route and second.zone in route):
+                return first, second
+    return None
+
+
+def _entry_route(detectors: Sequence[Trigger], rules: Rules, entry_zones: frozenset[int]) -> frozenset[int]:
+    """The entry/exit zones tripped and the zones first tripped within the entry delay after one."""
+    entries = [t for t in detectors if _is_entry(t, entry_zones)]
+    first_seen: dict[int, dt.datetime] = {}
+    for t in sorted(detectors, key=lambda t: t.at):
+        first_seen.setdefault(t.zone, t.at)
+    route = {t.zone for t in entries}
+    for zone, at in first_seen.items():
+        if any(dt.timedelta(0) <= at - e.at <= rules.entry_delay for e in entries):
+            route.add(zone)
+    return frozenset(route)
+
+
+def _minutes(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def _zones(triggers: Iterable[Trigger]) -> str:
+    return ", ".join(str(z) for z in sorted({t.zone for t in triggers}))
+
+
+# --- the assessment ----------------------------------------------------------------------------------------
+
+
+class _Scale:
+    """The running level and the reasons, each reason noting the level it set."""
+
+    def __init__(self) -> None:
+        self.level = Level.LIMITED
+        self.reasons: list[Reason] = []
+        self.decisive = "alarm"
+
+    def note(self, code: str, /, **data: Any) -> None:
+        self.reasons.append(Reason(code, data))
+
+    def set(self, level: Level, code: str, /, **data: Any) -> None:
+        self.level = level
+        self.decisive = code
+        self.reasons.append(Reason(code, data, int(level)))
+
+    def at_least(self, level: Level, code: str, /, **data: Any) -> None:
+        if level > self.level:
+            self.set(level, code, **data)
+        else:
+            self.note(code, **data)
+
+    def at_most(self, level: Level, code: str, /, **data: Any) -> None:
+        if level < self.level:
+            self.set(level, code, **data)
+        else:
+            self.note(code, **data)
+
+
+def assess(facts: Facts, rules: Rules = Rules()) -> Assessment:
+    scale = _Scale()
+    triggers = list(facts.triggers)
+    alarms = [t for t in triggers if t.kind == "alarm" and not _is_cancel(t)]
+    scale.set(Level.LIMITED, "alarm", service=facts.service, signals=len(alarms), zones=_zones(alarms))
+    _signals(scale, facts, triggers, rules)
+    _cancel(scale, facts, triggers)
+    _verification(scale, facts)
+    _on_site(scale, facts, triggers)
+    _history(scale, facts)
+    _operator(scale, facts, triggers)
+    return Assessment(scale.level, scale.reasons, scale.decisive)
+
+
+def _signals(scale: _Scale, facts: Facts, triggers: list[Trigger], rules: Rules) -> None:
+    detectors = [t for t in triggers if _is_detector(t)]
+    if tampers := [t for t in triggers if t.kind == "alarm" and _is_tamper(t)]:
+        scale.note("tamper", zones=_zones(tampers))
+    route = _entry_route(detectors, rules, facts.entry_zones)
+    if pair := _confirmed_pair(detectors, rules.confirmation_window, route):
+        first, second = pair
+        scale.at_least(
+            Level.PRESENCE,
+            "sequence_confirmed",
+            first=first.zone,
+            second=second.zone,
+            minutes=_minutes(second.at - first.at),
+            window=_minutes(rules.confirmation_window),
+        )
+    elif len(route) > 1:
+        scale.note(
+            "entry_route",
+            zones=", ".join(map(str, sorted(route))),
+            seconds=int(rules.entry_delay.total_seconds()),
+        )
+    elif len({t.zone for t in detectors}) > 1:
+        scale.note("detectors_apart", zones=_zones(detectors), window=_minutes(rules.confirmation_window))
+    if any(_is(t, CONFIRMED_CID, CONFIRMED_SIA) for t in triggers):
+        scale.at_least(Level.PRESENCE, "panel_confirmed")
+    if panic := [t for t in triggers if t.kind == "alarm" and _is(t, PANIC_CID, PANIC_SIA)]:
+        scale.at_least(Level.PRESENCE, "panic", zones=_zones(panic))
+    fires = [t for t in triggers if _is_fire(t)]
+    if fire_pair := _confirmed_pair(fires, rules.confirmation_window, frozenset()):
+        scale.at_least(
+            Level.LIFE,
+            "fire_confirmed",
+            first=fire_pair[0].zone,
+            second=fire_pair[1].zone,
+            minutes=_minutes(fire_pair[1].at - fire_pair[0].at),
+        )
+    elif any(_is(t, frozenset(), FIRE_CONFIRMED_SIA) for t in triggers):
+        scale.at_least(Level.LIFE, "fire_confirmed_by_panel")
+    if duress := [t for t in triggers if t.kind == "alarm" and _is(t, DURESS_CID, DURESS_SIA)]:
+        scale.at_least(Level.LIFE, "duress", code=duress[0].code, zones=_zones(duress))
+
+
+def _cancel(scale: _Scale, facts: Facts, triggers: list[Trigger]) -> None:
+    cancels = [t for t in triggers if _is_cancel(t)]
+    if not cancels:
+        return
+    last = max(t.at for t in cancels)
+    code = max(cancels, key=lambda t: t.at).code
+    if any(t.kind == "alarm" and not _is_cancel(t) and t.at > last for t in triggers):
+        scale.note("alarm_after_cancel", code=code)
+    elif scale.level >= Level.LIFE:
+        scale.note("cancel_ignored_life", code=code)
+    elif facts.service == FIRE or code in FIRE_CANCEL_SIA:
+        scale.at_most(Level.LIMITED, "fire_cancel", code=code)
+    elif scale.level >= Level.PRESENCE:
+        scale.set(Level.LIMITED, "cancel_after_confirmation", code=code)
+    else:
+        scale.set(Level.NO_CALL, "cancelled", code=code)
+
+
+def _verification(scale: _Scale, facts: Facts) -> None:
+    if facts.verified:
+        if scale.level == Level.PRESENCE:
+            scale.set(Level.LIMITED, "resident_verified")
+        else:
+            scale.note("resident_verified")
+    elif facts.code_mismatches or facts.outcome == "wrong_code":
+        scale.at_least(Level.PRESENCE, "code_mismatch", attempts=facts.code_mismatches)
+    for name in facts.contacts_reached:
+        scale.note("contact_reached", name=name)
+    if facts.contacts_exhausted:
+        scale.note("contacts_unanswered")
+    if facts.outcome == "false_alarm":
+        scale.set(Level.NO_CALL, "called_off")
+    elif facts.outcome == "confirmed":
+        scale.at_least(_confirmed_level(facts.service), "call_confirmed", service=facts.service)
+    elif facts.outcome == "no_answer":
+        scale.note("no_answer")
+
+
+def _confirmed_level(service: str) -> Level:
+    if service in LIFE_SERVICES:
+        return Level.LIFE
+    if service in PROPERTY_SERVICES:
+        return Level.PROPERTY
+    return Level.LIMITED  # equipment: a confirmed trouble is no call for the police
+
+
+def _later_alarm(triggers: list[Trigger], at: dt.datetime | None) -> bool:
+    return at is not None and any(t.kind == "alarm" and not _is_cancel(t) and t.at > at for t in triggers)
+
+
+def _on_site(scale: _Scale, facts: Facts, triggers: list[Trigger]) -> None:
+    if facts.responder_check == "authorities_needed":
+        level = max(_confirmed_level(facts.service), Level.PROPERTY)
+        scale.at_least(level, "responder_authorities", service=facts.service)
+    elif facts.responder_check == "all_clear":
+        if _later_alarm(triggers, facts.responder_check_at):
+            scale.note("alarm_after_all_clear")
+        else:
+            scale.set(Level.NO_CALL, "responder_all_clear")
+    if facts.camera_risk is not None:
+        scale.note("camera_risk", risk=facts.camera_risk)
+    if facts.camera_threat:
+        scale.at_least(Level.LIFE, "camera_threat")
+    elif facts.camera_intruder:
+        scale.at_least(Level.PROPERTY, "camera_intruder")
+
+
+def _history(scale: _Scale, facts: Facts) -> None:
+    if facts.false_alarms_12m:
+        scale.note(
+            "false_alarm_history", false_alarms=facts.false_alarms_12m, activations=facts.activations_12m
+        )
+
+
+def _operator(scale: _Scale, facts: Facts, triggers: list[Trigger]) -> None:
+    override = facts.override
+    if override is None:
+        return
+    computed = scale.level
+    newest = max(
+        [t.at for t in triggers if t.kind == "alarm"]
+        + [x for x in (facts.outcome_at, facts.responder_check_at, facts.camera_at) if x is not None],
+        default=None,
+    )
+    if computed > override.level and newest is not None and newest > override.at:
+        scale.note("newer_than_override", operator=override.actor, level=override.level)
+        return
+    scale.set(
+        Level(override.level),
+        "operator",
+        operator=override.actor,
+        reason=override.reason,
+        computed=int(computed),
+    )
+
+
+# --- words ------------------------------------------------------------------------------------------------
+
+LEVEL_SENTENCE = N_("Alarm level %(level)d: %(what)s")
+LEVEL_WORDS = {
+    Level.NO_CALL: N_("no call for service"),
+    Level.LIMITED: N_("alarm, little information"),
+    Level.PRESENCE: N_("person probably present"),
+    Level.PROPERTY: N_("threat to property"),
+    Level.LIFE: N_("threat to life"),
+}
+SENTENCES_BY_LEVEL = {
+    Level.NO_CALL: N_("cancelled or cleared; no police response is needed."),
+    Level.LIMITED: N_("an alarm went off, but nobody has confirmed that anyone is at the premises."),
+    Level.PRESENCE: N_("a person is very probably at the premises; what they intend is not known."),
+    Level.PROPERTY: N_("a break-in or damage to property is confirmed; please send officers."),
+    Level.LIFE: N_("a person's life is in danger; please send officers at once."),
+}
+SENTENCES = {
+    "sequence_confirmed": N_(
+        "two different detectors went off in turn; an intruder is very probably inside."
+    ),
+    "panel_confirmed": N_(
+        "the alarm panel confirmed the alarm with a second detector; a person is very probably inside."
+    ),
+    "panic": N_("someone pressed the emergency button at the premises; what happened is not yet known."),
+    "code_mismatch": N_("someone at the premises answered our call but could not give the password."),
+    "duress": N_("a duress or hold-up alarm: someone is being threatened; please send officers at once."),
+    "fire_confirmed": N_(
+        "fire detectors in two places went off; a fire is confirmed and lives may be in danger."
+    ),
+    "fire_confirmed_by_panel": N_("the fire panel confirmed a fire; lives may be in danger."),
+    "call_confirmed": N_("the resident confirmed the emergency on the phone."),
+    "responder_authorities": N_("our guard is on site and asks for the police or fire brigade."),
+    "camera_intruder": N_("our operator sees an intruder on the camera; please send officers."),
+    "camera_threat": N_(
+        "our operator sees a person being threatened on the camera; please send officers at once."
+    ),
+    "cancelled": N_("the user cancelled the alarm at the panel; no police response is needed."),
+    "called_off": N_("a verified resident called the alarm off; no police response is needed."),
+    "responder_all_clear": N_(
+        "our guard checked the premises and found nothing; no police response is needed."
+    ),
+    "resident_verified": N_("a verified resident is at the premises; the alarm is probably theirs."),
+    "cancel_after_confirmation": N_(
+        "the user cancelled at the panel after two detectors went off; not yet confirmed by a person."
+    ),
+}
+REASON_TEXT = {
+    "alarm": N_("Alarm received (service %(service)s): %(signals)d signal(s), zone(s) %(zones)s."),
+    "tamper": N_("Tamper in zone(s) %(zones)s: shown, but a tamper alone does not confirm an intrusion."),
+    "sequence_confirmed": N_(
+        "Zone %(first)s, then a different detector, zone %(second)s, %(minutes)d min "
+        "later (confirmation window %(window)d min)."
+    ),
+    "entry_route": N_(
+        "Zones %(zones)s are the entry route (within %(seconds)d s of an entry/exit zone): "
+        "not confirmation by themselves."
+    ),
+    "detectors_apart": N_("Zones %(zones)s went off more than %(window)d min apart: not confirmation."),
+    "panel_confirmed": N_("The panel reported the alarm confirmed by a second detector."),
+    "panic": N_("Emergency button, zone(s) %(zones)s."),
+    "fire_confirmed": N_("Fire detectors in zone %(first)s and zone %(second)s, %(minutes)d min apart."),
+    "fire_confirmed_by_panel": N_("The fire panel reported the fire verified."),
+    "duress": N_("Duress or hold-up alarm (code %(code)s), zone(s) %(zones)s."),
+    "alarm_after_cancel": N_(
+        "An alarm arrived after the panel's cancel (%(code)s): the cancel no longer applies."
+    ),
+    "cancel_ignored_life": N_("The panel sent a cancel (%(code)s); a threat to life is not lowered by it."),
+    "fire_cancel": N_(
+        "The fire alarm was silenced at the panel (%(code)s): a fire is not cleared until checked."
+    ),
+    "cancel_after_confirmation": N_("The user cancelled at the panel (%(code)s) after a confirmed sequence."),
+    "cancelled": N_("The user cancelled at the panel (%(code)s)."),
+    "resident_verified": N_("A resident gave the house code (or the registered answers)."),
+    "code_mismatch": N_("Someone answered but did not know the house code (%(attempts)d attempt(s))."),
+    "contact_reached": N_("Contact reached: %(name)s."),
+    "contacts_unanswered": N_("No emergency contact answered."),
+    "called_off": N_("A verified resident called the alarm off."),
+    "call_confirmed": N_("The call confirmed the incident (service %(service)s)."),
+    "no_answer": N_("Nobody answered the call: this changes nothing by itself."),
+    "responder_authorities": N_("The responder's check: authorities needed."),
+    "responder_all_clear": N_("The responder's check: all clear."),
+    "alarm_after_all_clear": N_("An alarm arrived after the responder's all clear."),
+    "camera_risk": N_("Camera assessed at risk level %(risk)s."),
+    "camera_intruder": N_("An intruder is seen on the camera."),
+    "camera_threat": N_("A person is seen threatened on the camera."),
+    "false_alarm_history": N_(
+        "%(false_alarms)d false alarm(s) of %(activations)d alarm(s) here in 12 "
+        "months: lower confidence, but the level stays on this alarm's evidence."
+    ),
+    "operator": N_("Set by %(operator)s: %(reason)s (computed: %(computed)d)."),
+    "newer_than_override": N_("Newer evidence is above the level %(level)d set by %(operator)s."),
+}

@@ -1,0 +1,299 @@
+"""The AVS-01 alarm level over signal sequences and verification results: one row per rule, each citing
+the rule of control_center/alarms/alarm_level.py it checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+
+import pytest
+
+from control_center.alarms.alarm_level import (
+    REASON_TEXT,
+    SENTENCES,
+    Facts,
+    Level,
+    Override,
+    Rules,
+    Trigger,
+    assess,
+)
+from control_center.core.i18n import translations
+
+T0 = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)
+
+
+def cid(code: int, zone: int = 1, s: float = 0, service: str = "A", kind: str = "alarm") -> Trigger:
+    return Trigger(T0 + dt.timedelta(seconds=s), zone, "contact_id", f"{code:03d}", kind, service)
+
+
+def sia(code: str, zone: int = 1, s: float = 0, service: str | None = "A", kind: str = "alarm") -> Trigger:
+    return Trigger(T0 + dt.timedelta(seconds=s), zone, "sia", code, kind, service)
+
+
+MIN = 60
+CANCEL = cid(406, zone=3, s=40, kind="note")
+
+ROWS: list[tuple[str, Facts, Level, str]] = [
+    # rule 1: any alarm → 1
+    ("one burglary alarm", Facts("A", [cid(130)]), Level.LIMITED, "alarm"),
+    ("the same zone again is the same detector", Facts("A", [cid(130, 1), cid(130, 1, 5 * MIN)]), 1, "alarm"),
+    # rule 1: sequential confirmation (CLC/TS 50131-9, BS 8243), two different detectors in the window
+    ("two zones 12 min apart", Facts("A", [cid(130, 1), cid(132, 2, 12 * MIN)]), 2, "sequence_confirmed"),
+    (
+        "two zones at the window's edge",
+        Facts("A", [cid(130, 1), cid(132, 2, 30 * MIN)]),
+        2,
+        "sequence_confirmed",
+    ),
+    ("two zones beyond the window", Facts("A", [cid(130, 1), cid(132, 2, 31 * MIN)]), 1, "alarm"),
+    ("SIA BA in two zones", Facts("A", [sia("BA", 4), sia("BA", 7, 90)]), 2, "sequence_confirmed"),
+    # rule 1: entry route: entry/exit zone (CID 134) then an interior zone within the entry delay
+    ("entry door then hallway within 60 s", Facts("A", [cid(134, 1), cid(132, 2, 20)]), 1, "alarm"),
+    (
+        "entry route then a room off the route",
+        Facts("A", [cid(134, 1), cid(132, 2, 20), cid(132, 5, 5 * MIN)]),
+        2,
+        "sequence_confirmed",
+    ),
+    (
+        "entry door, interior zone after the delay",
+        Facts("A", [cid(134, 1), cid(132, 2, 3 * MIN)]),
+        2,
+        "sequence_confirmed",
+    ),
+    (
+        "interior first, then the entry door",
+        Facts("A", [cid(132, 2), cid(134, 1, 10)]),
+        2,
+        "sequence_confirmed",
+    ),
+    (
+        "a configured entry zone",
+        Facts("A", [cid(130, 9), cid(132, 2, 10)], entry_zones=frozenset({9})),
+        1,
+        "alarm",
+    ),
+    # rule 1: the panel's own confirmation (CID 139, SIA BV/BM)
+    ("CID 139 intrusion verified", Facts("A", [cid(130), cid(139, 1, 30)]), 2, "panel_confirmed"),
+    ("SIA BV", Facts("A", [sia("BV", 2)]), 2, "panel_confirmed"),
+    # rule 1: tamper alone, and tamper with a detector, never confirms
+    ("tamper alone", Facts("A", [cid(137, 4)]), 1, "alarm"),
+    ("detector and a tamper of another zone", Facts("A", [cid(130, 1), cid(144, 2, 60)]), 1, "alarm"),
+    ("SIA TA and BA", Facts("A", [sia("TA", 3), sia("BA", 1, 30)]), 1, "alarm"),
+    # rule 1: duress and hold-up → 4; panic → 2
+    ("CID 121 duress", Facts("C", [cid(121, service="C")]), 4, "duress"),
+    ("CID 122 silent hold-up", Facts("C", [cid(122, service="C")]), 4, "duress"),
+    ("SIA HA hold-up", Facts("C", [sia("HA", service="C")]), 4, "duress"),
+    ("CID 120 panic", Facts("C", [cid(120, service="C")]), 2, "panic"),
+    ("SIA PA panic", Facts("C", [sia("PA", service="C")]), 2, "panic"),
+    # rule 1: fire in two zones → confirmed fire → 4 (threat to life); one zone → 1
+    ("one smoke detector", Facts("B", [cid(111, 1, service="B")]), 1, "alarm"),
+    (
+        "smoke in two zones",
+        Facts("B", [cid(111, 1, service="B"), cid(110, 2, 4 * MIN, service="B")]),
+        4,
+        "fire_confirmed",
+    ),
+    ("SIA FM fire verified", Facts("B", [sia("FM", 1, service="B")]), 4, "fire_confirmed_by_panel"),
+    # rule 1: troubles never confirm, whatever the zones (a flood cannot raise the level)
+    ("troubles in many zones", Facts("G", [cid(380, z, z, service="G") for z in range(1, 200)]), 1, "alarm"),
+    # rule 2: cancel/abort from the panel (CP-01; CID 406, SIA OC/BC/AB)
+    ("alarm then CID 406 cancel", Facts("A", [cid(130), CANCEL]), 0, "cancelled"),
+    ("alarm then SIA OC", Facts("A", [sia("BA"), sia("OC", 1, 30, kind="note")]), 0, "cancelled"),
+    ("alarm then SIA AB abort", Facts("A", [sia("BA"), sia("AB", 1, 20, kind="note")]), 0, "cancelled"),
+    (
+        "confirmed sequence then a cancel",
+        Facts("A", [cid(130, 1), cid(132, 2, 10 * MIN), cid(406, 3, 11 * MIN, kind="note")]),
+        1,
+        "cancel_after_confirmation",
+    ),
+    ("cancel then a new alarm", Facts("A", [cid(130, 1), CANCEL, cid(130, 1, 5 * MIN)]), 1, "alarm"),
+    (
+        "duress then a cancel",
+        Facts("C", [cid(121, service="C"), cid(406, 1, 30, service="C", kind="note")]),
+        4,
+        "duress",
+    ),
+    (
+        "fire then SIA FC",
+        Facts("B", [sia("FA", 1, service="B"), sia("FC", 1, 30, service="B", kind="note")]),
+        1,
+        "alarm",
+    ),
+    (
+        "confirmed fire then SIA FC",
+        Facts(
+            "B",
+            [
+                sia("FA", 1, service="B"),
+                sia("FA", 2, 30, service="B"),
+                sia("FC", 1, 60, service="B", kind="note"),
+            ],
+        ),
+        4,
+        "fire_confirmed",
+    ),
+    # rule 3: house code match → at most 1 for what the signals said; mismatch → at least 2
+    (
+        "verified resident after a sequence",
+        Facts("A", [cid(130, 1), cid(132, 2, 60)], verified=True),
+        1,
+        "resident_verified",
+    ),
+    ("verified resident, one detector", Facts("A", [cid(130)], verified=True), 1, "alarm"),
+    (
+        "verified resident does not lower duress",
+        Facts("C", [cid(121, service="C")], verified=True),
+        4,
+        "duress",
+    ),
+    ("house code mismatch", Facts("A", [cid(130)], code_mismatches=2), 2, "code_mismatch"),
+    ("wrong code outcome", Facts("A", [cid(130)], outcome="wrong_code"), 2, "code_mismatch"),
+    # rule 3: the call's outcome
+    (
+        "called off by a verified resident",
+        Facts("A", [cid(130)], verified=True, outcome="false_alarm"),
+        0,
+        "called_off",
+    ),
+    ("burglary confirmed on the phone", Facts("A", [cid(130)], outcome="confirmed"), 3, "call_confirmed"),
+    (
+        "fire confirmed on the phone",
+        Facts("B", [cid(110, service="B")], outcome="confirmed"),
+        4,
+        "call_confirmed",
+    ),
+    (
+        "medical confirmed on the phone",
+        Facts("D", [cid(100, service="D")], outcome="confirmed"),
+        4,
+        "call_confirmed",
+    ),
+    ("equipment confirmed stays 1", Facts("G", [cid(301, service="G")], outcome="confirmed"), 1, "alarm"),
+    ("no answer changes nothing", Facts("A", [cid(130)], outcome="no_answer"), 1, "alarm"),
+    ("contacts reached change nothing", Facts("A", [cid(130)], contacts_reached=("山田",)), 1, "alarm"),
+    # rule 4: the responder's check
+    (
+        "responder: authorities needed (burglary)",
+        Facts("A", [cid(130)], responder_check="authorities_needed"),
+        3,
+        "responder_authorities",
+    ),
+    (
+        "responder: authorities needed (gas)",
+        Facts("E", [cid(151, service="E")], responder_check="authorities_needed"),
+        4,
+        "responder_authorities",
+    ),
+    (
+        "responder: all clear",
+        Facts(
+            "A",
+            [cid(130, 1), cid(132, 2, 60)],
+            responder_check="all_clear",
+            responder_check_at=T0 + dt.timedelta(minutes=20),
+        ),
+        0,
+        "responder_all_clear",
+    ),
+    (
+        "alarm after the all clear",
+        Facts(
+            "A",
+            [cid(130, 1), cid(132, 2, 25 * MIN)],
+            responder_check="all_clear",
+            responder_check_at=T0 + dt.timedelta(minutes=20),
+        ),
+        2,
+        "sequence_confirmed",
+    ),
+    # rule 5: camera assessment (service I)
+    (
+        "camera: intruder seen",
+        Facts("I", [cid(130, service="I")], camera_intruder=True, camera_risk=3),
+        3,
+        "camera_intruder",
+    ),
+    (
+        "camera: person threatened",
+        Facts("I", [cid(130, service="I")], camera_threat=True),
+        4,
+        "camera_threat",
+    ),
+    ("camera: risk level only", Facts("I", [cid(130, service="I")], camera_risk=1), 1, "alarm"),
+    # rule 6: history never changes the level
+    (
+        "many false alarms, one detector",
+        Facts("A", [cid(130)], false_alarms_12m=9, activations_12m=10),
+        1,
+        "alarm",
+    ),
+    (
+        "many false alarms, confirmed sequence",
+        Facts("A", [cid(130, 1), cid(132, 2, 60)], false_alarms_12m=9),
+        2,
+        "sequence_confirmed",
+    ),
+    # rule 7: the operator's override, until newer evidence computes higher
+    (
+        "operator raises",
+        Facts(
+            "A", [cid(130)], override=Override(3, "glass broken, heard", "op", T0 + dt.timedelta(minutes=1))
+        ),
+        3,
+        "operator",
+    ),
+    (
+        "operator lowers",
+        Facts(
+            "A",
+            [cid(130, 1), cid(132, 2, 60)],
+            override=Override(1, "resident's cat", "op", T0 + dt.timedelta(minutes=5)),
+        ),
+        1,
+        "operator",
+    ),
+    (
+        "newer alarm above the override",
+        Facts(
+            "C",
+            [cid(130), cid(121, 2, 10 * MIN, service="C")],
+            override=Override(1, "test", "op", T0 + dt.timedelta(minutes=5)),
+        ),
+        4,
+        "duress",
+    ),
+]
+
+
+@pytest.mark.parametrize(("facts", "level", "decisive"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS])
+def test_level(facts: Facts, level: Level, decisive: str) -> None:
+    result = assess(facts)
+    assert (result.level, result.decisive) == (level, decisive)
+    assert [r.code for r in result.reasons if r.level is not None][-1] == decisive
+
+
+def test_the_window_is_a_setting_of_30_to_60_minutes() -> None:
+    facts = Facts("A", [cid(130, 1), cid(132, 2, 45 * MIN)])
+    assert assess(facts).level == 1
+    assert assess(facts, Rules(confirmation_window=dt.timedelta(minutes=60))).level == 2
+    with pytest.raises(ValueError, match="30 to 60"):
+        Rules(confirmation_window=dt.timedelta(minutes=10))
+
+
+def test_every_reason_carries_its_data_points_and_reads_in_japanese() -> None:
+    result = assess(Facts("A", [cid(130, 1), cid(132, 2, 12 * MIN)], false_alarms_12m=4, activations_12m=5))
+    confirmed = next(r for r in result.reasons if r.code == "sequence_confirmed")
+    assert confirmed.data == {"first": 1, "second": 2, "minutes": 12, "window": 30}
+    ja = translations("ja").gettext
+    assert "12" in confirmed.text(ja) and confirmed.text(ja) != confirmed.text(
+        gettext.NullTranslations().gettext
+    )
+    assert result.sentence(ja).startswith("警報レベル2")
+    assert result.sentence(str).startswith("Alarm level 2:")
+
+
+@pytest.mark.parametrize("msgid", sorted(set(REASON_TEXT.values()) | set(SENTENCES.values())))
+def test_every_reason_and_sentence_is_translated(msgid: str) -> None:
+    assert translations("ja").gettext(msgid) != msgid
