@@ -6,17 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from control_center.access.service import names_of
 from control_center.core import audit
 from control_center.core.i18n import N_
 from control_center.incidents.flows import close_by_system, event
 from control_center.incidents.models import Incident, IncidentStatus
 from control_center.incidents.service import open_key
+from control_center.notes.service import count_by_author
 from control_center.subscribers.models import Premises
 
 
@@ -28,6 +30,57 @@ class Figures:
     claim_seconds_median: float | None  # receipt → first claim, incidents opened in the last 24 h
     claim_seconds_max: float | None
     by_operator: dict[str, int]
+    operators: list[OperatorFigures] = field(default_factory=list)  # over the last ``OPERATOR_WINDOW``
+
+
+OPERATOR_WINDOW = dt.timedelta(hours=24)  # a day covers every shift pattern of the center
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorFigures:
+    """One operator's work in the window: shown by name, kept by login."""
+
+    login: str
+    name: str
+    claimed: int  # incidents they claimed in the window
+    claim_seconds_median: float | None  # receipt → their claim
+    closed: int  # incidents they held that were closed in the window
+    open_now: int
+    notes: int  # notes they wrote in the window
+
+
+async def operator_figures(
+    *, session: AsyncSession, now: dt.datetime, window: dt.timedelta = OPERATOR_WINDOW
+) -> list[OperatorFigures]:
+    since = now - window
+    rows = list(
+        await session.execute(
+            select(Incident.claimed_by, Incident.opened_at, Incident.claimed_at, Incident.closed_at).where(
+                Incident.claimed_by.is_not(None),
+                (Incident.claimed_at >= since) | (Incident.closed_at >= since) | Incident.closed_at.is_(None),
+            )
+        )
+    )
+    notes = await count_by_author(session=session, since=since)
+    logins = {r.claimed_by for r in rows} | set(notes)
+    names = await names_of(session=session, logins=logins)
+    out = []
+    for login in logins:
+        mine = [r for r in rows if r.claimed_by == login]
+        claims = [r for r in mine if r.claimed_at is not None and r.claimed_at >= since]
+        waits = [(r.claimed_at - r.opened_at).total_seconds() for r in claims]
+        out.append(
+            OperatorFigures(
+                login=login,
+                name=names.get(login, login),
+                claimed=len(waits),
+                claim_seconds_median=statistics.median(waits) if waits else None,
+                closed=sum(1 for r in mine if r.closed_at is not None and r.closed_at >= since),
+                open_now=sum(1 for r in mine if r.closed_at is None),
+                notes=notes.get(login, 0),
+            )
+        )
+    return sorted(out, key=lambda o: (o.name, o.login))
 
 
 async def figures(*, session: AsyncSession, now: dt.datetime) -> Figures:
@@ -53,6 +106,7 @@ async def figures(*, session: AsyncSession, now: dt.datetime) -> Figures:
         statistics.median(waits) if waits else None,
         max(waits) if waits else None,
         dict(sorted(by_operator.items())),
+        await operator_figures(session=session, now=now),
     )
 
 

@@ -1,0 +1,181 @@
+"""The incident page's premises panel: what the operator needs to know about the place, beside the plan
+(zones, instructions, arming, recent signals and past incidents, notes, the map). ``premises_panel_context``
+gathers it; ``router`` serves the panel alone for a page that did not render it inline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from control_center.access.guard import allowed
+from control_center.access.roles import Permission
+from control_center.access.service import names_of
+from control_center.core.db import utcnow
+from control_center.core.i18n import N_, translations
+from control_center.core.settings import Settings
+from control_center.incidents import flows
+from control_center.incidents.models import Incident
+from control_center.notes import service as notes_service
+from control_center.signals.models import Signal
+from control_center.signals.service_types import ServiceType
+from control_center.subscribers.models import Device, PanelAccount
+from control_center.web.api_types import RowId
+from control_center.web.locale import request_locale
+from control_center.web.rendering import render
+from dispatch import basemap, map_view
+from dispatch import service as dispatch_service
+from dispatch.geo import haversine_km
+from dispatch.models import Depot
+
+RECENT_SIGNALS = dt.timedelta(hours=24)
+RECENT_SIGNALS_MAX = 10
+PAST_INCIDENTS = dt.timedelta(days=365)
+PAST_INCIDENTS_MAX = 20
+ARMING_HISTORY = dt.timedelta(days=7)
+ARMING_HISTORY_MAX = 14
+DEPOTS_SHOWN = 2
+CANDIDATES_SHOWN = 3
+
+WORDS = (N_("premises"), N_("responder"), N_("depot"))  # the map's kinds, shown through the catalogs
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class MapPlace:
+    kind: str
+    name: str
+    km: float  # from the premises
+
+
+@dataclass(frozen=True)
+class PanelMap:
+    frame: map_view.Frame
+    tiles: list[map_view.Tile]  # the center's tile server, when configured
+    basemap: basemap.Layer | None  # else the bundled offline layer
+    places: list[MapPlace]  # the same places as text, for everyone who does not see the drawing
+
+
+async def _places(session: AsyncSession, incident: Incident, settings: Settings) -> list[map_view.Place]:
+    p = incident.premises
+    assert p is not None
+    places = [map_view.Place("premises", p.address, p.lat, p.lon)]
+    active = [
+        a
+        for a in await dispatch_service.assignments_of(session=session, incident_id=incident.id)
+        if a.ended_at is None
+    ]
+    if active:
+        responders = [a.responder for a in active]
+    elif incident.closed_at is None:
+        ranked = await dispatch_service.rank(
+            session=session, incident=incident, settings=settings, at=utcnow()
+        )
+        responders = [r.responder for r in ranked[:CANDIDATES_SHOWN]]
+    else:
+        responders = []
+    places += [map_view.Place("responder", r.name, r.lat, r.lon) for r in responders]
+    depots = sorted(
+        await session.scalars(select(Depot)), key=lambda d: haversine_km(p.lat, p.lon, d.lat, d.lon)
+    )
+    places += [map_view.Place("depot", d.name, d.lat, d.lon) for d in depots[:DEPOTS_SHOWN]]
+    return places
+
+
+def panel_map(places: list[map_view.Place], settings: Settings, locale: str) -> PanelMap:
+    """The frame with labels that do not overlap, and under it tiles or the offline basemap."""
+    words = translations(locale).gettext
+    drawn = map_view.label(
+        map_view.frame(places, width=360, height=240),
+        {kind: words(kind) for kind in ("premises", "responder", "depot")},
+        own=frozenset({"responder", "depot"}),
+    )
+    home = places[0]
+    listed = [
+        MapPlace(p.kind, p.label, round(haversine_km(home.lat, home.lon, p.lat, p.lon), 1)) for p in places
+    ]
+    if settings.map_tile_url:
+        return PanelMap(drawn, map_view.tiles(drawn, settings.map_tile_url), None, listed)
+    return PanelMap(drawn, [], basemap.layer(drawn), listed)
+
+
+async def premises_panel_context(
+    *, session: AsyncSession, incident: Incident, settings: Settings, locale: str = "ja"
+) -> dict[str, Any]:
+    """Everything the panel shows besides the page's own context (``incident``, ``call_list``)."""
+    now = utcnow()
+    notes = await notes_service.notes_of(session=session, incident_id=incident.id)
+    names = await names_of(session=session, logins={n.author for n in notes})
+    context: dict[str, Any] = {"notes": notes, "names": names}
+    p = incident.premises
+    if p is None:
+        return context
+    accounts = set(
+        await session.scalars(select(PanelAccount.account).where(PanelAccount.premises_id == p.id))
+    )
+    accounts.add(incident.account)
+    recent = await session.scalars(
+        select(Signal)
+        .where(Signal.account.in_(accounts), Signal.received_at >= now - RECENT_SIGNALS)
+        .order_by(Signal.received_at.desc(), Signal.id.desc())
+        .limit(RECENT_SIGNALS_MAX)
+    )
+    arming = await session.scalars(
+        select(Signal)
+        .where(
+            Signal.account.in_(accounts),
+            Signal.kind.in_(("opening", "closing")),
+            Signal.received_at >= now - ARMING_HISTORY,
+        )
+        .order_by(Signal.received_at.desc(), Signal.id.desc())
+        .limit(ARMING_HISTORY_MAX)
+    )
+    past = await session.scalars(
+        select(Incident)
+        .where(
+            Incident.premises_id == p.id,
+            Incident.id != incident.id,
+            Incident.opened_at >= now - PAST_INCIDENTS,
+        )
+        .order_by(Incident.opened_at.desc(), Incident.id.desc())
+        .limit(PAST_INCIDENTS_MAX)
+    )
+    zones = await session.scalars(select(Device).where(Device.premises_id == p.id).order_by(Device.zone))
+    context |= {
+        "zones": list(zones),
+        "instructions": await dispatch_service.note_of(session=session, premises_id=p.id),
+        "large_dog_rule": dispatch_service.LARGE_DOG_RULE,
+        "recent_signals": list(recent),
+        "arming_history": list(arming),
+        "trips": [t for t in p.trips if t.returns_at >= now],
+        "past_incidents": list(past),
+        "map": panel_map(await _places(session, incident, settings), settings, locale),
+    }
+    return context
+
+
+@router.get("/console/incidents/{incident_id}/premises", dependencies=[allowed(Permission.INCIDENTS_READ)])
+async def premises_panel(incident_id: RowId, request: Request) -> HTMLResponse:
+    """The panel alone (no "viewed" audit entry: the incident page that asks for it recorded that)."""
+    async with request.app.state.sessions() as session:
+        try:
+            incident = await flows.load(session=session, incident_id=incident_id)
+        except LookupError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        panel = await premises_panel_context(
+            session=session, incident=incident, settings=request.app.state.settings,
+            locale=request_locale(request),
+        )  # fmt: skip
+    now = utcnow()
+    calls = (
+        flows.call_list(incident.premises, ServiceType(incident.service_type), now)
+        if incident.premises
+        else []
+    )
+    return render(request, "_premises_facts.html", incident=incident, call_list=calls, now=now, panel=panel)
