@@ -3,6 +3,8 @@ rules live elsewhere."""
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy import select
@@ -12,13 +14,15 @@ from control_center.access.guard import actor_of, allowed
 from control_center.access.roles import Permission
 from control_center.access.service import names_of
 from control_center.alarms.action_plans import VOICE_ANNOUNCEMENTS
+from control_center.console.premises_panel import premises_panel_context
 from control_center.core import audit
 from control_center.core.db import utcnow
 from control_center.incidents import flows, service
-from control_center.incidents.models import VerificationAttempt
+from control_center.incidents.models import Incident, VerificationAttempt
 from control_center.signals.service_types import ServiceType
 from control_center.telephony import flows as telephony_flows
 from control_center.web.api_types import RowId
+from control_center.web.locale import request_locale
 from control_center.web.rendering import render
 from control_center.web.stream import event_stream
 from dispatch import service as dispatch_service
@@ -27,20 +31,32 @@ from panel_gateway.protocols.mqtt_payload import images_in
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/console", dependencies=[allowed(Permission.INCIDENTS_READ)])
-async def console(request: Request) -> HTMLResponse:
-    return render(request, "console.html")
-
-
-@router.get("/console/queue", dependencies=[allowed(Permission.INCIDENTS_READ)])
-async def queue(request: Request) -> HTMLResponse:
-    async with request.app.state.sessions() as session:
-        incidents = await service.list_open(session=session)
-    return render(request, "_queue.html", incidents=incidents, now=utcnow())
-
-
 @router.get("/console/incidents/{incident_id}", dependencies=[allowed(Permission.INCIDENTS_READ)])
 async def incident_page(incident_id: RowId, request: Request) -> HTMLResponse:
+    return render(request, "incident.html", **await _incident_context(request, incident_id, viewed=True))
+
+
+async def _premises_panel(request: Request, session: AsyncSession, incident: Incident) -> dict[str, Any]:
+    """The premises panel's own context, so the page renders it inline (premises_panel.py)."""
+    settings, locale = request.app.state.settings, request_locale(request)
+    return await premises_panel_context(session=session, incident=incident, settings=settings, locale=locale)
+
+
+LivePart = Literal["main", "record"]
+LIVE_TEMPLATES: dict[str, str] = {"main": "_incident_main.html", "record": "_incident_record.html"}
+
+
+@router.get(
+    "/console/incidents/{incident_id}/live/{part}", dependencies=[allowed(Permission.INCIDENTS_READ)]
+)
+async def incident_live(incident_id: RowId, part: LivePart, request: Request) -> HTMLResponse:
+    """A part of the incident page that shows state, re-fetched (and morphed in) when the incident changed.
+    Not another "viewed" audit entry: the page that asks was opened, and recorded, by the same person."""
+    context = await _incident_context(request, incident_id, viewed=False)
+    return render(request, LIVE_TEMPLATES[part], **context)
+
+
+async def _incident_context(request: Request, incident_id: int, *, viewed: bool) -> dict[str, Any]:
     now = utcnow()
     async with request.app.state.sessions() as session:
         try:
@@ -52,8 +68,11 @@ async def incident_page(incident_id: RowId, request: Request) -> HTMLResponse:
         dispatch = await dispatch_service.incident_context(
             session=session, incident=incident, settings=request.app.state.settings
         )
-        names = await names_of(session=session, logins={e.actor for e in incident.events})  # not logins
-        if incident.premises is not None:
+        logins = {e.actor for e in incident.events} | {incident.claimed_by or ""}
+        names = await names_of(session=session, logins=logins)  # names, not logins
+        # The page shows the premises panel inline; the live parts leave it alone.
+        panel = await _premises_panel(request, session, incident) if viewed else None
+        if viewed and incident.premises is not None:
             # Personal data (contacts, address) was shown: on the record.
             subscriber = f"subscriber:{incident.premises.subscriber_id}"
             audit.viewed(session, actor_of(request), subscriber, f"incident {incident_id}", at=now)
@@ -63,19 +82,18 @@ async def incident_page(incident_id: RowId, request: Request) -> HTMLResponse:
         if incident.premises
         else []
     )
-    return render(
-        request,
-        "incident.html",
-        dispatch=dispatch,
+    return {
+        "dispatch": dispatch,
         **call_context,
-        voice=VOICE_ANNOUNCEMENTS,
-        images=[image for s in signals for image in images_in(s.raw)],
-        incident=incident,
-        signals=signals,
-        now=now,
-        call_list=calls,
-        names=names,
-    )
+        "voice": VOICE_ANNOUNCEMENTS,
+        "images": [image for s in signals for image in images_in(s.raw)],
+        "incident": incident,
+        "signals": signals,
+        "now": now,
+        "call_list": calls,
+        "names": names,
+        **({"panel": panel} if panel is not None else {}),
+    }
 
 
 async def _calls_context(session: AsyncSession, incident_id: int) -> dict[str, object]:
