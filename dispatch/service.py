@@ -475,7 +475,7 @@ async def notify_agency(
     reference = await switchboard.notify(Notice(Agency(task.agency), address, what, settings.center_phone))
     await flows.complete_task(
         session=session, incident_id=incident_id, task_id=task_id, operator=actor, at=at,
-        reference=f"{reference} via {switchboard.channel}",
+        reference=reference,  # the agency's own case number (the channel is the deployment's, not the case's)
     )  # fmt: skip
     return reference
 

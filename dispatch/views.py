@@ -80,7 +80,7 @@ async def notify(incident_id: RowId, task_id: RowId, request: Request) -> Redire
         request,
         incident_id,
         service.notify_agency,
-        lambda reference: f"notified: {reference}",
+        lambda reference: (N_("notified: %(reference)s"), {"reference": reference}),
         task_id=task_id,
         actor=actor_of(request),
         switchboard=state.switchboard,
@@ -122,7 +122,8 @@ async def written_report(incident_id: RowId, request: Request) -> RedirectRespon
             subject=subject,
         )
 
-    return await run_action(request, incident_id, send, lambda sent: f"report sent to {sent.recipient}")
+    sent_to = N_("report sent to %(recipient)s")
+    return await run_action(request, incident_id, send, lambda sent: (sent_to, {"recipient": sent.recipient}))
 
 
 # --- the responder's phone ---------------------------------------------------------------------------

@@ -66,7 +66,7 @@ async def create_user(
     if not login or len(login) > 64:
         raise ValueError("a login is 1 to 64 characters")
     if await session.scalar(select(User.id).where(User.login == login)):
-        raise ValueError(f"login {login!r} is taken")
+        raise ValueError("this login is taken: choose another")
     user = User(
         login=login,
         name=name.strip() or login,

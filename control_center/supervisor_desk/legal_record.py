@@ -32,6 +32,7 @@ from control_center.core.i18n import N_
 from control_center.core.timezones import TOKYO
 from control_center.incidents.models import Incident
 from control_center.subscribers.models import Premises
+from control_center.web.event_text import actor_name, describe
 from dispatch import coverage
 from dispatch.models import Assignment, CoverageLimit, Responder
 
@@ -160,6 +161,13 @@ def rows(
     """The header and one row per alarm, in the language of ``gettext``. Pure."""
     header = [gettext(msgid) for _, msgid in COLUMNS]
     table = [header]
+
+    def who(m: Measure) -> str:  # a person's name (looked up already), or the center's word for a machine
+        return actor_name(m.actor, None, gettext)
+
+    def said(m: Measure) -> str:  # the entry's detail in words, as on the incident page
+        return describe(m.kind, m.detail, gettext)
+
     for r in found:
         instruction = [m for m in r.measures if m.kind == "responder_assigned"]
         agencies = [m for m in r.measures if m.kind == "agency_notified"]
@@ -177,9 +185,9 @@ def rows(
                 r.signal,
                 r.premises_name,
                 r.address,
-                " / ".join(f"{_clock(m.at)} {m.actor}: {m.detail}" for m in instruction),
-                " / ".join(f"{_clock(m.at)} {m.actor}: {_agency_detail(m.detail)}" for m in police),
-                " / ".join(f"{_clock(m.at)} {m.actor}: {_agency_detail(m.detail, gettext)}" for m in others),
+                " / ".join(f"{_clock(m.at)} {who(m)}: {said(m)}" for m in instruction),
+                " / ".join(f"{_clock(m.at)} {who(m)}: {_agency_detail(m.detail)}" for m in police),
+                " / ".join(f"{_clock(m.at)} {who(m)}: {_agency_detail(m.detail, gettext)}" for m in others),
                 _when(r.arrival),
                 f"{minutes:.1f}" if minutes is not None else "",
                 str(r.limit_minutes),
@@ -187,7 +195,7 @@ def rows(
                 result,
                 " / ".join(r.responders),
                 " / ".join(
-                    f"{_clock(m.at)} {m.actor} {gettext(m.kind)} {m.detail}".strip()
+                    f"{_clock(m.at)} {who(m)} {gettext(m.kind)} {said(m)}".strip()
                     for m in r.measures
                     if m.kind not in OWN_COLUMN
                 ),

@@ -15,12 +15,18 @@ from control_center.core.errors import Refused
 from control_center.web import flash
 from control_center.web.api_types import RowId
 
-Said = str | Callable[[Any], str]  # the message, or how to word it from the action's result
+# A message is a msgid, or a msgid with its %(name)s arguments (translated where it is shown, so a value
+# never becomes part of the msgid).
+Message = str | tuple[str, dict[str, str | int]]
+Said = Message | Callable[[Any], Message]  # the message, or how to word it from the action's result
 
 
-def back(request: Request, incident_id: RowId, message: str = "", error: bool = False) -> RedirectResponse:
+def back(
+    request: Request, incident_id: RowId, message: Message = "", error: bool = False
+) -> RedirectResponse:
     """To the incident's page, saying ``message`` there once (web/flash.py)."""
-    return flash.redirect(request, f"/console/incidents/{incident_id}", message, error=error)
+    text, params = message if isinstance(message, tuple) else (message, {})
+    return flash.redirect(request, f"/console/incidents/{incident_id}", text, error=error, params=params)
 
 
 async def run_action(
@@ -33,7 +39,7 @@ async def run_action(
     except LookupError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except Refused as exc:
-        return back(request, incident_id, str(exc), error=True)
+        return back(request, incident_id, exc.said, error=True)
     request.app.state.hub.publish({incident_id})
     return back(request, incident_id, ok(result) if callable(ok) else ok)
 

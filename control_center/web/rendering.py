@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from control_center.core.i18n import LOCALES, install_escaping_gettext, translations
-from control_center.web import flash, formatting
+from control_center.web import audit_text, event_text, flash, formatting
 from control_center.web.locale import request_locale
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -47,6 +47,15 @@ def environment(locale: str) -> Environment:
     env.filters["phone"] = formatting.domestic_phone
     env.filters["yen"] = lambda amount: formatting.yen(amount, locale)
     install_escaping_gettext(env, translations(locale))  # not Jinja's own: it marks translated text safe
+    gettext = translations(locale).gettext
+    # A record entry's stored detail and its actor in the page's words (web/event_text.py).
+    env.filters["event_detail"] = lambda e: event_text.describe(e.kind, e.detail, gettext)
+    # A message's arguments in the page's language: a refusal names a step or an agency by its msgid
+    # (``call_premises``, ``police``); other text (a name, a reference) is no msgid and stays as it is.
+    env.filters["words"] = lambda args: {k: gettext(v) if isinstance(v, str) else v for k, v in args.items()}
+    env.globals["actor_name"] = lambda login, names=None: event_text.actor_name(login, names, gettext)
+    env.filters["audit_subject"] = lambda subject: audit_text.audit_subject(subject, gettext)
+    env.filters["audit_detail"] = lambda a: audit_text.audit_detail(a.action, a.detail, gettext)
     env.globals.update({name: translator(locale, msgids) for name, msgids in _vocabularies.items()})
     env.globals["locale"] = locale
     env.globals["locales"] = LOCALES

@@ -104,6 +104,9 @@ async def test_utf8_with_bom_japanese_headers_and_a_column_per_measure(worked) -
     assert "窓の施錠を確認。異常なし。" in record["結果"] and record["出動した警備員"] == "近藤"
     assert "12:01:00 大野一郎" in record["その他の措置"]  # the claim, with the operator's name
     assert "responder_accepted" not in row and "op " not in record["その他の措置"]
+    # The measures in words, as on the incident page: no stored English detail, no "system" for the center.
+    others = record["その他の措置"]
+    assert "after receipt" not in others and "system" not in others and "planned" not in others
 
 
 async def test_shift_jis_on_request_and_english_with_lang_en(worked) -> None:

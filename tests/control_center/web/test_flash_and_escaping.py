@@ -10,6 +10,7 @@ import pytest
 from control_center.app import create_app
 from control_center.core.hub import Hub
 from control_center.core.settings import Settings
+from control_center.web.flash import Flash
 from control_center.web.rendering import environment
 from tests.control_center.factories import premises
 from tests.control_center.supervisor_desk.test_supervisor import alarms
@@ -89,3 +90,17 @@ def test_a_translated_string_escapes_its_arguments_and_its_text(locale: str) -> 
     assert "<script>" not in shown
     assert shown.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
     assert shown.endswith("|100%")  # a bare percent sign no longer breaks the page
+
+
+@pytest.mark.parametrize(
+    ("locale", "agency", "shown"),
+    [
+        ("ja", "police", "先に警察への通報を記録してください"),  # the agency's msgid in the page's language
+        ("en", "police", "record the notification to police first"),
+        ("ja", "<b>x</b>", "先に&lt;b&gt;x&lt;/b&gt;への通報を記録してください"),  # as given, escaped
+    ],
+)
+def test_a_refusal_names_what_is_open_in_the_pages_language(locale: str, agency: str, shown: str) -> None:
+    said = Flash("record the notification to %(agency)s first", error=True, params={"agency": agency})
+    html = environment(locale).get_template("_flash.html").render(flash=said)
+    assert shown in html and 'role="alert"' in html
