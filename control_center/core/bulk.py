@@ -4,7 +4,8 @@ On PostgreSQL the rows travel as one array per column through ``unnest``, so the
 the same whatever the number of rows. A multi-row VALUES list is a new text for every batch size:
 psycopg re-parses it each time (it caches only short statements) and the server cannot keep it
 prepared; with 500 signals × 20 columns that parsing was a third of the gateway's CPU under load.
-SQLite keeps SQLAlchemy's executemany, which it batches into multi-row statements.
+SQLite keeps SQLAlchemy's executemany, which it batches into multi-row statements. The arrays go to
+psycopg in binary (``_execute_pg``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, any_, bindparam, insert, text
+import psycopg
+from sqlalchemy import ColumnElement, Table, any_, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import TextClause
 
 from control_center.core.db import Base
 
@@ -32,8 +34,9 @@ async def insert_new(session: AsyncSession, model: type[Base], rows: Sequence[di
         return 0
     table: Table = model.__table__  # type: ignore[assignment]
     if session.bind.dialect.name == "postgresql":
-        statement = _unnest(table, tuple(rows[0]), conflict=None, update=())
-        result = await session.execute(statement, _columns(rows))
+        return len(
+            await _execute_pg(session, table, _unnest(table, tuple(rows[0]), None, ()), _columns(rows))
+        )
     else:
         primary_key = table.primary_key.columns.values()[0]
         statement = sqlite.insert(table).on_conflict_do_nothing().returning(primary_key)
@@ -42,21 +45,31 @@ async def insert_new(session: AsyncSession, model: type[Base], rows: Sequence[di
 
 
 async def insert_returning(
-    session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]], returning: str
+    session: AsyncSession,
+    model: type[Base],
+    rows: Sequence[dict[str, Any]],
+    returning: str,
+    skip_conflicts: bool = False,
 ) -> dict[Any, int]:
-    """A plain INSERT of many rows (a conflict raises ``IntegrityError``); returns each row's
-    ``returning`` column → its new primary key. Every row must have the same keys."""
+    """An INSERT of many rows; returns each row's ``returning`` column → its new primary key. A conflict
+    on ``returning`` (a unique column) raises ``IntegrityError``, or with ``skip_conflicts`` leaves that
+    row out (ON CONFLICT DO NOTHING: another transaction's row won). Every row must have the same keys."""
     if not rows:
         return {}
     table: Table = model.__table__  # type: ignore[assignment]
     primary_key = table.primary_key.columns.values()[0]
     rows = _with_defaults(table, rows)
     if session.bind.dialect.name == "postgresql":
-        statement = _unnest(table, tuple(rows[0]), conflict=(), update=(), returning=returning)
-        result = await session.execute(statement, _columns(rows))
+        conflict = (returning,) if skip_conflicts else ()
+        statement = _unnest(table, tuple(rows[0]), conflict=conflict, update=(), returning=returning)
+        pairs = await _execute_pg(session, table, statement, _columns(rows))
     else:
-        result = await session.execute(insert(table).returning(table.c[returning], primary_key), list(rows))
-    return {key: primary_key for key, primary_key in result.all()}
+        statement = sqlite.insert(table)
+        if skip_conflicts:
+            statement = statement.on_conflict_do_nothing(index_elements=[returning])
+        result = await session.execute(statement.returning(table.c[returning], primary_key), list(rows))
+        pairs = result.all()
+    return {key: primary_key for key, primary_key in pairs}
 
 
 async def upsert_many(
@@ -76,13 +89,91 @@ async def upsert_many(
         return
     table: Table = model.__table__  # type: ignore[assignment]
     if session.bind.dialect.name == "postgresql":
-        await session.execute(_unnest(table, tuple(rows[0]), conflict, update), _columns(rows))
+        await _execute_pg(session, table, _unnest(table, tuple(rows[0]), conflict, update), _columns(rows))
         return
     statement = sqlite.insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(conflict), set_={name: statement.excluded[name] for name in update}
     )
     await session.execute(statement, list(rows))
+
+
+async def update_each(
+    session: AsyncSession,
+    model: type[Base],
+    column: str,
+    values: dict[int, Any],
+    **same: Any,
+) -> None:
+    """``UPDATE … SET column = values[primary key], same…`` for each primary key of ``values`` in one
+    statement (PostgreSQL: the pairs as two arrays through ``unnest``; SQLite: executemany)."""
+    if not values:
+        return
+    table: Table = model.__table__  # type: ignore[assignment]
+    key = table.primary_key.columns.values()[0]
+    if session.bind.dialect.name == "postgresql":
+        key_name = key.name
+        arrays = {key_name: list(values), column: list(values.values())}
+        await _execute_pg(session, table, _update_each(table, column, tuple(sorted(same))), arrays, same)
+        return
+    statement = update(table).where(key == bindparam("_key")).values({column: bindparam("_value"), **same})
+    await session.execute(statement, [{"_key": k, "_value": v} for k, v in values.items()])
+
+
+@functools.cache
+def _update_each(table: Table, column: str, same: tuple[str, ...]) -> str:
+    key = table.primary_key.columns.values()[0]
+    keys, values = key.type.compile(dialect=_PG), table.c[column].type.compile(dialect=_PG)
+    assignments = ", ".join([f"{column} = v.value"] + [f"{c} = %({c})b" for c in same])
+    return (
+        f"UPDATE {table.name} SET {assignments} FROM unnest(CAST(%({key.name})b AS {keys}[]), "
+        f"CAST(%({column})b AS {values}[])) AS v(key, value) WHERE {table.name}.{key.name} = v.key"
+    )
+
+
+async def _execute_pg(
+    session: AsyncSession,
+    table: Table,
+    sql: str,
+    arrays: dict[str, list[Any]],
+    scalars: dict[str, Any] | None = None,
+) -> list[tuple[Any, ...]]:
+    """Runs ``sql`` on the session's own connection (its transaction) through psycopg directly, with
+    every parameter in binary: psycopg's text form of an array quotes each element through a regular
+    expression, which was most of the inbox's CPU in a storm (3–4× slower than binary). Each value
+    goes through its column type's bind processing first, as SQLAlchemy would do it."""
+    await session.flush()  # as the session's own execute would: pending ORM changes go first
+    dialect = session.bind.dialect
+    params: dict[str, Any] = {}
+    for name, values in arrays.items():
+        process = _processor(table.c[name].type, dialect)
+        params[name] = values if process is None else [process(v) for v in values]
+    for name, value in (scalars or {}).items():
+        process = _processor(table.c[name].type, dialect)
+        params[name] = value if process is None else process(value)
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
+    sync = connection.sync_connection
+    try:
+        if sync is not None and sync.dispatch.before_cursor_execute:  # its listeners hear it (tests, traces)
+            sync.dispatch.before_cursor_execute(sync, cursor, sql, params, None, False)
+        await cursor.execute(sql, params)
+        return await cursor.fetchall() if cursor.description is not None else []
+    except psycopg.Error as exc:
+        # As SQLAlchemy would raise it (IntegrityError, OperationalError…): callers tell a conflict
+        # from a database that is away by these, and by the original's SQLSTATE.
+        driver = raw.driver_connection
+        away = driver is None or driver.closed or driver.broken  # type: ignore[union-attr]
+        raise DBAPIError.instance(
+            sql, None, exc, psycopg.Error, hide_parameters=True, connection_invalidated=away, dialect=dialect
+        ) from exc
+    finally:
+        await cursor.close()
+
+
+def _processor(type_: Any, dialect: Any) -> Any:
+    return type_._cached_bind_processor(dialect)
 
 
 def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
@@ -115,12 +206,15 @@ def _unnest(
     conflict: tuple[str, ...] | None,
     update: tuple[str, ...],
     returning: str | None = None,
-) -> TextClause:
+) -> str:
     """``conflict`` None: ON CONFLICT DO NOTHING RETURNING the key; empty: a plain INSERT RETURNING
-    ``returning`` and the key; else an upsert on those columns."""
-    arrays = ", ".join(f"CAST(:{c} AS {table.c[c].type.compile(dialect=_PG)}[])" for c in columns)
+    ``returning`` and the key; else an upsert on those columns, or with no ``update`` ON CONFLICT on them
+    DO NOTHING RETURNING ``returning`` and the key. psycopg's own placeholders, binary."""
+    arrays = ", ".join(f"CAST(%({c})b AS {table.c[c].type.compile(dialect=_PG)}[])" for c in columns)
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
-    if conflict == ():
+    if conflict == () or (conflict and not update):
+        if conflict:
+            sql += f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
         sql += f" RETURNING {returning}, {table.primary_key.columns.values()[0].name}"
     elif conflict is None:
         primary_key = table.primary_key.columns.values()[0].name
@@ -128,5 +222,4 @@ def _unnest(
     else:
         assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in update)
         sql += f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {assignments}"
-    # Typed as arrays of the column's own type, so its bind processing (UTC datetimes) still applies.
-    return text(sql).bindparams(*(bindparam(c, type_=postgresql.ARRAY(table.c[c].type)) for c in columns))
+    return sql

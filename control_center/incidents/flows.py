@@ -14,10 +14,11 @@ from sqlalchemy.orm import selectinload
 from control_center.alarms import action_plans
 from control_center.alarms.action_plans import Actions, Outcome, ResponseType, Situation
 from control_center.core import audit
-from control_center.core.bulk import among, insert_new
+from control_center.core.bulk import among, insert_new, update_each
 from control_center.core.db import is_postgresql
 from control_center.core.errors import Refused
 from control_center.core.i18n import N_
+from control_center.incidents import alarm_level_service
 from control_center.incidents.models import (
     Incident,
     IncidentEvent,
@@ -25,6 +26,7 @@ from control_center.incidents.models import (
     IncidentTask,
     VerificationAttempt,
 )
+from control_center.incidents.service import Opened
 from control_center.signals.classification import PanelNote
 from control_center.signals.models import Signal
 from control_center.signals.service_types import Priority, ServiceType
@@ -126,7 +128,7 @@ async def situation_for(
 
 
 def _situation(
-    incident: Incident,
+    incident: Incident | Opened,
     premises: Premises | None,
     low_urgency: bool,
     line_out: bool,
@@ -156,12 +158,12 @@ async def _open_line_cuts(session: AsyncSession, premises_ids: set[int]) -> set[
     return {premises_id for premises_id in rows if premises_id is not None}
 
 
-async def plan_new_incidents(*, session: AsyncSession, opened: Sequence[tuple[Incident, Signal]]) -> None:
-    """Called when the inbox has opened incidents (each with the signal that opened it; already flushed):
+async def plan_new_incidents(*, session: AsyncSession, opened: Sequence[tuple[Opened, Signal]]) -> None:
+    """Called when the inbox has opened incidents (each with the signal that opened it; already inserted):
     the first steps of each one's service plan. Set-wise for a whole inbox group: two look-ups (open line
-    cuts, the zones' devices) and one INSERT each for the records and the tasks, not an ORM object per
-    row — in a storm of troubles from thousands of premises the per-row work was most of the inbox's
-    time."""
+    cuts, the zones' devices), one INSERT each for the records and the tasks and one UPDATE for the
+    flags, not an ORM object per row — in a storm of troubles from thousands of premises the per-row
+    work was most of the inbox's time."""
     if not opened:
         return
     premises_ids = {incident.premises_id for incident, _ in opened if incident.premises_id is not None}
@@ -172,6 +174,7 @@ async def plan_new_incidents(*, session: AsyncSession, opened: Sequence[tuple[In
         devices = {(d.premises_id, d.zone): d.response_type for d in await session.scalars(query)}
     events: list[dict[str, object]] = []
     tasks: list[dict[str, object]] = []
+    flags: dict[int, str] = {}
     for incident, signal in opened:
         # The group's premises are in the session already (the inbox loaded them): no query here.
         premises = None
@@ -179,7 +182,7 @@ async def plan_new_incidents(*, session: AsyncSession, opened: Sequence[tuple[In
             premises = await session.get(Premises, incident.premises_id)
         disarmed = premises is not None and premises.arming_state == "disarmed"
         if disarmed and incident.service_type == S.BURGLARY:
-            incident.flag = DISARMED_BURGLARY
+            flags[incident.id] = incident.flag = DISARMED_BURGLARY
         situation = _situation(
             incident,
             premises,
@@ -191,7 +194,7 @@ async def plan_new_incidents(*, session: AsyncSession, opened: Sequence[tuple[In
             situation = replace(situation, intercom=True)
         if signal.description in action_plans.SILENT:
             situation = replace(situation, silent=True)
-            incident.flag = action_plans.SILENT_FLAG
+            flags[incident.id] = incident.flag = action_plans.SILENT_FLAG
         actions = action_plans.on_receipt(ServiceType(incident.service_type), situation)
         at = incident.opened_at
         events.append(_event_row(incident.id, at, "system", "opened", incident.description))
@@ -201,6 +204,7 @@ async def plan_new_incidents(*, session: AsyncSession, opened: Sequence[tuple[In
             events.append(_event_row(incident.id, at, "system", "planned", planned))
     await insert_new(session, IncidentEvent, events)
     await insert_new(session, IncidentTask, tasks)
+    await update_each(session, Incident, "flag", flags)
 
 
 def _event_row(incident_id: int, at: dt.datetime, actor: str, kind: str, detail: str) -> dict[str, object]:
@@ -323,7 +327,7 @@ async def verify_house_code(
         raise FlowError("no registered premises: nobody can be verified")
     tried = await _attempts(session, incident_id, CODE_METHODS)
     if tried >= MAX_CODE_ATTEMPTS:
-        raise FlowError(f"{MAX_CODE_ATTEMPTS} house-code attempts used: ask the registered questions")
+        raise FlowError("%(n)d house-code attempts used: ask the registered questions", n=MAX_CODE_ATTEMPTS)
     checked = await check_house_code(incident.premises.house_code_hash, digits, key)
     if checked.upgraded is not None:  # a legacy argon2 row: keep the keyed form from now on
         incident.premises.house_code_hash = checked.upgraded
@@ -353,7 +357,7 @@ async def answer_question(
     # As many answers as digit codes: a caller who does not know the answers must not guess until one fits.
     if await _attempts(session, incident_id, ("extra_question",)) >= MAX_CODE_ATTEMPTS:
         raise FlowError(
-            f"{MAX_CODE_ATTEMPTS} answers to the registered questions used: the caller is not verified"
+            "%(n)d answers to the registered questions used: the caller is not verified", n=MAX_CODE_ATTEMPTS
         )
     checked = await check_answer(question.answer_hash, answer, key)
     if checked.upgraded is not None:
@@ -407,6 +411,7 @@ async def _record_attempt(
         "verification",
         f"{name_given[:60]}: {method} {'match' if matched else 'no match'}",
     )
+    await alarm_level_service.reassess(session, [incident.id], at=at)
     await session.commit()
     questions = [] if matched else [(q.id, q.question) for q in incident.premises.questions]
     return Verification(matched, max(0, MAX_CODE_ATTEMPTS - code_attempts), questions)
@@ -441,6 +446,7 @@ async def record_outcome(
         incident.status = IncidentStatus.CONFIRMED
     else:
         incident.status = IncidentStatus.NO_ANSWER
+    await alarm_level_service.reassess(session, [incident.id], at=at)
     await session.commit()
     return actions
 
@@ -529,6 +535,7 @@ async def responder_checked(
         ("authorities needed" if authorities_needed else "all clear") + (f": {note}" if note else ""),
     )
     _add_actions(incident, actions, at, actor)
+    await alarm_level_service.reassess(session, [incident.id], at=at)
     await session.commit()
     return actions
 
@@ -551,10 +558,10 @@ async def resolve(
         raise FlowError("say how it was resolved")
     open_agencies = [t.agency for t in incident.tasks if t.agency and t.done_at is None]
     if open_agencies:
-        raise FlowError(f"record the notification of {', '.join(open_agencies)} first")
+        raise FlowError("record the notification to %(agency)s first", agency=open_agencies[0])
     open_steps = [t.step for t in incident.tasks if t.step and t.done_at is None]
     if mandatory := [step for step in open_steps if action_plans.is_mandatory(step, None)]:
-        raise FlowError(f"record the outcome of {', '.join(mandatory)} first")
+        raise FlowError("record the outcome of %(step)s first", step=mandatory[0])
     if incident.service_type == S.FIRE and not any(
         t.agency == action_plans.Agency.FIRE_DEPT and t.done_at for t in incident.tasks
     ):
@@ -608,6 +615,7 @@ async def camera_assessment(
         wanted = Actions(tuple(s for s in actions.steps if s is action_plans.Step.DISPATCH), actions.agencies)
         event(incident, at, operator, "illegal_act", "clearly illegal act in the images")
         _add_actions(incident, wanted, at, operator)
+    await alarm_level_service.reassess(session, [incident.id], at=at)
     await session.commit()
 
 

@@ -13,18 +13,18 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
 
 from control_center.alarms import timers
-from control_center.core.bulk import among
+from control_center.core.bulk import among, update_each
 from control_center.core.db import is_postgresql, utcnow
 from control_center.core.tasks import stop_if_cancelled
-from control_center.incidents import flows
+from control_center.incidents import alarm_level_service, flows
 from control_center.incidents import service as incidents
 from control_center.incidents.models import Incident
 from control_center.signals.classification import POWER_LOSS, SignalKind, note_for
@@ -52,7 +52,12 @@ POWER_RESTORE_WINDOW = dt.timedelta(minutes=15)  # a power loss restored within 
 async def _recent_counts(
     session: AsyncSession, signals: list[Signal], since: dt.datetime
 ) -> dict[tuple, int]:
-    pairs = {(s.account, s.zone) for s in signals if s.kind == SignalKind.ALARM}
+    # Life-safety alarms are never held: a fire's group does not count anything.
+    pairs = {
+        (s.account, s.zone)
+        for s in signals
+        if s.kind == SignalKind.ALARM and s.priority > Priority.LIFE_SAFETY
+    }
     if not pairs:
         return {}
     rows = await session.execute(
@@ -72,7 +77,43 @@ def _note_detail(signal: Signal) -> str:
     return f"{signal.description} ({who} {signal.zone}, {signal.format} {signal.event_code})"
 
 
-GROUP = 100  # signals per transaction below life safety: a new fire waits at most one such group
+# What the inbox reads of a signal (the raw frame and its details are for people, not for the rules).
+_COLUMNS = [c for c in Signal.__table__.c if c.name not in ("raw", "details")]
+GROUP = 100  # life-safety and alarm signals per transaction (a fire storm's first push waits for no more)
+GROUP_MAX = 2000  # signals per transaction below alarm priority, at the most
+# With no alarm lane beside it (SQLite) a fire waits for the whole group in progress: a smaller cap, so
+# that a load spike after the pace has grown costs the fire little.
+GROUP_MAX_ONE_LANE = 500
+# What one group below alarm priority should take: what a new fire may wait behind it (one worker, or
+# SQLite's single writer); with an alarm lane of its own beside it (PostgreSQL) the storm's groups
+# may take longer, as nothing urgent waits for them.
+GROUP_BUDGET_S = 0.025
+GROUP_BUDGET_BESIDE_ALARM_LANE_S = 0.05
+
+
+Lane = tuple[int, int]  # the priorities a worker's lane takes, most and least urgent
+ALL: Lane = (Priority.LIFE_SAFETY, Priority.INFO)
+ALARMS: Lane = (Priority.LIFE_SAFETY, Priority.ALARM)
+BELOW_ALARMS: Lane = (Priority.SUPERVISORY, 2**31 - 1)
+
+
+@dataclass(slots=True)
+class Pace:
+    """How many lower-priority signals the next group takes: as many as fit in ``GROUP_BUDGET_S``.
+
+    A group has fixed costs (a dozen statements, a commit) whatever its size, so a storm of troubles
+    is worked fastest in big groups; but a fire stored meanwhile waits for the group in progress.
+    Sizing groups by time instead of count keeps that wait the same on a fast or a loaded machine."""
+
+    size: int = GROUP
+    budget_s: float = GROUP_BUDGET_S
+    max_size: int = GROUP_MAX
+
+    def learn(self, signals: int, seconds: float) -> None:
+        if signals < self.size or seconds <= 0:
+            return  # a short group says nothing about how many would fit
+        wanted = int(signals * self.budget_s / seconds)
+        self.size = max(GROUP, min(self.max_size, wanted, 2 * self.size))  # grow by at most double
 
 
 async def process_pending(
@@ -82,40 +123,76 @@ async def process_pending(
     runaway: Runaway = Runaway(),
     now: dt.datetime | None = None,
     on_committed: Callable[[set[int]], None] | None = None,
+    pace: Pace | None = None,
 ) -> set[int]:
     """Process up to ``limit`` signals, most urgent first; returns the incidents that changed.
 
     Each transaction holds one priority only, and the most urgent waiting priority is looked up
     again before each: a fire commits on its own, never behind a batch of trouble signals.
     ``on_committed`` hears each transaction's changes as soon as it commits, so the console learns of
-    the fire before the trouble signals behind it are done.
+    the fire before the trouble signals behind it are done. ``pace`` (kept by a worker from one call to
+    the next) sizes the groups below alarm priority.
     """
+    changed, _ = await _work(session, limit, runaway, now, on_committed, pace or Pace(), ALL)
+    return changed
+
+
+async def _work(
+    session: AsyncSession,
+    limit: int,
+    runaway: Runaway,
+    now: dt.datetime | None,
+    on_committed: Callable[[set[int]], None] | None,
+    pace: Pace,
+    lane: Lane,
+) -> tuple[set[int], int]:
+    """``process_pending`` for the priorities of ``lane``; also returns how many signals it took."""
     changed: set[int] = set()
     done = 0
     while done < limit:
         group: set[int] = set()
-        processed = await _process_group(session, min(limit - done, GROUP), runaway, now or utcnow(), group)
+        started = time.perf_counter()
+        size = GROUP if lane == ALARMS else pace.size
+        processed, urgent = await _process_group(
+            session, min(limit - done, size), runaway, now or utcnow(), group, lane
+        )
         if not processed:
             break
+        if not urgent:
+            pace.learn(processed, time.perf_counter() - started)
         done += processed
         changed |= group
         if on_committed is not None and group:
             on_committed(group)
-    return changed
+    return changed, done
 
 
 async def _process_group(
-    session: AsyncSession, limit: int, runaway: Runaway, now: dt.datetime, changed: set[int]
-) -> int:
+    session: AsyncSession,
+    limit: int,
+    runaway: Runaway,
+    now: dt.datetime,
+    changed: set[int],
+    lane: Lane = ALL,
+) -> tuple[int, bool]:
+    """One transaction of one priority; returns how many signals it took and whether they were alarms
+    (priority 1–2: groups of at most ``GROUP`` whatever the pace)."""
     ready = (Signal.processed_at.is_(None), or_(Signal.held_until.is_(None), Signal.held_until <= now))
+    if lane != ALL:
+        ready += (Signal.priority.between(*lane),)
     top = select(func.min(Signal.priority)).where(*ready).scalar_subquery()  # the most urgent waiting
-    query = select(Signal).where(*ready, Signal.priority == top).order_by(Signal.id).limit(limit)
+    query = select(*_COLUMNS).where(*ready, Signal.priority == top).order_by(Signal.id).limit(limit)
     if is_postgresql(session):
         query = query.with_for_update(skip_locked=True)
-    signals = list(await session.scalars(query))
+    # Rows, not ORM objects: nothing here changes a signal but through the UPDATEs of
+    # ``_mark_processed`` and the hold, and loading thousands of instances was a large cost in a storm.
+    signals: list[Signal] = list((await session.execute(query)).all())  # type: ignore[arg-type]
     if not signals:
         await session.commit()
-        return 0
+        return 0, False
+    urgent = signals[0].priority <= Priority.ALARM
+    if urgent:
+        del signals[GROUP:]  # rows fetched beyond are left alone (and unlocked at the commit)
     premises = await subscribers.premises_by_account(
         session=session, accounts=(s.account for s in signals if s.kind != SignalKind.TEST)
     )
@@ -129,32 +206,34 @@ async def _process_group(
         and signal.priority > Priority.LIFE_SAFETY
         and counts.get((signal.account, signal.zone), 0) > runaway.limit
     }
+    if held:  # a runaway device: hold, do not drop
+        await session.execute(
+            update(Signal)
+            .where(among(session, Signal.id, held))
+            .values(held_until=now + runaway.hold)
+            .execution_options(synchronize_session=False)
+        )
     # Alarms opened or joined all at once (a group holds one priority, so no restore of the same
     # incident sits between two of its alarms: restores are INFO, alarms never are).
     alarms = [(s, premises.get(s.account)) for s in signals
               if s.kind == SignalKind.ALARM and s.id not in held]  # fmt: skip
     opened = await incidents.open_or_join_many(session=session, alarms=alarms) if alarms else {}
     loaded = await _load_premises(session, {p for _, p in alarms if p is not None})
-    new_incidents: list[tuple[Incident, Signal]] = []
-    notes: list[tuple[Incident, Signal]] = []  # panel reports about an alarm, applied once it is planned
+    incident_of: dict[int, int] = {}  # signal id → its incident, written with the processed mark
+    new_incidents: list[tuple[incidents.Opened, Signal]] = []
+    notes: list[tuple[Incident | incidents.Opened, Signal]] = []  # panel reports, applied once planned
     for signal in signals:
         premises_id = premises.get(signal.account)
         if signal.id in held:
-            signal.held_until = now + runaway.hold  # a runaway device: hold, do not drop
             continue
         if signal.kind == SignalKind.ALARM:
-            if opened is None:  # another worker opened one of the group's incidents: one by one
-                incident, created = await incidents.open_or_join(
-                    session=session, signal=signal, premises_id=premises_id
-                )
-                await session.flush()
-            else:
-                incident, created = opened[signal.id]
+            incident, created = opened[signal.id]
             if created:
+                assert isinstance(incident, incidents.Opened)
                 new_incidents.append((incident, signal))
             if note_for(signal.format, signal.event_code):  # e.g. 374 exit error, SIA BV verified
                 notes.append((incident, signal))
-            signal.incident_id = incident.id
+            incident_of[signal.id] = incident.id
             changed.add(incident.id)
         elif signal.kind == SignalKind.NOTE and signal.service_type:
             # A panel's report about an alarm (CP-01 cancel, recent closing…) changes the open incident
@@ -165,12 +244,12 @@ async def _process_group(
             incident = await session.scalar(select(Incident).where(Incident.open_key == key))
             if incident is not None:
                 notes.append((incident, signal))
-                signal.incident_id = incident.id
+                incident_of[signal.id] = incident.id
                 changed.add(incident.id)
         elif signal.kind == SignalKind.RESTORE and signal.service_type:
             incident = await incidents.record_restore(session=session, signal=signal, premises_id=premises_id)
             if incident is not None:
-                signal.incident_id = incident.id
+                incident_of[signal.id] = incident.id
                 changed.add(incident.id)
                 if (
                     incident.description in POWER_LOSS
@@ -188,12 +267,17 @@ async def _process_group(
             )
         processed.append(signal)
     await flows.plan_new_incidents(session=session, opened=new_incidents)
-    for incident, signal in notes:
+    for planned, signal in notes:
         note = note_for(signal.format, signal.event_code)
         assert note is not None
+        # An incident opened in this group is loaded now, after its plan and flag are written.
+        incident = (
+            await session.get(Incident, planned.id) if isinstance(planned, incidents.Opened) else planned
+        )
+        assert incident is not None
         await flows.record_panel_note(session=session, incident=incident, note=note,
                                       at=signal.received_at, detail=_note_detail(signal))  # fmt: skip
-    await _mark_processed(session, processed, now)
+    await _mark_processed(session, processed, incident_of, now)
     del loaded
     # Life watch waits for a state change of the equipment: any signal but the panel's own tests.
     await timers.touch_life_watch(
@@ -204,8 +288,9 @@ async def _process_group(
             if s.account in premises and s.kind != SignalKind.TEST
         ],
     )
+    await alarm_level_service.reassess(session, changed, at=now)  # the AVS-01 level, set-wise
     await session.commit()
-    return len(signals)
+    return len(signals), urgent
 
 
 async def _load_premises(session: AsyncSession, ids: set[int]) -> list[Premises]:
@@ -216,23 +301,42 @@ async def _load_premises(session: AsyncSession, ids: set[int]) -> list[Premises]
     return list(await session.scalars(select(Premises).where(among(session, Premises.id, ids))))
 
 
-async def _mark_processed(session: AsyncSession, processed: list[Signal], now: dt.datetime) -> None:
-    """One UPDATE for the whole group, not one per row: most signals (periodic tests, check-ins) need
-    nothing else, and at 1,000/s the per-row updates were the worker's largest cost."""
+async def _mark_processed(
+    session: AsyncSession,
+    processed: list[Signal],
+    incident_of: dict[int, int],
+    now: dt.datetime,
+) -> None:
+    """The whole group marked processed, each signal with its incident, in one or two Core UPDATEs, not
+    one per row: most signals (periodic tests, check-ins) need nothing else, and per-row updates (the
+    ORM flushing each signal's ``incident_id``) were the inbox's largest cost at 1,000/s and in storms."""
     if not processed:
         return
     await session.flush()  # what the loop changed on a few rows (incident, hold) goes first
-    await session.execute(
-        update(Signal)
-        .where(among(session, Signal.id, [s.id for s in processed]))
-        .values(processed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    for signal in processed:
-        set_committed_value(signal, "processed_at", now)
+    plain = [s.id for s in processed if s.id not in incident_of]
+    if plain:
+        await _mark(session, plain, now)
+    if incident_of:
+        await update_each(session, Signal, "incident_id", incident_of, processed_at=now)
+
+
+async def _mark(session: AsyncSession, ids: list[int], now: dt.datetime) -> None:
+    if ids:
+        await session.execute(
+            update(Signal)
+            .where(among(session, Signal.id, ids))
+            .values(processed_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 class InboxWorker:
+    """Works the inbox until cancelled. On PostgreSQL it runs two lanes on two connections: one takes
+    only alarms (priority 1–2), in small groups, the other the rest, most urgent first, in groups as
+    large as the storm's pace allows — so a fire is never behind a trouble group in progress, while a
+    storm of 100,000 troubles is worked in big transactions. SKIP LOCKED keeps the lanes (and other
+    workers) off each other's signals. On SQLite (one writer) one lane with short groups."""
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -242,25 +346,46 @@ class InboxWorker:
         self._sessions = sessions
         self._on_changed = on_changed
         self._poll = poll_seconds
-        self._wake = asyncio.Event()
+        self._wakes: list[asyncio.Event] = []
 
     def wake(self) -> None:
         """Called by an in-process gateway after a commit, so the console sees alarms at once."""
-        self._wake.set()
+        for event in self._wakes:
+            event.set()
 
     async def run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                async with self._sessions() as session:
-                    # Each transaction's changes are pushed as it commits (not after all 500).
-                    changed = await process_pending(session=session, on_committed=self._on_changed)
-            except Exception:
-                stop_if_cancelled()
-                log.exception("inbox processing failed; retrying")
-                await asyncio.sleep(1)
-                continue
-            if changed:
-                continue  # there may be more
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+        async with self._sessions() as session:
+            lanes = is_postgresql(session)
+        if not lanes:
+            await self._lane(Pace(max_size=GROUP_MAX_ONE_LANE), ALL)
+            return
+        pace = Pace(budget_s=GROUP_BUDGET_BESIDE_ALARM_LANE_S)
+        await asyncio.gather(self._lane(Pace(), ALARMS), self._lane(pace, BELOW_ALARMS))
+
+    async def _lane(self, pace: Pace, lane: Lane) -> None:
+        wake = asyncio.Event()
+        self._wakes.append(wake)
+        try:
+            while True:
+                wake.clear()
+                session = self._sessions()
+                try:
+                    # Each transaction's changes are pushed as it commits (not after the whole pass).
+                    _, done = await _work(session, 20 * GROUP_MAX, Runaway(), None, self._on_changed,
+                                          pace, lane)  # fmt: skip
+                except Exception:
+                    stop_if_cancelled()
+                    log.exception("inbox processing failed; retrying")
+                    await asyncio.sleep(1)
+                    continue
+                finally:
+                    # Closed even when the worker is cancelled in the middle of a statement: an unclosed
+                    # connection would keep its transaction's locks until the process ends.
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(session.close())
+                if done:
+                    continue  # there may be more
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), self._poll)
+        finally:
+            self._wakes.remove(wake)

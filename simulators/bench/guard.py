@@ -7,18 +7,38 @@ slower machine moves both and only a regression of the code fails the run:
   of the same fire with an empty inbox (the inbox takes at most one group of lower priority before it),
   and the inbox works the storm at no less than ``STORM_DRAIN_SHARE`` of the rate the gateway's store
   path stored it (set-wise work; one incident at a time managed 0.015 on SQLite and 0.06 on PostgreSQL).
+- ingest: 5,000 messages from 50 panels through a private Mosquitto and the gateway, committed before
+  each PUBACK, at no less than ``INGEST_SHARE`` of the raw broker ceiling measured in the same run
+  (0.52–0.78 in docs/benchmarks.md).
+- latency: panel publish → console push, as deployed on PostgreSQL (gateway and serve as two processes),
+  30 probe alarms without and 30 with 1,000 periodic tests/s of background: the loaded p50 within
+  ``LATENCY_P50_MARGIN_MS`` and the loaded p99 within ``LATENCY_P99_MARGIN_MS`` of the unloaded ones.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from simulators.bench import storm
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from simulators.bench import ingest, latency, storm
 
 STORM_SIGNALS = 5000
 STORM_FIRE_MARGIN_MS = 400.0
-STORM_DRAIN_SHARE = 0.10
+STORM_DRAIN_SHARE = 0.25
+INGEST_MESSAGES, INGEST_PANELS, INGEST_BATCH = 5000, 50, 500
+INGEST_SHARE = 0.35
+LATENCY_PROBES, LATENCY_INTERVAL_S, LATENCY_RATE = 30, 0.1, 1000.0
+LATENCY_P50_MARGIN_MS = 60.0
+LATENCY_P99_MARGIN_MS = 300.0
+LATENCY_RATE_SHARE = 0.8  # below this share of the background asked for, the loaded figure means nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +64,70 @@ def storm_checks(r: dict[str, Any]) -> list[Check]:
     ]  # fmt: skip
 
 
+def ingest_checks(r: dict[str, Any]) -> list[Check]:
+    return [
+        Check("ingest: the gateway's rate against the raw broker ceiling",
+              f"{r['ours_per_s']:,}/s against {r['raw_per_s']:,}/s = {r['ratio']} (at least {INGEST_SHARE})",
+              r["ratio"] >= INGEST_SHARE),
+    ]  # fmt: skip
+
+
+def latency_checks(r: dict[str, Any]) -> list[Check]:
+    p50, p99, base50, base99 = r["p50_ms"], r["p99_ms"], r["baseline_p50_ms"], r["baseline_p99_ms"]
+    achieved = r["background_per_s"] / r["background_target_per_s"]
+    return [
+        Check("latency: the background load reached",
+              f"{r['background_per_s']:,}/s of {r['background_target_per_s']:,.0f}/s "
+              f"(at least {LATENCY_RATE_SHARE:.0%})",
+              achieved >= LATENCY_RATE_SHARE),
+        Check("latency: p50 under load against without",
+              f"{p50} ms, baseline {base50} ms, margin {LATENCY_P50_MARGIN_MS:.0f} ms",
+              p50 <= base50 + LATENCY_P50_MARGIN_MS),
+        Check("latency: p99 under load against without",
+              f"{p99} ms, baseline {base99} ms, margin {LATENCY_P99_MARGIN_MS:.0f} ms",
+              p99 <= base99 + LATENCY_P99_MARGIN_MS),
+    ]  # fmt: skip
+
+
+@contextlib.contextmanager
+def _own_schema(database_url: str | None, name: str) -> Iterator[str | None]:
+    """A PostgreSQL URL naming a fresh schema of its own (dropped afterwards), so that each bench
+    seeds and counts its own rows; None (SQLite) stays None: each bench makes its own file."""
+    if database_url is None or make_url(database_url).get_backend_name() != "postgresql":
+        yield database_url
+        return
+    url = make_url(database_url)
+    schema = f"guard_{name}_{uuid.uuid4().hex[:8]}"
+    conninfo = url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        query = dict(url.query) | {"options": f"-csearch_path={schema}"}
+        yield url.set(query=query).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
 def main(database_url: str | None) -> dict[str, Any]:
-    result = storm.main(STORM_SIGNALS, database_url)
-    checks = storm_checks(result)
+    """The three benches one after the other, each in a schema of its own (PostgreSQL)."""
+    with _own_schema(database_url, "storm") as url:
+        storm_result = storm.main(STORM_SIGNALS, url)
+    with _own_schema(database_url, "ingest") as url:
+        ingest_result = asyncio.run(ingest.run(INGEST_MESSAGES, INGEST_PANELS, url, None, INGEST_BATCH))
+    with _own_schema(database_url, "latency") as url:
+        latency_result = asyncio.run(latency.run(LATENCY_RATE, LATENCY_PROBES, LATENCY_INTERVAL_S, url))
+    checks = storm_checks(storm_result) + ingest_checks(ingest_result) + latency_checks(latency_result)
     return {
-        "storm": result,
+        "storm": storm_result,
+        "ingest": ingest_result,
+        "latency": latency_result,
         "checks": [{"name": c.name, "figure": c.figure, "passed": c.passed} for c in checks],
         "passed": all(c.passed for c in checks),
     }
 
 
 def report(r: dict[str, Any]) -> str:
-    lines = [storm.report(r["storm"])]
+    lines = [storm.report(r["storm"]), ingest.report(r["ingest"]), latency.report(r["latency"])]
     lines += [f"{'ok  ' if c['passed'] else 'FAIL'} {c['name']}: {c['figure']}" for c in r["checks"]]
     return "\n".join(lines)

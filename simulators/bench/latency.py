@@ -19,12 +19,17 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg import sql
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
+from control_center.core.bus import INCIDENTS, decode
 from control_center.core.settings import MqttTarget
 from control_center.signals.models import Signal
 from simulators.harness.center import bench_center
@@ -64,6 +69,19 @@ async def _stored(sessions: Any) -> int:
         return int(await session.scalar(select(func.count()).select_from(Signal)) or 0)
 
 
+FLOWING_WITHIN_S = 120.0
+
+
+async def _flowing(sessions: Any, signals: int) -> None:
+    """Returns once the background has stored ``signals`` signals: its process needs several seconds
+    to start on a loaded machine, and probes sent before it flows measure no load at all."""
+    start, deadline = await _stored(sessions), time.perf_counter() + FLOWING_WITHIN_S
+    while await _stored(sessions) - start < signals:
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"the background stored under {signals} signals in {FLOWING_WITHIN_S:.0f} s")
+        await asyncio.sleep(0.2)
+
+
 async def _probes(
     target: MqttTarget,
     root: str,
@@ -84,9 +102,10 @@ async def _probes(
             )
             while True:
                 at, ids = await asyncio.wait_for(events.get(), 30)
-                if ids - seen:
+                if new := ids - seen:
                     seen |= ids
-                    probes.append(Probe(account, sent_wall, sent_wall + (at - sent), (at - sent) * 1000))
+                    arrived = sent_wall + (at - sent)
+                    probes.append(Probe(account, sent_wall, arrived, (at - sent) * 1000, frozenset(new)))
                     break
         await asyncio.sleep(max(0.0, interval - (time.perf_counter() - sent)))
     return probes
@@ -98,12 +117,48 @@ class Probe:
     sent: float  # wall clock, comparable with the times the center's processes store
     arrived: float
     ms: float
+    incidents: frozenset[int] = frozenset()  # what the push named
 
 
-async def _stages(sessions: Any, probes: list[Probe]) -> dict[str, float]:
+class Notices:
+    """When the worker's commit of each incident was announced on PostgreSQL (the ``cc_incidents``
+    NOTIFY that ``control_center/core/bus.py`` sends after each inbox transaction), heard by this
+    process on a connection of its own: it splits the worker's part from the push's."""
+
+    def __init__(self) -> None:
+        self.heard: dict[int, float] = {}  # incident id → wall clock of the first notice naming it
+
+    @contextlib.asynccontextmanager
+    async def listening(self, database_url: str) -> AsyncIterator[None]:
+        url = make_url(database_url)
+        if url.get_backend_name() != "postgresql":
+            yield
+            return
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as connection:
+            schema = (await (await connection.execute("SELECT current_schema()")).fetchone() or ["public"])[0]
+            await connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(f"{INCIDENTS}:{schema}")))
+
+            async def hear() -> None:
+                async for notice in connection.notifies():
+                    at = time.time()
+                    for incident in decode(notice.payload)[1]:
+                        self.heard.setdefault(incident, at)
+
+            task = asyncio.create_task(hear())
+            try:
+                yield
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+
+async def _stages(sessions: Any, probes: list[Probe], notices: Notices) -> dict[str, float]:
     """Where the time went, from the times the center stored with each probe's signal: p50/p99 of
     publish → gateway (broker, batch wait), gateway → worker (commit, wake-up, the worker finishing what
-    it holds) and worker → console (opening the incident, commit, push)."""
+    it holds) and worker → console (opening the incident, commit, push). On PostgreSQL the last is
+    split at the worker's announcement of the incident (``committed``: the worker's transaction and
+    its NOTIFY; ``push``: from the NOTIFY to the console's event, i.e. the hub and the SSE stream)."""
     async with sessions() as session:
         rows = await session.execute(
             select(Signal.account, Signal.received_at, Signal.processed_at).where(
@@ -111,15 +166,20 @@ async def _stages(sessions: Any, probes: list[Probe]) -> dict[str, float]:
             )
         )
         stored = {account: (received, processed) for account, received, processed in rows.all()}
-    parts: dict[str, list[float]] = {"gateway": [], "worker": [], "console": []}
+    parts: dict[str, list[float]] = {"gateway": [], "worker": [], "console": [], "committed": [], "push": []}
     for probe in probes:
         received, processed = (t.timestamp() for t in stored[probe.account])
         parts["gateway"].append((received - probe.sent) * 1000)
         parts["worker"].append((processed - received) * 1000)
         parts["console"].append((probe.arrived - processed) * 1000)
+        announced = [notices.heard[i] for i in probe.incidents if i in notices.heard]
+        if announced:
+            parts["committed"].append((min(announced) - processed) * 1000)
+            parts["push"].append((probe.arrived - min(announced)) * 1000)
     return {
         f"{name}_{q}_ms": round(percentile(values, 0.5 if q == "p50" else 0.99), 1)
         for name, values in parts.items()
+        if values
         for q in ("p50", "p99")
     }
 
@@ -137,6 +197,8 @@ async def run(
         center = await stack.enter_async_context(
             bench_center("lat", url, BACKGROUND_PANELS + WARM_UP + 2 * probes, processes, tmp)
         )
+        notices = Notices()
+        await stack.enter_async_context(notices.listening(url))
         settings, sessions, target, ids, events = (
             center.settings, center.sessions, MqttTarget(center.broker_url), center.ids, center.events
         )  # fmt: skip
@@ -150,6 +212,7 @@ async def run(
             env=os.environ | {KEY_VARIABLE: ids.key},  # not in argv: ps shows argv to everyone
         )  # fmt: skip
         try:
+            await _flowing(sessions, max(1, int(rate / 2)))
             await asyncio.sleep(3)  # let the load settle
             started, before = time.perf_counter(), await _stored(sessions)
             loaded = await _probes(target, root, accounts[probes:], interval, events, ids.key)
@@ -157,7 +220,8 @@ async def run(
         finally:
             load.terminate()
             await load.wait()
-        stages = await _stages(sessions, loaded)
+        stages = await _stages(sessions, loaded, notices)
+        baseline_stages = await _stages(sessions, baseline, notices)
     base = latencies_ms([p.ms for p in baseline])
     return {
         "probes": probes,
@@ -168,6 +232,7 @@ async def run(
         "baseline_p50_ms": base["p50_ms"],
         "baseline_p99_ms": base["p99_ms"],
         "stages_under_load": stages,
+        "stages_baseline": baseline_stages,
         "database": url.split(":", 1)[0],
         "broker": "private mosquitto",
     }
@@ -185,7 +250,24 @@ def report(r: dict[str, Any]) -> str:
         "  of which (p50/p99): publish → stored by the gateway "
         f"{st['gateway_p50_ms']}/{st['gateway_p99_ms']} ms, → taken by the worker "
         f"{st['worker_p50_ms']}/{st['worker_p99_ms']} ms, → on the console "
-        f"{st['console_p50_ms']}/{st['console_p99_ms']} ms"
+        f"{st['console_p50_ms']}/{st['console_p99_ms']} ms" + _split(st) + "\n"
+        "  without traffic (p50/p99): " + _stage_line(r["stages_baseline"])
+    )
+
+
+def _split(st: dict[str, float]) -> str:
+    if "committed_p50_ms" not in st:
+        return ""
+    return (
+        f" (worker's transaction and NOTIFY {st['committed_p50_ms']}/{st['committed_p99_ms']} ms, "
+        f"then hub and SSE {st['push_p50_ms']}/{st['push_p99_ms']} ms)"
+    )
+
+
+def _stage_line(st: dict[str, float]) -> str:
+    return (
+        f"gateway {st['gateway_p50_ms']}/{st['gateway_p99_ms']} ms, worker {st['worker_p50_ms']}/"
+        f"{st['worker_p99_ms']} ms, console {st['console_p50_ms']}/{st['console_p99_ms']} ms" + _split(st)
     )
 
 

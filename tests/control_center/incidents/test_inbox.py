@@ -12,7 +12,14 @@ from control_center.core.db import create_engine, session_factory
 from control_center.core.settings import Settings
 from control_center.incidents import flows
 from control_center.incidents import service as incidents
-from control_center.incidents.inbox import process_pending
+from control_center.incidents.inbox import (
+    GROUP,
+    GROUP_BUDGET_S,
+    GROUP_MAX,
+    GROUP_MAX_ONE_LANE,
+    Pace,
+    process_pending,
+)
 from control_center.incidents.models import Incident
 from control_center.signals.models import Signal
 from control_center.subscribers import service as subscribers
@@ -117,7 +124,58 @@ async def test_each_transaction_is_pushed_as_it_commits_so_a_fire_is_not_held_be
         changed = await process_pending(session=session, on_committed=pushed.append)
         fire = await session.scalar(select(Incident.id).where(Incident.account == "5000"))
     assert pushed[0] == {fire}  # the fire's own transaction, reported before any trouble is processed
-    assert [len(p) for p in pushed[1:]] == [100, 100, 50] and set().union(*pushed) == changed
+    # The troubles follow in transactions of their own, each pushed as it commits: the first of GROUP,
+    # later ones as many as the pace allows.
+    assert len(pushed[1]) == GROUP and sum(len(p) for p in pushed[1:]) == 250
+    assert set().union(*pushed) == changed
+
+
+async def test_a_storm_of_alarms_is_worked_in_small_groups_whatever_the_pace(sessions) -> None:
+    """A worker whose pace grew through a trouble storm still takes alarms (priority 1–2) at most
+    GROUP at a time, so the first of a burst of burglaries reaches the console without waiting."""
+    burglaries = [received(f"{6000 + i}", f"b{i}", 130, at=i) for i in range(GROUP + 30)]
+    await Ingest(sessions).store(burglaries)
+    pushed: list[set[int]] = []
+    async with sessions() as session:
+        await process_pending(session=session, on_committed=pushed.append, pace=Pace(size=GROUP_MAX))
+    assert [len(p) for p in pushed] == [GROUP, 30]
+
+
+async def test_every_signal_of_a_big_group_is_linked_to_its_own_incident(sessions) -> None:
+    """Troubles from many accounts, two from the same one: one transaction opens each account's
+    incident, the second trouble joins its account's, and every signal is marked with its incident."""
+    troubles = [received(f"{7000 + i}", f"t{i}", 302, at=i) for i in range(300)]
+    again = received("7005", "t5-again", 302, at=400)
+    await Ingest(sessions).store([*troubles, again])
+    async with sessions() as session:
+        await process_pending(session=session, pace=Pace(size=GROUP_MAX))
+    async with sessions() as session:
+        rows = (await session.execute(select(Signal.account, Signal.incident_id, Signal.processed_at))).all()
+        opened = {i.account: i for i in await session.scalars(select(Incident))}
+    assert len(opened) == 300 and opened["7005"].signal_count == 2
+    assert all(processed_at is not None for _, _, processed_at in rows)
+    assert all(incident_id == opened[account].id for account, incident_id, _ in rows)
+
+
+def test_the_pace_fills_the_time_budget_between_its_bounds() -> None:
+    pace = Pace()
+    pace.learn(GROUP, GROUP_BUDGET_S / 4)  # four times as fast as the budget: at most double
+    assert pace.size == 2 * GROUP
+    pace.learn(2 * GROUP, GROUP_BUDGET_S / 2)
+    assert pace.size == 4 * GROUP
+    pace.learn(10, GROUP_BUDGET_S / 100)  # a short group (the queue ran dry) says nothing
+    assert pace.size == 4 * GROUP
+    pace.learn(4 * GROUP, GROUP_BUDGET_S * 2)  # slower than the budget: smaller, down to GROUP
+    assert pace.size == 2 * GROUP
+    pace.learn(2 * GROUP, GROUP_BUDGET_S * 100)
+    assert pace.size == GROUP
+    for _ in range(20):
+        pace.learn(pace.size, GROUP_BUDGET_S / 1000)
+    assert pace.size == GROUP_MAX
+    one_lane = Pace(max_size=GROUP_MAX_ONE_LANE)  # SQLite: a fire waits for the whole group in progress
+    for _ in range(20):
+        one_lane.learn(one_lane.size, GROUP_BUDGET_S / 1000)
+    assert one_lane.size == GROUP_MAX_ONE_LANE
 
 
 async def test_a_group_racing_another_worker_for_the_same_incident_joins_it_and_counts_once(
@@ -125,8 +183,8 @@ async def test_a_group_racing_another_worker_for_the_same_incident_joins_it_and_
 ) -> None:
     """Two workers (PostgreSQL, SKIP LOCKED) take different signals of one premises: the other worker
     opens the burglary incident just before this one's group inserts its own (the moment this worker
-    sends its INSERT). The group's insert fails
-    on the open key and is redone one by one, joining the other's incident, each signal counted once."""
+    sends its INSERT). The group's insert skips that open key, and the group joins the other's
+    incident instead, each signal counted once."""
     engine = create_engine(postgres_url)
     sessions = session_factory(engine)
     async with sessions() as session:

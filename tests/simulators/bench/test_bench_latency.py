@@ -21,3 +21,8 @@ def test_bench_latency_measures_baseline_and_loaded_probes(database_url: str) ->
     stages = result["stages_under_load"]
     for stage in ("gateway", "worker", "console"):
         assert 0 <= stages[f"{stage}_p50_ms"] <= stages[f"{stage}_p99_ms"]
+    # The push's part split at the worker's NOTIFY (PostgreSQL): worker's transaction vs hub and SSE.
+    if database_url.startswith("postgresql"):
+        for stages in (result["stages_baseline"], result["stages_under_load"]):
+            assert 0 <= stages["committed_p50_ms"] <= stages["committed_p99_ms"]
+            assert stages["push_p50_ms"] <= stages["push_p99_ms"]
