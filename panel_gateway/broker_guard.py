@@ -6,6 +6,11 @@ wires it in there): a client without a valid password never touches anyone's ses
 plugins below then only ask the guard: authentication (amqtt wants one plugin to answer) and every
 publish, subscribe and delivery.
 
+The guard also keeps the broker within its connection limit (``max_connections``, from the open-file
+limit, ``control_center/core/limits.py``): past it a CONNECT is answered "server unavailable" before
+any password is checked, and the connected panels carry on. The last ``GATEWAY_RESERVE`` places
+are kept for gateways, so a full broker still takes its gateway back after a reconnect.
+
 Password checks run in a worker thread (hashlib releases the GIL), at most a few at a time, so a
 flood of CONNECTs does not stall the event loop that also carries the alarms.
 """
@@ -30,13 +35,17 @@ log = logging.getLogger(__name__)
 
 Lookup = Callable[[str], Awaitable[Login | None]]
 VERIFYING_AT_ONCE = 2
+GATEWAY_RESERVE = 4  # places past max_connections that only a gateway login may take
 _NOBODY = hash_password(new_password())  # checked against for unknown user names
 
 
 class BrokerGuard:
-    def __init__(self, *, topic_root: str, lookup: Lookup) -> None:
+    def __init__(self, *, topic_root: str, lookup: Lookup, max_connections: int | None = None) -> None:
         self.topic_root = topic_root
         self._lookup = lookup
+        self.max_connections = max_connections  # None: no limit of the guard's own
+        self.live_connections: Callable[[], int] = lambda: 0  # the broker's count, this one included
+        self.refused_full = 0
         # Who passed, by user name (= client id): the topic checks need it on every message, without I/O.
         self._admitted: dict[str, Login] = {}
         self._verifying = asyncio.Semaphore(VERIFYING_AT_ONCE)
@@ -66,6 +75,24 @@ class BrokerGuard:
             return None
         self._admitted[username] = login
         return login
+
+    def room(self) -> str:
+        """For a CONNECT being read: ``open``, ``gateways`` (only a gateway may take the reserve) or
+        ``full``."""
+        if self.max_connections is None:
+            return "open"
+        live = self.live_connections()
+        if live <= self.max_connections:
+            return "open"
+        return "gateways" if live <= self.max_connections + GATEWAY_RESERVE else "full"
+
+    def refuse_full(self, username: str | None) -> None:
+        self.refused_full += 1
+        if self.refused_full == 1 or self.refused_full % 1000 == 0:  # a storm of them is one story
+            log.warning(
+                "MQTT connection refused (server unavailable): %d connections is the limit; %r, %d refused",
+                self.max_connections, username, self.refused_full,
+            )  # fmt: skip
 
     async def confirm(self, session: Session) -> bool:
         """amqtt's own authentication step, after ``admit``: the same password against the hash just

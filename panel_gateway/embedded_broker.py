@@ -17,8 +17,11 @@ CONNECT is checked by ``BrokerGuard.admit`` (``panel_gateway/broker_guard.py``) 
 read: a client without valid credentials gets "not authorised" and touches nothing, and the client
 id of one who passes becomes its user name, as Mosquitto's ``use_username_as_clientid`` does.
 
+A CONNECT past the connection limit is refused "server unavailable" (``BrokerGuard.room``).
+
 tests/panel_gateway/transports/test_mqtt_ingest.py proves the redelivery,
-tests/panel_gateway/test_panel_identity.py the door.
+tests/panel_gateway/test_panel_identity.py the door, tests/panel_gateway/test_connection_limit.py the
+limit.
 """
 
 from __future__ import annotations
@@ -30,12 +33,14 @@ from typing import Any
 from amqtt.adapters import ReaderAdapter, WriterAdapter
 from amqtt.broker import Broker
 from amqtt.errors import MQTTError
-from amqtt.mqtt.connack import NOT_AUTHORIZED, ConnackPacket
+from amqtt.mqtt.connack import NOT_AUTHORIZED, SERVER_UNAVAILABLE, ConnackPacket
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.mqtt.protocol.handler import ProtocolHandler
 from amqtt.session import OUTGOING, OutgoingApplicationMessage, Session
 
+from control_center.core import limits
 from panel_gateway import broker_access
+from panel_gateway.broker_access import Role
 from panel_gateway.broker_guard import BrokerGuard, GuardAuthPlugin, GuardTopicPlugin
 
 log = logging.getLogger(__name__)
@@ -84,8 +89,18 @@ async def _init_from_connect(
     plugin = plugins_manager.get_plugin(GuardAuthPlugin.__name__)
     if plugin is None:  # an amqtt broker without the guard: amqtt's own behaviour
         return handler, session
+    guard: BrokerGuard = plugin.guard
+    room = guard.room()
+    if room == "full":  # refused before any password is checked: a full broker stays cheap to ask
+        guard.refuse_full(session.username)
+        await ConnackPacket.build(0, SERVER_UNAVAILABLE).to_stream(writer)
+        raise MQTTError("server unavailable: connection limit")
     will_topic = session.will_topic if session.will_flag else None
-    login = await plugin.guard.admit(session.username, session.password, will_topic)
+    login = await guard.admit(session.username, session.password, will_topic)
+    if login is not None and room == "gateways" and login.role is not Role.GATEWAY:
+        guard.refuse_full(session.username)
+        await ConnackPacket.build(0, SERVER_UNAVAILABLE).to_stream(writer)
+        raise MQTTError("server unavailable: connection limit")
     if login is None:
         log.warning(
             "MQTT login refused: user %r, client id %r from %s",
@@ -106,10 +121,16 @@ BrokerProtocolHandler.init_from_connect = classmethod(_init_from_connect)  # typ
 
 class EmbeddedBroker(Broker):
     def __init__(self, host: str, port: int, guard: BrokerGuard) -> None:
+        """The connection limit is the guard's (``max_connections``; None: what this process's open-file
+        limit allows). amqtt's own listener limit would hold the excess accepted and waiting, each on
+        a descriptor, which is how a broker falls over; the guard refuses them instead."""
+        if guard.max_connections is None:
+            guard.max_connections = limits.connection_capacity(limits.raise_open_files().soft)
+        guard.live_connections = self._live_connections
         plugin = {"guard": guard}
         super().__init__(
             {
-                "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}", "max_connections": 20000}},
+                "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
                 "plugins": {
                     f"{GuardAuthPlugin.__module__}.{GuardAuthPlugin.__name__}": plugin,
                     f"{GuardTopicPlugin.__module__}.{GuardTopicPlugin.__name__}": plugin,
@@ -118,6 +139,9 @@ class EmbeddedBroker(Broker):
         )
         self.guard = guard
         self.address = f"mqtt://{host}:{port}"
+
+    def _live_connections(self) -> int:
+        return sum(server.conn_count for server in self._servers.values())
 
     async def _publish_session_retained_messages(self, session: Session) -> None:
         handler = self._get_handler(session)

@@ -45,11 +45,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         choices=("one", "separate"),
         help="the center as gateway + serve processes (default on PostgreSQL), or all in one (SQLite)",
     )
-    load = add("load", "thousands of panels connected and checking in; CPU and memory", _load)
-    load.add_argument("--panels", type=int, default=10_000)
+    load = add("load", "a fleet of MQTT and DC-09 UDP panels live; supervision exact, CPU and memory", _load)
+    load.add_argument("--panels", type=int, default=10_000, help="in all (default mix: MQTT up to the limit)")
+    load.add_argument("--mqtt", type=int, help="panels on persistent MQTT connections")
+    load.add_argument("--udp", type=int, help="panels polling over DC-09 UDP")
     load.add_argument("--minutes", type=float, default=5.0, help="how long the panels keep checking in")
-    load.add_argument("--interval", type=float, default=60.0, help="seconds between a panel's check-ins")
-    load.add_argument("--processes", type=int, default=4, help="load-generating processes")
+    load.add_argument("--interval", type=float, default=90.0, help="seconds between a panel's check-ins")
+    load.add_argument("--processes", type=int, default=4, help="MQTT load-generating processes (at most)")
+    load.add_argument(
+        "--max-connections", type=int, help="the broker's limit (default: from the open-file limit)"
+    )
+    load.add_argument(
+        "--silence-every", type=int, default=200, help="every n-th panel falls silent (0: none)"
+    )
+    load.add_argument("--sweep-seconds", type=float, default=5.0, help="how often supervision sweeps")
     load.add_argument("--database-url", help=DATABASE_URL)
     dispatch = add("dispatch", "rank the nearest responders: index vs brute force", _dispatch)
     dispatch.add_argument("--responders", type=int, default=10_000)
@@ -107,7 +116,11 @@ def _latency(args: argparse.Namespace) -> int:
 def _load(args: argparse.Namespace) -> int:
     from simulators.bench import load
 
-    run = load.run(args.panels, args.minutes, args.interval, args.processes, args.database_url)
+    run = load.run(
+        args.panels, args.minutes, args.interval, args.processes, args.database_url,
+        mqtt=args.mqtt, udp=args.udp, max_connections=args.max_connections,
+        silence_every=args.silence_every, sweep_seconds=args.sweep_seconds,
+    )  # fmt: skip
     return _show(args, asyncio.run(run), load.report)
 
 

@@ -1,11 +1,21 @@
-"""`control-center bench load`: thousands of panels connected at once, each checking in on schedule,
-for a sustained period; the center's memory and CPU (and the broker's, and the load generators')
-are reported beside the check-ins it acknowledged.
+"""`control-center bench load`: a fleet of panels live at once, a mix of MQTT panels on persistent
+connections and DC-09 panels polling over UDP, for a sustained period; every panel's supervision
+checked exactly, and the CPU and memory of each process per 10,000 panels.
 
-The panels run in separate processes (``python -m simulators.bench.load …``), each holding its
-share of MQTT connections to a private Mosquitto; the center under test (gateway, inbox worker,
-link supervision) runs in this process against a fresh database whose panel accounts are supervised
-(a missed check-in would raise a line-cut).
+An MQTT panel costs a file descriptor on the broker and one on its own side; a DC-09 UDP panel
+costs none (one socket serves them all). The broker (a private Mosquitto, configured as
+``control-center broker mosquitto-config`` writes it) takes at most ``connection_capacity`` of its
+open-file limit (``control_center/core/limits.py``) and refuses the rest; the panels it refused are
+counted, and the panels it holds must stay supervised.
+
+Supervision is judged from the database at the end of the run, while the panels still poll:
+- a panel that was never silenced and has a line-cut raised is a false overdue;
+- a sample of panels (every ``silence_every``-th) checks in once and then falls silent; each must
+  have its line-cut raised no later than its deadline (last check-in + check-in period) plus one
+  sweep period and ``grace`` seconds, or it is a missed overdue.
+
+The panels run in separate processes (``python -m simulators.bench.load mqtt|udp …``); the center
+under test (MQTT gateway, DC-09 UDP receiver, inbox worker, link supervision) runs in this process.
 """
 
 from __future__ import annotations
@@ -13,35 +23,52 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import heapq
 import json
 import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
+import aiomqtt
 import psutil
-from sqlalchemy import func, select
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.alarms.sweeper import Sweeper
+from control_center.core import limits
 from control_center.core.db import utcnow
+from control_center.core.secret_box import SecretBox
 from control_center.core.settings import MqttTarget
 from control_center.incidents.inbox import InboxWorker
 from control_center.signals import link_supervision as supervision
-from control_center.subscribers.models import PanelAccount
+from control_center.subscribers.models import PanelAccount, Premises, Subscriber
+from panel_gateway import mosquitto_config
+from panel_gateway.dc09_keys import KeyStore
+from panel_gateway.group_commit import GroupCommitter
 from panel_gateway.ingest import Ingest, Received
+from panel_gateway.protocols import dc09
 from panel_gateway.protocols.panel_signal import PanelSignal
+from panel_gateway.transports.dc09_ip import Dc09Receiver
 from panel_gateway.transports.mqtt import MqttGateway
+from simulators.dc09_panel import Dc09Panel
 from simulators.harness import identities
 from simulators.harness.figures import percentile
 from simulators.harness.identities import KEY_VARIABLE, panel_password
-from simulators.harness.private_broker import private_mosquitto
+from simulators.harness.private_broker import PrivateMosquitto, free_port
 from simulators.harness.processes import run_database, run_settings
 from simulators.mqtt_clients import connect
 
-FIRST_ACCOUNT = 100_000
+FIRST_MQTT = 100_000
+FIRST_UDP = 500_000
+CONNECTS_PER_S = 250  # per generating process, as panels come back after a broker restart
+PER_10K = 10_000
+GATEWAY_PLACES = 16
 
 
 def heartbeat(account: str) -> bytes:
@@ -50,35 +77,128 @@ def heartbeat(account: str) -> bytes:
     ).encode()
 
 
-async def _panels(
-    url: str, root: str, first: int, count: int, interval: float, seconds: float, key: str
+def gateway_listener(listener: str) -> tuple[str, ...]:
+    """Mosquitto configuration lines: a listener for the gateways, with a few places of its own."""
+    return (f"listener {listener}", f"max_connections {GATEWAY_PLACES}")
+
+
+def silenced(index: int, every: int) -> bool:
+    """Whether the panel at ``index`` of its kind falls silent after its first check-in."""
+    return every > 0 and index % every == every - 1
+
+
+def plan_mix(panels: int, mqtt: int | None, udp: int | None, capacity: int) -> tuple[int, int]:
+    """MQTT and UDP panels: as given, or as many MQTT panels as the broker holds and the rest on UDP."""
+    if mqtt is None and udp is None:
+        mqtt = min(panels, capacity)
+        return mqtt, panels - mqtt
+    if mqtt is None:
+        return max(0, panels - (udp or 0)), udp or 0
+    return mqtt, panels - mqtt if udp is None else udp
+
+
+# --- load generators (child processes) ---------------------------------------------------------------
+
+
+async def _told_to_stop() -> None:
+    """Until the bench writes a line (or goes away): it stops the panels after judging them."""
+    await asyncio.to_thread(sys.stdin.readline)
+
+
+async def _mqtt_panels(
+    url: str, root: str, first: int, count: int, interval: float, every: int, key: str
 ) -> None:
-    """This process's share of panels: connect them all, then each checks in every ``interval`` s.
-    Each logs in as itself, with the password it derives from the run's ``key``."""
+    """This process's MQTT panels: each connects (refused ones are counted, not retried), checks in
+    every ``interval`` s; the silenced ones check in once and disconnect."""
     target = MqttTarget(url)
-    connected = 0
-    done = asyncio.Event()
+    held = refused = 0
 
     async def panel(n: int) -> None:
-        nonlocal connected
+        nonlocal held, refused
         account = str(first + n)
-        await asyncio.sleep(n / 250)  # connect 250 a second, as panels do after a broker restart
-        password = panel_password(key, account)
-        async with connect(target, f"load-{account}", account, password, keepalive=120) as client:
-            connected += 1
-            if connected == count:
-                print(f"connected {count}", flush=True)
+        await asyncio.sleep(n / CONNECTS_PER_S)
+        client = connect(target, account, account, panel_password(key, account), keepalive=120, timeout=20)
+        try:
+            await client.__aenter__()
+        except aiomqtt.MqttError:
+            refused += 1
+            return
+        held += 1
+        try:
             await asyncio.sleep(random.uniform(0, interval))
-            end = time.monotonic() + seconds
-            while time.monotonic() < end:
-                await client.publish(f"{root}/{account}/signals", heartbeat(account), qos=1)
+            await client.publish(f"{root}/{account}/signals", heartbeat(account), qos=1)
+            if silenced(first - FIRST_MQTT + n, every):
+                return
+            while True:
                 await asyncio.sleep(interval)
-            await done.wait()
+                await client.publish(f"{root}/{account}/signals", heartbeat(account), qos=1)
+        except aiomqtt.MqttError:
+            return
+        finally:
+            held -= 1
+            with contextlib.suppress(Exception):
+                await client.__aexit__(None, None, None)
 
     tasks = [asyncio.create_task(panel(n)) for n in range(count)]
-    await asyncio.sleep(count / 250 + interval + seconds + 1)
-    done.set()
+    await asyncio.sleep(count / CONNECTS_PER_S + 25)  # every attempt answered or timed out
+    print(f"connected {held} refused {refused}", flush=True)
+    await _told_to_stop()
+    print(f"still {held}", flush=True)
+    for task in tasks:
+        task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class _Answers(asyncio.DatagramProtocol):
+    def __init__(self) -> None:
+        self.acks = 0
+        self.other = 0
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        answer = dc09.parse_answer(data, key=None)
+        if isinstance(answer, dc09.Answer) and answer.token == "ACK":
+            self.acks += 1
+        else:
+            self.other += 1
+
+
+async def _udp_panels(host: str, port: int, first: int, count: int, interval: float, every: int) -> None:
+    """This process's DC-09 panels: a NULL poll each every ``interval`` s from one UDP socket (a panel
+    over UDP holds no connection); the silenced ones poll once."""
+    loop = asyncio.get_running_loop()
+    transport, answers = await loop.create_datagram_endpoint(_Answers, remote_addr=(host, port))
+    panels = [Dc09Panel(host, port, str(first + n)) for n in range(count)]
+    due = [(random.uniform(0, interval), n) for n in range(count)]
+    heapq.heapify(due)
+    print(f"connected {count} refused 0", flush=True)
+    stop = asyncio.create_task(_told_to_stop())
+    started = time.monotonic()
+    sent = 0
+    while not stop.done():
+        now = time.monotonic() - started
+        while due and due[0][0] <= now:
+            at, n = heapq.heappop(due)
+            transport.sendto(panels[n].poll())
+            sent += 1
+            if not silenced(first - FIRST_UDP + n, every):
+                heapq.heappush(due, (at + interval, n))
+        await asyncio.sleep(0.05)
+    print(f"still {count} sent {sent} acked {answers.acks} other {answers.other}", flush=True)
+    transport.close()
+
+
+# --- the bench ---------------------------------------------------------------------------------------
+
+
+class _CountingReceiver(Dc09Receiver):
+    """The receiver as deployed, counting the frames it answered (check-ins handled over UDP)."""
+
+    handled = 0
+
+    async def handle(self, raw: bytes, transport: str, source: str) -> bytes:
+        answer = await super().handle(raw, transport, source)
+        self.handled += 1
+        return answer
 
 
 class _Meter:
@@ -101,30 +221,128 @@ class _Meter:
         self.cpu.append(cpu)
         self.rss.append(rss / 2**20)
 
-    def report(self) -> dict[str, float]:
+    def report(self, panels: int) -> dict[str, float | None]:
+        cpu = round(statistics.mean(self.cpu), 1) if self.cpu else 0.0
+        rss = round(max(self.rss), 1) if self.rss else 0.0
         return {
-            "cpu_avg_pct": round(statistics.mean(self.cpu), 1) if self.cpu else 0.0,
+            "cpu_avg_pct": cpu,
             "cpu_max_pct": round(max(self.cpu), 1) if self.cpu else 0.0,
-            "rss_max_mb": round(max(self.rss), 1) if self.rss else 0.0,
+            "rss_max_mb": rss,
+            "cpu_pct_per_10k": round(cpu * PER_10K / panels, 2) if panels else None,
+            "rss_mb_per_10k": round(rss * PER_10K / panels, 1) if panels else None,
         }
 
 
+async def _install_udp_panels(
+    sessions: async_sessionmaker[AsyncSession], accounts: list[str], seconds: int
+) -> None:
+    async with sessions() as session:
+        place = Premises(subscriber=Subscriber(name="bench udp", phone="0"), address="bench", lat=35.0,
+                         lon=137.0, phone="0", house_code_hash="-")  # fmt: skip
+        session.add(place)
+        await session.flush()
+        rows = [
+            {"account": a, "premises_id": place.id, "transport": "dc09_udp", "check_in_seconds": seconds}
+            for a in accounts
+        ]
+        for i in range(0, len(rows), 5000):
+            await session.execute(insert(PanelAccount), rows[i : i + 5000])
+        await session.commit()
+
+
+async def _judge(
+    sessions: async_sessionmaker[AsyncSession], silent: set[str], lateness: float, now: dt.datetime
+) -> dict[str, Any]:
+    """Every panel's supervision: false overdue, silences caught in time, silences missed."""
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(PanelAccount.account, PanelAccount.check_in_deadline, PanelAccount.link_lost_at)
+            )
+        ).all()
+    false_overdue = caught = missed = not_due = never = 0
+    live = {"mqtt": 0, "udp": 0}
+    late_s: list[float] = []
+    cutoff = now.timestamp() - lateness
+    for account, deadline, lost_at in rows:
+        if account not in silent:
+            false_overdue += lost_at is not None
+            kind = "udp" if int(account) >= FIRST_UDP else "mqtt"
+            live[kind] += lost_at is None and deadline is not None and deadline >= now.timestamp()
+            continue
+        if deadline is None:  # never checked in (refused by the broker): nothing to supervise
+            never += 1
+            continue
+        if lost_at is None:
+            if deadline < cutoff:
+                missed += 1
+            else:
+                not_due += 1
+            continue
+        after = lost_at.timestamp() - deadline
+        late_s.append(after)
+        if after <= lateness:
+            caught += 1
+        else:
+            missed += 1
+    return {
+        "false_overdue": false_overdue,
+        "missed_overdue": missed,
+        "silenced_caught": caught,
+        "silenced_not_yet_due": not_due,
+        "silenced_never_checked_in": never,
+        "line_cut_after_deadline_max_s": round(max(late_s), 1) if late_s else None,
+        "supervised_current": live,
+    }
+
+
 async def run(
-    panels: int, minutes: float, interval: float, processes: int, database_url: str | None
+    panels: int,
+    minutes: float,
+    interval: float,
+    processes: int,
+    database_url: str | None,
+    *,
+    mqtt: int | None = None,
+    udp: int | None = None,
+    max_connections: int | None = None,
+    silence_every: int = 200,
+    deadline_factor: float = 3.0,
+    sweep_seconds: float = 5.0,
+    grace: float = 10.0,
 ) -> dict[str, Any]:
     seconds = minutes * 60
+    fds = limits.raise_open_files()
+    capacity = max_connections if max_connections is not None else limits.connection_capacity(fds.soft)
+    mqtt, udp = plan_mix(panels, mqtt, udp, capacity)
+    panels = mqtt + udp
+    check_in_seconds = int(interval * deadline_factor)
     async with contextlib.AsyncExitStack() as stack:
         url, sessions = await stack.enter_async_context(run_database("load", database_url))
         run_id = uuid.uuid4().hex[:8]
         planned = run_settings("load", run_id, url, "mqtt://127.0.0.1")
-        accounts = [str(FIRST_ACCOUNT + n) for n in range(panels)]
-        ids = await identities.commission(
-            sessions, accounts, planned.mqtt_client_id, check_in_seconds=int(interval * 3)
-        )
-        broker = await stack.enter_async_context(
-            private_mosquitto(persistence=False, access=ids.access(planned.mqtt_topic_root))
-        )
-        settings = planned.model_copy(update={"mqtt_url": ids.gateway_url(broker.url)})
+        mqtt_accounts = [str(FIRST_MQTT + n) for n in range(mqtt)]
+        udp_accounts = [str(FIRST_UDP + n) for n in range(udp)]
+        ids = await identities.commission(sessions, mqtt_accounts, planned.mqtt_client_id, check_in_seconds)
+        await _install_udp_panels(sessions, udp_accounts, check_in_seconds)
+        silent = {a for i, a in enumerate(mqtt_accounts) if silenced(i, silence_every)}
+        silent |= {a for i, a in enumerate(udp_accounts) if silenced(i, silence_every)}
+        directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        port, gateway_port = free_port(), free_port()
+        # The panels' listener is full at ``capacity``; the gateway has a listener of its own, so a full
+        # broker still takes its gateway back (Mosquitto has no reserve by login).
+        files = mosquitto_config.render(
+            ids.logins, topic_root=planned.mqtt_topic_root, directory=directory, listener=f"{port} 127.0.0.1",
+            persistence_location=None,
+            extra=("log_dest stderr", "log_type error", f"max_connections {capacity}",
+                   *gateway_listener(f"{gateway_port} 127.0.0.1")),
+        )  # fmt: skip
+        mosquitto_config.write(directory, files)
+        broker = PrivateMosquitto(directory, port, persistence=False, conf=directory / "mosquitto.conf")
+        await broker.start()
+        stack.push_async_callback(broker.stop)
+        gateway_broker = f"mqtt://127.0.0.1:{gateway_port}"
+        settings = planned.model_copy(update={"mqtt_url": ids.gateway_url(gateway_broker)})
         acked, latencies = [0], []
 
         def on_acked(items: list[Received]) -> None:
@@ -135,95 +353,181 @@ async def run(
                     latencies.append((now - item.decoded.panel_time).total_seconds() * 1000)
 
         worker = InboxWorker(sessions, lambda ids: None)
-        gateway = MqttGateway(settings, Ingest(sessions, on_stored=worker.wake), on_acked=on_acked)
-        sweeper = Sweeper("check-in overdue", sessions, supervision.sweep, worker.wake, 5)
-        tasks = [asyncio.create_task(t) for t in (gateway.run(), worker.run(), sweeper.run())]
-        generators = []
+        ingest = Ingest(sessions, on_stored=worker.wake)
+        gateway = MqttGateway(settings, ingest, on_acked=on_acked)
+        committer = GroupCommitter(ingest)
+        keys = KeyStore(sessions, SecretBox(os.urandom(32)))
+        await keys.load()
+        receiver = _CountingReceiver(committer, keys)
+        udp_port = free_port()
+        udp_listener = await receiver.serve_udp("127.0.0.1", udp_port)
+        stack.callback(udp_listener.close)
+        sweeper = Sweeper("check-in overdue", sessions, supervision.sweep, worker.wake, sweep_seconds)
+        loops = (gateway.run(), worker.run(), sweeper.run(), committer.run())
+        tasks = [asyncio.create_task(t) for t in loops]
+        generators: list[asyncio.subprocess.Process] = []
+        udp_generators: list[asyncio.subprocess.Process] = []
         try:
             await asyncio.wait_for(gateway.ready.wait(), 30)
-            share = -(-panels // processes)
-            for i in range(processes):
-                first, count = FIRST_ACCOUNT + i * share, min(share, panels - i * share)
-                generators.append(
-                    await asyncio.create_subprocess_exec(
-                        sys.executable,
-                        "-m",
-                        "simulators.bench.load",
-                        broker.url,
-                        settings.mqtt_topic_root,
-                        str(first),
-                        str(count),
-                        str(interval),
-                        str(seconds),
-                        stdout=asyncio.subprocess.PIPE,
-                        env=os.environ | {KEY_VARIABLE: ids.key},  # not in argv, which ps shows
-                    )
-                )
-            center = _Meter([psutil.Process()])
-            mosquitto = _Meter([psutil.Process(broker.process.pid)])  # type: ignore[union-attr]
-            load = _Meter([psutil.Process(g.pid) for g in generators])
-            ready = await asyncio.gather(*(asyncio.wait_for(g.stdout.readline(), 600) for g in generators))  # type: ignore[union-attr]
-            connected = sum(int(line.split()[1]) for line in ready if line.startswith(b"connected"))
-            started, before = time.perf_counter(), acked[0]
+            env = os.environ | {KEY_VARIABLE: ids.key}  # not in argv, which ps shows
+            spawn = [sys.executable, "-m", "simulators.bench.load"]
+            mqtt_procs = max(1, min(processes, -(-mqtt // 2000))) if mqtt else 0
+            share = -(-mqtt // mqtt_procs) if mqtt else 0
+            for i in range(mqtt_procs):
+                first, count = FIRST_MQTT + i * share, min(share, mqtt - i * share)
+                args = ["mqtt", broker.url, settings.mqtt_topic_root, str(first), str(count)]
+                generators.append(await asyncio.create_subprocess_exec(
+                    *spawn, *args, str(interval), str(silence_every),
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
+                ))  # fmt: skip
+            udp_procs = 1 if udp <= 50_000 else 2
+            share = -(-udp // udp_procs) if udp else 0
+            for i in range(udp_procs if udp else 0):
+                first, count = FIRST_UDP + i * share, min(share, udp - i * share)
+                args = ["udp", "127.0.0.1", str(udp_port), str(first), str(count)]
+                udp_generators.append(await asyncio.create_subprocess_exec(
+                    *spawn, *args, str(interval), str(silence_every),
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
+                ))  # fmt: skip
+            meters = {
+                "center": _Meter([psutil.Process()]),
+                "broker": _Meter([psutil.Process(broker.process.pid)]),  # type: ignore[union-attr]
+                "mqtt_panels": _Meter([psutil.Process(g.pid) for g in generators]),
+                "udp_panels": _Meter([psutil.Process(g.pid) for g in udp_generators]),
+            }
+            everyone = generators + udp_generators
+            ready = await asyncio.gather(*(asyncio.wait_for(g.stdout.readline(), 900) for g in everyone))  # type: ignore[union-attr]
+            held = [_numbers(line) for line in ready]
+            refused = sum(h.get("refused", 0) for h in held[: len(generators)])
+            started, before, udp_before = time.perf_counter(), acked[0], receiver.handled
+            cpu_before = sum(psutil.Process().cpu_times()[:2])
             while time.perf_counter() - started < seconds:
                 await asyncio.sleep(5)
-                for meter in (center, mosquitto, load):
+                for meter in meters.values():
                     meter.sample()
             elapsed = time.perf_counter() - started
             during = acked[0] - before
-            async with sessions() as session:
-                lost_links = await session.scalar(
-                    select(func.count())
-                    .select_from(PanelAccount)
-                    .where(PanelAccount.link_lost_at.is_not(None))
-                )
+            udp_during = receiver.handled - udp_before
+            center_cpu_s = sum(psutil.Process().cpu_times()[:2]) - cpu_before
+            judged = await _judge(sessions, silent, sweep_seconds + grace, utcnow())
+            for g in everyone:
+                g.stdin.write(b"stop\n")  # type: ignore[union-attr]
+            ends = await asyncio.gather(
+                *(asyncio.wait_for(g.stdout.readline(), 120) for g in everyone),  # type: ignore[union-attr]
+                return_exceptions=True,
+            )
+            finals = [_numbers(e) if isinstance(e, bytes) else {} for e in ends]
         finally:
-            for g in generators:
+            for g in generators + udp_generators:
                 with contextlib.suppress(ProcessLookupError):
                     g.terminate()
                 await g.wait()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+    mqtt_still = sum(f.get("still", 0) for f in finals[: len(generators)])
+    udp_sent = sum(f.get("sent", 0) for f in finals[len(generators) :])
+    udp_acked = sum(f.get("acked", 0) for f in finals[len(generators) :])
+    mqtt_silent = sum(1 for a in silent if int(a) < FIRST_UDP)
+    # Connected at the end: MQTT connections still held (the silenced ones have hung up) and the UDP
+    # panels whose supervision is current; both without the silenced sample.
+    udp_current = judged["supervised_current"]["udp"]
+    served = {"center": panels, "broker": mqtt, "mqtt_panels": mqtt, "udp_panels": udp}
+    per_process = {name: m.report(served[name]) for name, m in meters.items()}
+    system = [per_process["center"], per_process["broker"]]
+    cpu = round(sum(p["cpu_avg_pct"] or 0 for p in system), 1)
+    rss = round(sum(p["rss_max_mb"] or 0 for p in system), 1)
     return {
         "panels": panels,
-        "connected": connected,
+        "mqtt": mqtt,
+        "udp": udp,
+        "connected": mqtt_still + udp_current,
+        "mqtt_connected": mqtt_still,
+        "udp_connected": udp_current,
+        "mqtt_refused": refused,
+        "max_connections": capacity,
+        "open_files": {"soft": fds.soft, "hard": fds.hard, "somaxconn": limits.listen_backlog()},
+        "false_overdue": judged["false_overdue"],
+        "missed_overdue": judged["missed_overdue"],
+        "silenced": len(silent),
+        "mqtt_silenced": mqtt_silent,
+        "silenced_caught": judged["silenced_caught"],
+        "silenced_not_yet_due": judged["silenced_not_yet_due"],
+        "silenced_never_checked_in": judged["silenced_never_checked_in"],
+        "line_cut_after_deadline_max_s": judged["line_cut_after_deadline_max_s"],
+        "links_lost": judged["false_overdue"],
         "minutes": minutes,
         "check_in_interval_s": interval,
+        "check_in_deadline_s": check_in_seconds,
         "acked": during,
         "acked_per_s": round(during / elapsed, 1),
         "expected_per_s": round(panels / interval, 1),
+        "udp_handled": udp_during,
+        "check_ins_per_s": round((during + udp_during) / elapsed, 1),
+        # CPU time the center spent per check-in it handled: what a core costs per poll, whatever share
+        # of the machine the center got (the capacity model's input; docs/capacity.md)
+        "center_cpu_ms_per_check_in": round(1000 * center_cpu_s / max(1, during + udp_during), 3),
+        "udp_polls_sent": udp_sent,
+        "udp_polls_acked": udp_acked,
         "ack_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
         "ack_p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None,
-        "links_lost": lost_links,
-        "center": center.report(),
-        "broker": mosquitto.report(),
-        "generators": load.report(),
+        "cpu_pct": cpu,
+        "rss_mb": rss,
+        "cpu_pct_per_10k": round(cpu * PER_10K / panels, 2) if panels else None,
+        "rss_mb_per_10k": round(rss * PER_10K / panels, 1) if panels else None,
+        **per_process,
         "database": url.split(":", 1)[0],
         "at": utcnow().isoformat(),
     }
 
 
+def _numbers(line: bytes) -> dict[str, int]:
+    """``b"still 5 sent 9"`` → {"still": 5, "sent": 9}."""
+    words = line.decode(errors="replace").split()
+    return {k: int(v) for k, v in zip(words[::2], words[1::2], strict=False) if v.isdigit()}
+
+
 def report(r: dict[str, Any]) -> str:
     lines = [
-        f"load bench: {r['connected']:,} of {r['panels']:,} panels connected, checking in "
-        f"every {r['check_in_interval_s']:.0f} s for {r['minutes']} min ({r['database']})",
-        f"check-ins acknowledged: {r['acked']:,} ({r['acked_per_s']}/s, expected "
-        f"{r['expected_per_s']}/s), ack p50 {r['ack_p50_ms']} ms, "
-        f"p99 {r['ack_p99_ms']} ms; links lost: {r['links_lost']}",
+        f"load bench: {r['panels']:,} panels ({r['mqtt']:,} MQTT, {r['udp']:,} DC-09 UDP), checking in "
+        f"every {r['check_in_interval_s']:.0f} s (deadline {r['check_in_deadline_s']} s) for "
+        f"{r['minutes']} min ({r['database']})",
+        f"open files: soft {r['open_files']['soft']:,}, hard {r['open_files']['hard']:,}; broker takes "
+        f"{r['max_connections']:,} connections; somaxconn {r['open_files']['somaxconn']}",
+        f"connected at the end: {r['connected']:,} ({r['mqtt_connected']:,} MQTT held, "
+        f"{r['mqtt_refused']:,} MQTT refused at the limit)",
+        f"supervision: false overdue {r['false_overdue']}, missed overdue {r['missed_overdue']}; "
+        f"{r['silenced_caught']} of {r['silenced']} silenced panels raised in time "
+        f"({r['silenced_not_yet_due']} not yet due, {r['silenced_never_checked_in']} never connected; "
+        f"latest {r['line_cut_after_deadline_max_s']} s after its deadline)",
+        f"check-ins stored: {r['acked']:,} over MQTT ({r['acked_per_s']}/s), DC-09 polls "
+        f"{r['udp_polls_acked']:,} acked of {r['udp_polls_sent']:,}; MQTT ack p50 {r['ack_p50_ms']} ms, "
+        f"p99 {r['ack_p99_ms']} ms",
+        f"check-ins handled by the center: {r['check_ins_per_s']}/s (expected {r['expected_per_s']}/s), "
+        f"{r['center_cpu_ms_per_check_in']} ms of center CPU each",
+        f"center + broker: CPU {r['cpu_pct']}%, RSS {r['rss_mb']} MB "
+        f"({r['cpu_pct_per_10k']}% and {r['rss_mb_per_10k']} MB per 10,000 panels)",
     ]
-    for name in ("center", "broker", "generators"):
-        usage = r[name]
+    for name in ("center", "broker", "mqtt_panels", "udp_panels"):
+        u = r[name]
         lines.append(
-            f"{name:<10} CPU avg {usage['cpu_avg_pct']}% (max {usage['cpu_max_pct']}%), "
-            f"RSS max {usage['rss_max_mb']} MB"
+            f"{name:<12} CPU avg {u['cpu_avg_pct']}% (max {u['cpu_max_pct']}%), RSS max {u['rss_max_mb']} MB;"
+            f" per 10k panels {u['cpu_pct_per_10k']}%, {u['rss_mb_per_10k']} MB"
         )
     return "\n".join(lines)
 
 
-if (
-    __name__ == "__main__"
-):  # one load-generating process: broker URL, root, first account, count, interval, seconds
-    broker_url, root, first, count, interval, seconds = sys.argv[1:7]
-    key = os.environ[KEY_VARIABLE]
-    asyncio.run(_panels(broker_url, root, int(first), int(count), float(interval), float(seconds), key))
+def _main(argv: list[str]) -> None:
+    kind, *rest = argv
+    limits.raise_open_files()
+    if kind == "mqtt":  # broker URL, root, first, count, interval, silence_every
+        url, root, first, count, interval, every = rest
+        key = os.environ[KEY_VARIABLE]
+        asyncio.run(_mqtt_panels(url, root, int(first), int(count), float(interval), int(every), key))
+    else:  # host, port, first, count, interval, silence_every
+        host, port, first, count, interval, every = rest
+        asyncio.run(_udp_panels(host, int(port), int(first), int(count), float(interval), int(every)))
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])
