@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from control_center.signals import intake
 from control_center.signals.classification import Classification, classify
 from control_center.signals.service_types import Priority
+from panel_gateway import metrics
 from panel_gateway.protocols.contact_id import ContactIdEvent
 from panel_gateway.protocols.errors import ParseError
 from panel_gateway.protocols.panel_signal import PanelSignal, UnknownEvent
@@ -26,6 +27,9 @@ DEAD_LETTER_KEEP = 4 * 1024  # bytes of a refused input kept; its full length an
 # SQLSTATE classes that say the database is unwell, not that a row is bad: connection, transaction
 # rollback (deadlock, serialization), insufficient resources, operator intervention, system error.
 _AWAY_SQLSTATES = frozenset({"08", "40", "53", "57", "58"})
+# And single codes of other classes that a failover produces: a connection kept to a node that was
+# just demoted to a standby refuses writes (25006 read_only_sql_transaction) until it is replaced.
+_AWAY_CODES = frozenset({"25006"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +143,7 @@ def database_away(exc: BaseException) -> bool:
             return True
         sqlstate = getattr(exc.orig, "sqlstate", None)  # PostgreSQL's verdict, when there is one
         if isinstance(sqlstate, str) and len(sqlstate) == 5:
-            return sqlstate[:2] in _AWAY_SQLSTATES
+            return sqlstate[:2] in _AWAY_SQLSTATES or sqlstate in _AWAY_CODES
         return isinstance(exc, OperationalError | InterfaceError)  # e.g. SQLite's "database is locked"
     return isinstance(exc, OSError | PoolTimeout | DisconnectionError)
 
@@ -166,6 +170,7 @@ class Ingest:
         if self._on_stored:
             self._on_stored()
 
+    @metrics.measured  # counters per transport and the commit time, for /metrics
     async def store(self, batch: Sequence[Received]) -> StoreResult:
         """Commit the batch; raises only when the database is away (the caller retries the batch).
 
