@@ -73,7 +73,24 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **kwargs)
+    connect_args = {k: v for k, v in FAILOVER_CONNECT_ARGS.items() if k not in parsed.query}
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, connect_args=connect_args, **kwargs
+    )
+
+
+# After a failover (a multi-host URL with target_session_attrs=read-write) a process recovers by
+# itself: pool_pre_ping drops a pooled connection to the dead or demoted node, and a new connection
+# tries each host in turn. These bound how long one attempt can hang on a machine that vanished
+# (no RST): a connection attempt per host, and a silent socket found dead by TCP keepalives. A value
+# given in the URL wins.
+FAILOVER_CONNECT_ARGS: dict[str, object] = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+}
 
 
 def private_database_file(path: Path) -> None:
