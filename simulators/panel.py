@@ -127,7 +127,7 @@ class SimulatedPanel:
 
 
 async def send_until_confirmed(
-    target: MqttTarget,
+    target: MqttTarget | list[MqttTarget],
     topic: str,
     account: str,
     bodies: list[bytes],
@@ -138,12 +138,14 @@ async def send_until_confirmed(
 ) -> int:
     """A panel that keeps each message until the broker confirmed it (PUBACK), reconnecting and sending
     the same message again after a lost connection, as real panels do. ``on_confirmed`` hears the index
-    of each confirmed body; returns how many were confirmed (all of them)."""
+    of each confirmed body; returns how many were confirmed (all of them). Given a broker cluster's
+    nodes, it connects to the first and moves on to the next whenever a connection is lost."""
     sent, identifier = 0, f"panel-{account}-{secrets.token_hex(3)}"  # one session, across reconnects
+    nodes, node = (target if isinstance(target, list) else [target]), 0
     while sent < len(bodies):
         try:
             async with connect(
-                target, identifier, account, password, clean_session=False, timeout=5
+                nodes[node], identifier, account, password, clean_session=False, timeout=5
             ) as client:
                 while sent < len(bodies):
                     await client.publish(topic, bodies[sent], qos=1)
@@ -151,5 +153,6 @@ async def send_until_confirmed(
                     sent += 1
                     await asyncio.sleep(interval)
         except aiomqtt.MqttError:
+            node = (node + 1) % len(nodes)
             await asyncio.sleep(0.3)  # the broker is away: try again, the same message first
     return sent

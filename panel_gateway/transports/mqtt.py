@@ -113,8 +113,10 @@ class MqttGateway:
         broker: MqttTarget | None = None,
     ) -> None:
         self._settings = settings
-        # Where and as whom: the settings' broker, or the embedded one with the login made at start.
-        self._broker = broker or settings.broker
+        # Where and as whom: the settings' broker (a cluster: its nodes), or the embedded one with the
+        # login made at start.
+        self._brokers = [broker] if broker is not None else settings.brokers
+        self._node = 0  # the node the next session connects to
         self._ingest = ingest
         self._keys = keys
         self._on_acked = on_acked  # measurement hook (bench ingest); called after the PUBACKs
@@ -131,8 +133,18 @@ class MqttGateway:
         """Messages of the current session received but not yet acknowledged to the broker."""
         return self._commit.unreleased if self._commit is not None else 0
 
+    @property
+    def node(self) -> MqttTarget:
+        """The broker node the current (or next) session uses."""
+        return self._brokers[self._node]
+
+    def _next_node(self) -> None:
+        """After a session ended: a cluster's next node, so a dead node is left behind at once (its
+        session, subscription and unacknowledged messages are the cluster's, replicated)."""
+        self._node = (self._node + 1) % len(self._brokers)
+
     def _client(self) -> aiomqtt.Client:
-        target = self._broker
+        target = self.node
         client = aiomqtt.Client(
             target.host,
             target.port,
@@ -176,6 +188,9 @@ class MqttGateway:
                     attempt = 0
                 delay = retry_delay(attempt)
                 attempt += 1
+                if len(self._brokers) > 1:
+                    self._next_node()
+                    problem += f"; next node {self.node.host}:{self.node.port}"
                 log.warning("MQTT intake stopped: %s; reconnecting in %.1fs", problem, delay)
                 if was_subscribed and lasted < STABLE_SECONDS and self._ended_because is None:
                     log.warning(
@@ -215,7 +230,8 @@ class MqttGateway:
                 raise SubscriptionRefused(why)
             self._heard_at = asyncio.get_running_loop().time()
             self._report(subscribed=True, problem=None)
-            log.info("gateway ready: subscribed to %s", topics[0])
+            at = f" at {self.node.host}:{self.node.port}" if len(self._brokers) > 1 else ""
+            log.info("gateway ready: subscribed to %s%s", topics[0], at)
             prober = asyncio.create_task(self._probe(client))
             try:
                 await commit.run(until=client._disconnected)  # returns once the connection is gone
