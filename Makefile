@@ -17,7 +17,10 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	scripts/install-chromium
+	scripts/install-haproxy
 	scripts/install-fonts
+	scripts/install-cluster
+	scripts/install-nats
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest

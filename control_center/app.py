@@ -13,11 +13,13 @@ from billing.esign import views as esign_views
 from control_center.access import views as access_views
 from control_center.access.guard import NotSignedIn, login_redirect_target
 from control_center.access.hashing import HashingBusy
-from control_center.access.headers import Hardening
+from control_center.access.headers import Hardening, origin_of
 from control_center.access.login_gate import AddressBlocks, LoginGate
 from control_center.alarms import views as alarm_views
+from control_center.console import alarm_level as console_alarm_level
 from control_center.console import operations as console_operations
-from control_center.console import panel_keys
+from control_center.console import panel_keys, premises_panel
+from control_center.console import queue as console_queue
 from control_center.console import subscribers as console_subscribers
 from control_center.console import views as console_views
 from control_center.core.hub import Hub
@@ -25,15 +27,18 @@ from control_center.core.mail import mailer_from
 from control_center.core.secret_box import SecretBox
 from control_center.core.settings import Settings
 from control_center.incidents import views as incident_views
+from control_center.notes import views as notes_views
 from control_center.signals.service_types import LABELS
+from control_center.supervisor_desk import scorecard_views
 from control_center.supervisor_desk import views as supervisor_views
 from control_center.telephony import views as telephony_views
 from control_center.telephony.adapters import Telephony
 from control_center.telephony.wiring import telephony_for
+from control_center.watchdog import metrics_views
 from control_center.watchdog import views as watchdog_views
 from control_center.watchdog.readiness import Readiness
 from control_center.watchdog.worker import Watchdog
-from control_center.web import errors, rendering
+from control_center.web import errors, event_text, rendering
 from dispatch import views as dispatch_views
 from dispatch.agencies import RecordingSwitchboard
 from dispatch.assignment_check import assigned_now
@@ -65,13 +70,18 @@ def create_app(
     app.state.watchdog = watchdog or Watchdog(sessions, settings, hub)
     app.state.readiness = readiness or Readiness()
     rendering.add_vocabulary("service_label", LABELS)  # the pages name a service by its letter
+    for name, words in console_alarm_level.VOCABULARY.items():  # the alarm level's badge, sentence, reasons
+        rendering.add_vocabulary(name, words)
+    event_text.add_kind("alarm_level", console_alarm_level.describe_event)  # its record entries in words
     # Read once: the views seal and open keys with it, and CSRF tokens use a subkey of it.
     app.state.secret_box = SecretBox.from_settings(settings)
     app.state.csrf_key = app.state.secret_box.subkey("csrf")
     # Sign-in floods are refused before FastAPI (access/login_gate.py); Hardening still wraps them.
     app.state.address_blocks = AddressBlocks()
     app.add_middleware(LoginGate, blocks=app.state.address_blocks, default_locale=settings.default_locale)
-    app.add_middleware(Hardening, max_body_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        Hardening, max_body_bytes=settings.max_request_bytes, image_origins=origin_of(settings.map_tile_url)
+    )
 
     @app.exception_handler(HashingBusy)
     async def hashing_busy(request: Request, exc: HashingBusy) -> Response:
@@ -101,6 +111,7 @@ def create_app(
 
     app.include_router(watchdog_views.router)
     app.include_router(watchdog_views.console)
+    app.include_router(metrics_views.router)  # /metrics: loopback or CC_METRICS_TOKEN
     app.include_router(access_views.router)
     app.include_router(access_views.api)
     app.include_router(panel_keys.router)
@@ -111,12 +122,19 @@ def create_app(
     app.include_router(esign_views.signers_api)
     app.include_router(esign_views.pages)
     app.include_router(alarm_views.router)
+    app.include_router(console_queue.router)
     app.include_router(console_views.router)
     app.include_router(console_operations.router)
+    app.include_router(console_alarm_level.router)
+    app.include_router(console_alarm_level.api)
     app.include_router(console_subscribers.router)
     app.include_router(console_subscribers.desk)
+    app.include_router(notes_views.api)
+    app.include_router(notes_views.console)
+    app.include_router(premises_panel.router)
     app.include_router(supervisor_views.router)
     app.include_router(supervisor_views.api)
+    app.include_router(scorecard_views.router)
     app.include_router(telephony_views.webhooks)
     app.include_router(telephony_views.console)
     app.include_router(telephony_views.api)

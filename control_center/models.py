@@ -29,6 +29,7 @@ from control_center.alarms.models import Timer
 from control_center.core.audit import AuditEntry
 from control_center.core.db import Base
 from control_center.incidents.models import Incident, IncidentEvent, IncidentTask, VerificationAttempt
+from control_center.notes.models import IncidentNote
 from control_center.signals.models import DeadLetter, Signal
 from control_center.subscribers.models import (
     Device,
@@ -82,6 +83,7 @@ __all__ = [
     "GatewayStatus",
     "Incident",
     "IncidentEvent",
+    "IncidentNote",
     "IncidentTask",
     "InvoiceLineRow",
     "InvoiceRow",

@@ -7,6 +7,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -16,17 +17,20 @@ from billing.scheduler import start_scheduler
 from control_center.alarms import timers
 from control_center.alarms.sweeper import Sweeper
 from control_center.app import create_app
+from control_center.core import limits
 from control_center.core.bus import Bus
 from control_center.core.db import create_engine, session_factory
 from control_center.core.hub import Hub
 from control_center.core.secret_box import SecretBox
 from control_center.core.settings import Settings
+from control_center.incidents.archive import ArchiveJob
 from control_center.incidents.inbox import InboxWorker
 from control_center.migrate import upgrade_async
 from control_center.signals import link_supervision as supervision
 from control_center.telephony import flows as telephony_flows
 from control_center.telephony.adapters import Answer
 from control_center.telephony.wiring import nobody_answers, telephony_for
+from control_center.watchdog import metrics_listener
 from control_center.watchdog.readiness import Readiness
 from control_center.watchdog.worker import Watchdog
 from panel_gateway import mqtt_credentials
@@ -50,6 +54,7 @@ class Runtime:
         self, settings: Settings, answer_for: Callable[[str, str], Awaitable[Answer]] = nobody_answers
     ) -> None:
         self.settings = settings
+        limits.raise_open_files()  # a descriptor per panel connection and per DC-09 TCP link
         self.engine = create_engine(settings.database_url)
         self.sessions = session_factory(self.engine)
         self.hub = Hub()
@@ -193,6 +198,9 @@ async def serve(settings: Settings) -> None:
     await runtime.prepare()
     server = runtime.web_server()
     background = [runtime.worker.run(), runtime.supervision.run(), *await runtime.receivers()]
+    # Partitions made ahead, and the record past its 1-year retention archived (incidents/archive.py).
+    archive_dir = Path(settings.archive_dir) if settings.archive_dir else None
+    background.append(ArchiveJob(runtime.sessions, archive_dir).run())
     if settings.uses_embedded_broker:
         background.extend(runtime.gateway_loops())
     await runtime.run(server.serve(), *background)
@@ -200,6 +208,7 @@ async def serve(settings: Settings) -> None:
 
 async def run_gateway(settings: Settings) -> None:
     """``control-center gateway``: the MQTT gateway alone, storing signals for the serve processes."""
+    limits.raise_open_files()
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     bus = Bus(settings.database_url, Hub())  # wakes the inbox workers of the serve processes
@@ -210,7 +219,8 @@ async def run_gateway(settings: Settings) -> None:
         # A task group, not gather: on SIGTERM it waits for every loop to finish, so the heartbeat
         # can still record "stopped" before the engine is disposed.
         async with asyncio.TaskGroup() as loops:
-            for loop in (gateway.run(), heartbeat.run(), bus.run()):
+            metrics = metrics_listener.for_gateway(settings, sessions)  # when CC_METRICS_PORT is set
+            for loop in (gateway.run(), heartbeat.run(), bus.run(), *metrics):
                 loops.create_task(loop)
     finally:
         await engine.dispose()

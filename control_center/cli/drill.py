@@ -26,6 +26,37 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         each.add_argument("--rate", type=float, default=20.0, help="signals per second")
         each.add_argument("--json", action="store_true", help="print one JSON object")
         each.set_defaults(handler=_quietly(_fault))
+    node_kill = drills.add_parser(
+        "broker-node-kill",
+        help="one node of a private 3-node NATS cluster (JetStream, MQTT) is killed (SIGKILL) mid-stream",
+    )
+    node_kill.add_argument("--messages", type=int, default=600)
+    node_kill.add_argument("--rate", type=float, default=20.0, help="signals per second")
+    node_kill.add_argument("--database-url", help=DATABASE_URL)
+    node_kill.add_argument("--json", action="store_true", help="print one JSON object")
+    node_kill.set_defaults(handler=_quietly(_broker_node_kill))
+    failover = drills.add_parser(
+        "db-failover",
+        help="kill -9 the PostgreSQL primary (pg_auto_failover) mid-stream: takeover, nothing lost",
+    )
+    failover.add_argument("--messages", type=int, default=900)
+    failover.add_argument("--rate", type=float, default=20.0, help="signals per second")
+    failover.add_argument("--standbys", type=int, default=2, choices=(1, 2), help="standbys of the primary")
+    failover.add_argument("--json", action="store_true", help="print one JSON object")
+    failover.set_defaults(handler=_quietly(_db_failover))
+    standby = drills.add_parser(
+        "standby-check",
+        help="the weekly backup test: each standby streaming, in sync, its lag; recorded (audit log)",
+    )
+    standby.add_argument("--database-url", help="default: CC_DATABASE_URL (the cluster's multi-host URL)")
+    standby.add_argument("--standbys", type=int, default=2, help="standbys expected (default 2)")
+    standby.add_argument("--max-lag", type=float, default=5.0, help="seconds of replay lag allowed")
+    standby.add_argument(
+        "--switchover", metavar="MONITOR_URI", help="also switch over to a standby and back (this monitor)"
+    )
+    standby.add_argument("--formation", default="default", help="the pg_auto_failover formation")
+    standby.add_argument("--json", action="store_true", help="print one JSON object")
+    standby.set_defaults(handler=_quietly(_standby_check))
     flood = drills.add_parser(
         "flood",
         help="a fire in the middle of a flood of valid and garbage messages: its latency, nothing lost",
@@ -45,6 +76,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     login_flood.add_argument("--database-url", help=DATABASE_URL)
     login_flood.add_argument("--json", action="store_true", help="print one JSON object")
     login_flood.set_defaults(handler=_quietly(_login_flood))
+    serve_kill = drills.add_parser(
+        "serve-kill", help="one of two serve processes behind HAProxy is killed (SIGKILL) under a console"
+    )
+    serve_kill.add_argument("--database-url", help="PostgreSQL (default: a private PostgreSQL made for it)")
+    serve_kill.add_argument("--messages", type=int, default=300)
+    serve_kill.add_argument("--rate", type=float, default=20.0, help="signals per second")
+    serve_kill.add_argument("--json", action="store_true", help="print one JSON object")
+    serve_kill.set_defaults(handler=_quietly(_serve_kill))
 
 
 def _quietly(drill: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -87,3 +126,48 @@ def _login_flood(args: argparse.Namespace) -> int:
     result = asyncio.run(run)
     print(json.dumps(result) if args.json else login_flood.report(result))
     return 0 if login_flood.passed(result) else 1
+
+
+def _serve_kill(args: argparse.Namespace) -> int:
+    from simulators.drills import serve_kill
+
+    result = asyncio.run(serve_kill.run(args.messages, args.rate, args.database_url))
+    print(json.dumps(serve_kill.as_json(result)) if args.json else serve_kill.report(result))
+    return 0 if result.passed else 1
+
+
+def _broker_node_kill(args: argparse.Namespace) -> int:
+    from simulators.drills import broker_node_kill
+
+    result = asyncio.run(broker_node_kill.run(args.messages, args.rate, args.database_url))
+    print(json.dumps(broker_node_kill.as_json(result)) if args.json else broker_node_kill.report(result))
+    return 0 if result.passed else 1
+
+
+def _db_failover(args: argparse.Namespace) -> int:
+    from simulators.drills import db_failover
+
+    logging.getLogger("panel_gateway").setLevel(logging.CRITICAL)  # its retries while no primary, on purpose
+    result = asyncio.run(db_failover.run(args.messages, args.rate, args.standbys))
+    print(json.dumps(result) if args.json else db_failover.report(result))
+    return 0 if result["passed"] else 1
+
+
+def _standby_check(args: argparse.Namespace) -> int:
+    from control_center.core.db import create_engine, session_factory
+    from control_center.core.settings import get_settings
+    from control_center.watchdog import standby_check
+
+    async def check() -> standby_check.Verdict:
+        engine = create_engine(args.database_url or get_settings().database_url)
+        try:
+            return await standby_check.run(
+                session_factory(engine), args.standbys, monitor_uri=args.switchover,
+                formation=args.formation, max_lag_s=args.max_lag,
+            )  # fmt: skip
+        finally:
+            await engine.dispose()
+
+    verdict = asyncio.run(check())
+    print(json.dumps(verdict.as_json()) if args.json else standby_check.report(verdict))
+    return 0 if verdict.passed else 1

@@ -34,6 +34,23 @@ class MqttTarget:
         return other
 
 
+def mqtt_targets(urls: str) -> list[MqttTarget]:
+    """The nodes of a comma-separated ``CC_MQTT_URL`` (a broker cluster), in order. An entry without a
+    scheme is ``host:port`` logged in as the first entry, so the password is written once."""
+    entries = [u.strip() for u in urls.split(",") if u.strip()]
+    if not entries:
+        raise ValueError("MQTT URL list is empty")
+    first = MqttTarget(entries[0])
+    targets = [first]
+    for entry in entries[1:]:
+        if "://" in entry:
+            targets.append(MqttTarget(entry))
+        else:
+            node = MqttTarget(f"mqtt://{entry}")
+            targets.append(node.as_user(first.username, first.password) if first.username else node)
+    return targets
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CC_",
@@ -46,7 +63,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+psycopg://user@host/db",
     )
     mqtt_url: str | None = Field(
-        default=None, description="External broker, mqtt://user:pass@host:port. Unset: embedded broker."
+        default=None,
+        description="External broker, mqtt://user:pass@host:port; a cluster: its nodes comma-separated"
+        " (mqtt://user:pass@h1:1883,h2:1883,h3:1883), tried in turn. Unset: embedded broker.",
     )
     embedded_broker_host: str = "127.0.0.1"
     embedded_broker_port: int = EMBEDDED_BROKER_PORT
@@ -117,6 +136,15 @@ class Settings(BaseSettings):
         ge=1,
         description="Receipt-to-arrival limit where no prefecture or area row says otherwise",
     )
+    alarm_confirmation_minutes: int = Field(
+        default=30,
+        ge=30,
+        le=60,
+        description="Two different detectors within this confirm an alarm (CLC/TS 50131-9, BS 8243: 30–60)",
+    )
+    false_alarm_task_threshold: int = Field(
+        default=3, ge=1, description="False alarms in 12 months that raise a service task for the premises"
+    )
     telephony: Literal["simulated", "twilio"] = Field(
         default="simulated", description="Who places calls: Twilio, or the built-in simulated carrier"
     )
@@ -143,13 +171,47 @@ class Settings(BaseSettings):
     center_phone: str = Field(default="052-000-0000", description="The center's number given to agencies")
     default_locale: str = "ja"
     log_level: str = "INFO"
+    archive_dir: str | None = Field(
+        default=None,
+        description="Where months of signals and incident events past the 1-year retention are archived "
+        "(then dropped); unset: nothing is archived, partitions are still made ahead",
+    )
+    map_tile_url: str | None = Field(
+        default=None,
+        description="The center's own slippy-map tile server, e.g. https://tiles.example/{z}/{x}/{y}.png "
+        "(unset: the maps show the bundled offline demo basemap)",
+    )
+    sla_seconds: dict[str, tuple[int, int]] = Field(
+        default_factory=lambda: {
+            **dict.fromkeys("BCDE", (30, 60)),  # life safety: fire, emergency button, medical, gas
+            **dict.fromkeys("AHI", (60, 120)),  # burglary, life watch, outdoor camera
+            "F": (300, 600),  # line cut
+            "G": (600, 1800),  # equipment
+        },
+        description="Queue SLA per service letter: (warn, late) seconds from receipt until claimed; "
+        'e.g. CC_SLA_SECONDS=\'{"B": [30, 60]}\' (letters left out get no SLA colour)',
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that lets Prometheus scrape /metrics from elsewhere than loopback "
+        "(unset: loopback only, and never through a proxy)",
+    )
+    metrics_port: int | None = Field(
+        default=None, description="`control-center gateway`'s /metrics listener on CC_HTTP_HOST (unset: none)"
+    )
 
     @property
     def broker(self) -> MqttTarget:
-        """Where gateways and simulators connect; the embedded broker when no URL is set."""
+        """Where gateways and simulators connect (a cluster's first node); the embedded broker when no
+        URL is set."""
+        return self.brokers[0]
+
+    @property
+    def brokers(self) -> list[MqttTarget]:
+        """Every node of the broker (one unless CC_MQTT_URL lists a cluster's nodes)."""
         if self.mqtt_url:
-            return MqttTarget(self.mqtt_url)
-        return MqttTarget(f"mqtt://{self.embedded_broker_host}:{self.embedded_broker_port}")
+            return mqtt_targets(self.mqtt_url)
+        return [MqttTarget(f"mqtt://{self.embedded_broker_host}:{self.embedded_broker_port}")]
 
     @property
     def uses_embedded_broker(self) -> bool:

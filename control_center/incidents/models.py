@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from control_center.core.db import Base, BigId, UTCDateTime
@@ -62,6 +64,19 @@ class Incident(Base):
     report_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     close_reason: Mapped[str | None] = mapped_column(String(300))
     flag: Mapped[str | None] = mapped_column(String(100))  # e.g. a burglary alarm while disarmed
+    # The AVS-01 level (0–4) and the reasons that set it, as JSON (control_center/alarms/alarm_level.py,
+    # kept current by control_center/incidents/alarm_level_service.py); NULL before the first assessment.
+    alarm_level: Mapped[int | None] = mapped_column(Integer)
+    alarm_level_reasons: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def alarm_reason_list(self) -> list[dict[str, Any]]:
+        """The stored reasons as mappings (code, data, level) for the pages; none when unreadable."""
+        try:
+            value = json.loads(self.alarm_level_reasons or "[]")
+        except ValueError:
+            return []
+        return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
 
     premises: Mapped[Premises | None] = relationship()
     events: Mapped[list[IncidentEvent]] = relationship(
@@ -71,7 +86,9 @@ class Incident(Base):
 
 
 class IncidentEvent(Base):
-    """One timestamped measure on an incident, with who took it: the legal alarm record."""
+    """One timestamped measure on an incident, with who took it: the legal alarm record (警備業法 art. 44 /
+    施行規則 art. 64, kept 1 year). On PostgreSQL partitioned by month of ``at`` (migration 0016), primary
+    key (id, at); archived and dropped by month after the year (``incidents/archive.py``)."""
 
     __tablename__ = "incident_events"
 
