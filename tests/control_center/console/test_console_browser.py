@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -27,8 +29,9 @@ FLAGS = [
 ]
 
 
-@pytest.fixture
-async def page() -> AsyncIterator[object]:
+@contextlib.asynccontextmanager
+async def chromium() -> AsyncIterator[Any]:
+    """Debian's Chromium, headless; a test that needs it fails in CI where it is missing, else skips."""
     if not CHROMIUM_INSTALLED:
         message = "Chromium is not installed (scripts/install-chromium installs Debian's)"
         if CI:
@@ -38,9 +41,16 @@ async def page() -> AsyncIterator[object]:
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = await browser.new_page(locale="ja-JP", viewport={"width": 1280, "height": 800})
-        yield page
-        await browser.close()
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[object]:
+    async with chromium() as browser:
+        yield await browser.new_page(locale="ja-JP", viewport={"width": 1280, "height": 800})
 
 
 async def sign_in(page, system: System, sessions, login: str, role: str = "operator") -> None:

@@ -13,9 +13,8 @@ from sqlalchemy import select
 
 from control_center.incidents.models import Incident
 from simulators.households import Households
-from tests.conftest import CI
 from tests.control_center.conftest import System, running_system
-from tests.control_center.console.test_console_browser import CHROMIUM, CHROMIUM_INSTALLED, FLAGS, sign_in
+from tests.control_center.console.test_console_browser import chromium, sign_in
 from tests.dispatch.test_responder_view import burglary, dispatch_ready
 from tests.helpers import PASSWORD, add_user, eventually
 
@@ -30,17 +29,8 @@ WORKSTATION = {"width": 1920, "height": 1080}
 
 @pytest.fixture
 async def browser() -> AsyncIterator[object]:
-    if not CHROMIUM_INSTALLED:
-        message = "Chromium is not installed (scripts/install-chromium installs Debian's)"
-        if CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        await browser.close()
+    async with chromium() as launched:
+        yield launched
 
 
 async def workstation(browser) -> object:

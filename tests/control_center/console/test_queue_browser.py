@@ -14,9 +14,8 @@ from sqlalchemy import select, update
 
 from control_center.access.models import User
 from control_center.incidents.models import Incident
-from tests.conftest import CI
 from tests.control_center.conftest import NOW, System, running_system
-from tests.control_center.console.test_console_browser import CHROMIUM, CHROMIUM_INSTALLED, FLAGS, sign_in
+from tests.control_center.console.test_console_browser import chromium, sign_in
 from tests.helpers import eventually
 
 WITHIN_A_SECOND = 1_000  # ms: behaviour (the page follows by itself), not a benchmark
@@ -26,18 +25,8 @@ WORKSTATION = {"width": 1920, "height": 1080}
 @pytest.fixture
 async def page() -> AsyncIterator[object]:
     """A page on the operator's workstation screen."""
-    if not CHROMIUM_INSTALLED:
-        message = "Chromium is not installed (scripts/install-chromium installs Debian's)"
-        if CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = await browser.new_page(locale="ja-JP", viewport=WORKSTATION)
-        yield page
-        await browser.close()
+    async with chromium() as browser:
+        yield await browser.new_page(locale="ja-JP", viewport=WORKSTATION)
 
 
 async def until(page, expression: str, timeout: int) -> None:
