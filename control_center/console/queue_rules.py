@@ -26,6 +26,7 @@ class Queued(Protocol):
     priority: int
     opened_at: dt.datetime
     claimed_at: dt.datetime | None
+    alarm_level: int | None
 
 
 T = TypeVar("T", bound=Queued)
@@ -44,9 +45,12 @@ class QueueRow(Generic[T]):
         return 1 + len(self.others)
 
 
-def urgency(incident: Queued) -> tuple[int, dt.datetime, int]:
-    """Most urgent first: priority, then the longest waiting, then the first opened."""
-    return (incident.priority, incident.opened_at, incident.id)
+def urgency(incident: Queued) -> tuple[int, int, dt.datetime, int]:
+    """Most urgent first: priority, then the alarm level (AVS-01: a confirmed threat to life before an
+    alarm nobody has confirmed, e.g. a duress ahead of an older unconfirmed medical alarm), then the
+    longest waiting, then the first opened."""
+    level = incident.alarm_level if incident.alarm_level is not None else 1
+    return (incident.priority, -level, incident.opened_at, incident.id)
 
 
 def group_key(incident: Queued) -> str:

@@ -29,6 +29,7 @@ class Inc:
     opened_s: int = 0  # seconds after T0
     account: str = "1001"
     claimed_at: dt.datetime | None = None
+    alarm_level: int | None = None
 
     @property
     def opened_at(self) -> dt.datetime:
@@ -63,6 +64,21 @@ def shape(incidents: list[Inc]) -> list[tuple[str, int, list[int]]]:
         ),
         # Same moment, same priority: the first opened leads (a stable order across refreshes).
         ([Inc(8, 10), Inc(7, 10)], [("p10", 7, [8])]),
+        # Same priority: a confirmed threat to life (a duress, level 4) before an older alarm nobody has
+        # confirmed (level 1); an incident not yet assessed counts as level 1.
+        (
+            [
+                Inc(1, 10, "D", 1, 0, alarm_level=1),
+                Inc(2, 20, "C", 1, 30, alarm_level=4),
+                Inc(3, 30, "B", 1, 5),
+            ],
+            [("p20", 2, []), ("p10", 1, []), ("p30", 3, [])],
+        ),
+        # The level never jumps a priority: a level-4 P2 stays below a level-1 P1.
+        (
+            [Inc(1, 10, "D", 1, 9, alarm_level=1), Inc(2, 20, "A", 2, 0, alarm_level=4)],
+            [("p10", 1, []), ("p20", 2, [])],
+        ),
     ],
 )
 def test_one_row_per_premises_most_urgent_first(incidents: list[Inc], rows) -> None:
