@@ -32,8 +32,21 @@ The rules, in the order they are applied:
    confirmed → 3 for burglary, line cut and camera (property), 4 for fire, emergency, medical, gas and life
    watch (life); equipment stays 1. No answer changes nothing (most verification calls go unanswered).
    Contacts reached or not are shown as reasons only: what they say is recorded as the outcome.
-4. **The responder's check**: "authorities needed" → 3 (property) or 4 (life) by the service as above,
-   equipment 3; "all clear" → 0 unless an alarm arrived after the check.
+4. **The responder's check** (applied after the camera, rule 5, so that it sees what the camera
+   confirmed): "authorities needed" → 3 (property) or 4 (life) by the service as above, equipment 3, the
+   agencies the responder asks for each a reason (``responder_request``, 消防 / 警察 …): at a level the
+   evidence had already reached, the request still becomes the deciding reason, since it is what now
+   sends the authorities, not the earlier call. "All clear" → 0 only when nothing confirmed the incident
+   (and not at all if an alarm arrived after the check). **A conflict**: the responder found nothing but
+   the incident was confirmed (the call's outcome "confirmed", duress or hold-up, a fire in two zones or
+   SIA FM, an intruder or a threat seen on the camera): the level stays where the confirmation put it,
+   and ``all_clear_conflict`` decides ("verify before standing down"). A look around does not undo what
+   the premises said on the phone or a duress code: a person may be hiding or forced, a fire out of
+   sight; a person settles it (a verified resident calling it off, or the operator with a reason, rule 7).
+   **Fire**: an open fire incident is never 0 unless a verified resident called it off (rule 3): a cancel
+   keeps it at 1 (rule 2), and so does an all clear (``fire_all_clear``: a responder outside a locked
+   home, or inside without opening every room, does not clear a fire, and whether to call 119 stays the
+   operator's decision, who may still set 0 with a reason).
 5. **Camera assessment** (service I): an intruder seen (an illegal act) → 3; a person threatened → 4.
 6. **History**: the premises' false alarms in the last 12 months are shown as a reason that lowers
    confidence, never the level: the level states this alarm's evidence, and a burglar does not care how
@@ -109,6 +122,7 @@ class Facts:
     contacts_exhausted: bool = False
     responder_check: str | None = None  # authorities_needed | all_clear
     responder_check_at: dt.datetime | None = None
+    responder_agencies: tuple[str, ...] = ()  # the authorities asked for: action_plans.Agency values
     camera_risk: int | None = None  # the announcement's risk level 1–3
     camera_intruder: bool = False
     camera_threat: bool = False  # a person threatened in the images
@@ -131,7 +145,7 @@ class Reason:
         if self.code not in REASON_TEXT:
             return self.code
         try:
-            return gettext(REASON_TEXT[self.code]) % self.data
+            return gettext(REASON_TEXT[self.code]) % words(self.data, gettext)
         except (KeyError, TypeError, ValueError):
             return f"{self.code} {self.data}"
 
@@ -152,6 +166,17 @@ class Assessment:
     def sentence(self, gettext: Callable[[str], str]) -> str:
         """The one plain sentence a police call-taker can act on, with the number (AVS-01 practice)."""
         return sentence(self.level, self.decisive, gettext)
+
+
+def words(data: dict[str, Any], gettext: Callable[[str], str]) -> dict[str, Any]:
+    """The data points in the reader's words: an agency is stored as its code (``fire_dept``), a msgid of
+    the catalogs (消防); without a translation (the API's English) it reads as words, never as a code."""
+    translated = dict(data)
+    for key in TRANSLATED_DATA & data.keys():
+        if isinstance(value := data[key], str):
+            said = gettext(value)
+            translated[key] = said.replace("_", " ") if said == value else said
+    return translated
 
 
 def sentence(level: int, decisive: str, gettext: Callable[[str], str]) -> str:
@@ -260,6 +285,13 @@ class _Scale:
 
     def at_least(self, level: Level, code: str, /, **data: Any) -> None:
         if level > self.level:
+            self.set(level, code, **data)
+        else:
+            self.note(code, **data)
+
+    def at_least_deciding(self, level: Level, code: str, /, **data: Any) -> None:
+        """Like ``at_least``, but at the same level this newer reason becomes the deciding one."""
+        if level >= self.level:
             self.set(level, code, **data)
         else:
             self.note(code, **data)
@@ -377,21 +409,52 @@ def _later_alarm(triggers: list[Trigger], at: dt.datetime | None) -> bool:
     return at is not None and any(t.kind == "alarm" and not _is_cancel(t) and t.at > at for t in triggers)
 
 
+# What an all clear cannot undo (rule 4): the premises, its panel or our operator confirmed the incident.
+CONFIRMATIONS = frozenset(
+    (
+        "call_confirmed",
+        "duress",
+        "fire_confirmed",
+        "fire_confirmed_by_panel",
+        "camera_intruder",
+        "camera_threat",
+    )
+)
+
+
 def _on_site(scale: _Scale, facts: Facts, triggers: list[Trigger]) -> None:
-    if facts.responder_check == "authorities_needed":
-        level = max(_confirmed_level(facts.service), Level.PROPERTY)
-        scale.at_least(level, "responder_authorities", service=facts.service)
-    elif facts.responder_check == "all_clear":
-        if _later_alarm(triggers, facts.responder_check_at):
-            scale.note("alarm_after_all_clear")
-        else:
-            scale.set(Level.NO_CALL, "responder_all_clear")
     if facts.camera_risk is not None:
         scale.note("camera_risk", risk=facts.camera_risk)
     if facts.camera_threat:
         scale.at_least(Level.LIFE, "camera_threat")
     elif facts.camera_intruder:
         scale.at_least(Level.PROPERTY, "camera_intruder")
+    if facts.responder_check == "authorities_needed":
+        level = max(_confirmed_level(facts.service), Level.PROPERTY)
+        if not facts.responder_agencies:
+            scale.at_least_deciding(level, "responder_authorities", service=facts.service)
+        for n, agency in enumerate(facts.responder_agencies):
+            if n == 0:
+                scale.at_least_deciding(level, "responder_request", agency=agency)
+            else:
+                scale.note("responder_request", agency=agency)
+    elif facts.responder_check == "all_clear":
+        _all_clear(scale, facts, triggers)
+
+
+def _all_clear(scale: _Scale, facts: Facts, triggers: list[Trigger]) -> None:
+    if _later_alarm(triggers, facts.responder_check_at):
+        scale.note("alarm_after_all_clear")
+        return
+    confirmed = {r.code for r in scale.reasons} & CONFIRMATIONS
+    if confirmed and scale.level >= Level.PROPERTY:
+        scale.note("responder_all_clear")
+        scale.set(scale.level, "all_clear_conflict")
+    elif facts.service == FIRE and scale.level > Level.NO_CALL:  # 0 only when called off (rule 3)
+        scale.note("responder_all_clear")
+        scale.set(min(scale.level, Level.LIMITED), "fire_all_clear")
+    else:
+        scale.set(Level.NO_CALL, "responder_all_clear")
 
 
 def _history(scale: _Scale, facts: Facts) -> None:
@@ -456,6 +519,15 @@ SENTENCES = {
     "fire_confirmed_by_panel": N_("the fire panel confirmed a fire; lives may be in danger."),
     "call_confirmed": N_("the resident confirmed the emergency on the phone."),
     "responder_authorities": N_("our guard is on site and asks for the police or fire brigade."),
+    "responder_request": N_("our guard is on site and asks for the police or fire brigade."),
+    "all_clear_conflict": N_(
+        "our guard found nothing, but the incident was confirmed at the premises; treat it as confirmed "
+        "until it is verified."
+    ),
+    "fire_all_clear": N_(
+        "our guard found no sign of fire; the fire alarm stays open until a resident or the fire "
+        "department confirms it is safe."
+    ),
     "camera_intruder": N_("our operator sees an intruder on the camera; please send officers."),
     "camera_threat": N_(
         "our operator sees a person being threatened on the camera; please send officers at once."
@@ -506,6 +578,14 @@ REASON_TEXT = {
     "responder_authorities": N_("The responder's check: authorities needed."),
     "responder_all_clear": N_("The responder's check: all clear."),
     "alarm_after_all_clear": N_("An alarm arrived after the responder's all clear."),
+    "responder_request": N_("The responder on site asks for: %(agency)s."),
+    "all_clear_conflict": N_(
+        "The responder found nothing, but the incident was confirmed at the premises: verify before "
+        "standing down."
+    ),
+    "fire_all_clear": N_(
+        "The responder found no sign of fire: a fire alarm stays at 1 until a verified resident calls it off."
+    ),
     "camera_risk": N_("Camera assessed at risk level %(risk)s."),
     "camera_intruder": N_("An intruder is seen on the camera."),
     "camera_threat": N_("A person is seen threatened on the camera."),
@@ -516,3 +596,4 @@ REASON_TEXT = {
     "operator": N_("Set by %(operator)s: %(reason)s (computed: %(computed)d)."),
     "newer_than_override": N_("Newer evidence is above the level %(level)d set by %(operator)s."),
 }
+TRANSLATED_DATA = frozenset({"agency"})  # data points stored as a msgid (a code), shown in the reader's words

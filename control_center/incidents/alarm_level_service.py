@@ -23,6 +23,7 @@ from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from control_center.alarms import action_plans
 from control_center.alarms import alarm_level as rules
 from control_center.alarms.alarm_level import Assessment, Facts, Level, Override, Reason, Trigger
 from control_center.core import audit
@@ -268,6 +269,7 @@ def _facts(
             facts |= {
                 "responder_check": "authorities_needed" if needed else "all_clear",
                 "responder_check_at": e.at,
+                "responder_agencies": _requested(incident.service_type) if needed else (),
             }
         elif e.kind == "illegal_act":
             facts |= {"camera_intruder": True, "camera_at": e.at}
@@ -297,6 +299,16 @@ def _facts(
         override=given or latest_override,
         **facts,
     )
+
+
+def _requested(service: str) -> tuple[str, ...]:
+    """The authorities a responder's "authorities needed" asks for: the service's plan after the check
+    (action_plans.PLANS), the registered doctor left out (a contact of the subscriber, not an authority).
+    The plan, not the tasks added: an agency already notified after the call is not added twice, yet it
+    is still what the responder asks for."""
+    plan = next((p for s, p in action_plans.PLANS.items() if s.value == service), None)
+    agencies: tuple[action_plans.Agency, ...] = plan.after_check if plan else ()
+    return tuple(a.value for a in agencies if a is not action_plans.Agency.DOCTOR)
 
 
 def _override_in(event: IncidentEvent) -> Override | None:

@@ -33,6 +33,8 @@ def sia(code: str, zone: int = 1, s: float = 0, service: str | None = "A", kind:
 
 MIN = 60
 CANCEL = cid(406, zone=3, s=40, kind="note")
+ALL_CLEAR: dict = {"responder_check": "all_clear", "responder_check_at": T0 + dt.timedelta(minutes=20)}
+AGENCIES = ("fire_dept", "police")  # service E after the check (action_plans.PLANS)
 
 ROWS: list[tuple[str, Facts, Level, str]] = [
     # rule 1: any alarm → 1
@@ -208,6 +210,124 @@ ROWS: list[tuple[str, Facts, Level, str]] = [
         2,
         "sequence_confirmed",
     ),
+    # rule 4: the responder's request names the agencies and decides, even at a level already reached
+    (
+        "responder asks for the fire department",
+        Facts(
+            "B",
+            [cid(110, service="B")],
+            responder_check="authorities_needed",
+            responder_agencies=("fire_dept",),
+        ),
+        4,
+        "responder_request",
+    ),
+    (
+        "confirmed fire on the phone, then the responder asks for 119",
+        Facts(
+            "B",
+            [cid(110, service="B")],
+            outcome="confirmed",
+            responder_check="authorities_needed",
+            responder_agencies=("fire_dept",),
+        ),
+        4,
+        "responder_request",  # not "call_confirmed": the responder's request is what sends them now
+    ),
+    (
+        "gas: the responder asks for two agencies",
+        Facts(
+            "E", [cid(151, service="E")], responder_check="authorities_needed", responder_agencies=AGENCIES
+        ),
+        4,
+        "responder_request",
+    ),
+    (
+        "a request for police below a threat seen on the camera",
+        Facts(
+            "I",
+            [cid(130, service="I")],
+            camera_threat=True,
+            responder_check="authorities_needed",
+            responder_agencies=("police",),
+        ),
+        4,
+        "camera_threat",
+    ),
+    # rule 4: an all clear never erases a confirmation: the level stays, the conflict decides
+    (
+        "confirmed fire on the phone, then all clear",
+        Facts("B", [cid(110, service="B")], outcome="confirmed", **ALL_CLEAR),
+        4,
+        "all_clear_conflict",
+    ),
+    (
+        "burglary confirmed on the phone, then all clear",
+        Facts("A", [cid(130)], outcome="confirmed", **ALL_CLEAR),
+        3,
+        "all_clear_conflict",
+    ),
+    ("duress, then all clear", Facts("C", [cid(121, service="C")], **ALL_CLEAR), 4, "all_clear_conflict"),
+    (
+        "fire in two zones, then all clear",
+        Facts("B", [cid(111, 1, service="B"), cid(110, 2, 60, service="B")], **ALL_CLEAR),
+        4,
+        "all_clear_conflict",
+    ),
+    ("SIA FM, then all clear", Facts("B", [sia("FM", 1, service="B")], **ALL_CLEAR), 4, "all_clear_conflict"),
+    (
+        "camera: intruder seen, then all clear",
+        Facts("I", [cid(130, service="I")], camera_intruder=True, **ALL_CLEAR),
+        3,
+        "all_clear_conflict",
+    ),
+    (
+        "camera: person threatened, then all clear",
+        Facts("I", [cid(130, service="I")], camera_threat=True, **ALL_CLEAR),
+        4,
+        "all_clear_conflict",
+    ),
+    # rule 4: an all clear with no confirmation lowers to 0 (presence is not a confirmation) …
+    ("panic, then all clear", Facts("C", [cid(120, service="C")], **ALL_CLEAR), 0, "responder_all_clear"),
+    (
+        "wrong code, then all clear",
+        Facts("A", [cid(130)], outcome="wrong_code", **ALL_CLEAR),
+        0,
+        "responder_all_clear",
+    ),
+    (
+        "equipment confirmed, then all clear",
+        Facts("G", [cid(301, service="G")], outcome="confirmed", **ALL_CLEAR),
+        0,
+        "responder_all_clear",
+    ),
+    # … except a fire: never 0 while open unless a verified resident called it off
+    (
+        "one smoke detector, then all clear",
+        Facts("B", [cid(111, service="B")], **ALL_CLEAR),
+        1,
+        "fire_all_clear",
+    ),
+    (
+        "fire silenced at the panel, then all clear",
+        Facts("B", [sia("FA", 1, service="B"), sia("FC", 1, 30, service="B", kind="note")], **ALL_CLEAR),
+        1,
+        "fire_all_clear",
+    ),
+    (
+        "fire called off by a verified resident, then all clear",
+        Facts("B", [cid(111, service="B")], verified=True, outcome="false_alarm", **ALL_CLEAR),
+        0,
+        "responder_all_clear",  # called off first: the all clear agrees
+    ),
+    (
+        "confirmed fire, an alarm after the all clear",
+        Facts(
+            "B", [cid(110, service="B"), cid(110, 1, 25 * MIN, service="B")], outcome="confirmed", **ALL_CLEAR
+        ),
+        4,
+        "call_confirmed",
+    ),
     # rule 5: camera assessment (service I)
     (
         "camera: intruder seen",
@@ -297,3 +417,34 @@ def test_every_reason_carries_its_data_points_and_reads_in_japanese() -> None:
 @pytest.mark.parametrize("msgid", sorted(set(REASON_TEXT.values()) | set(SENTENCES.values())))
 def test_every_reason_and_sentence_is_translated(msgid: str) -> None:
     assert translations("ja").gettext(msgid) != msgid
+
+
+def test_the_responders_request_names_the_agency_in_the_readers_words_never_its_code() -> None:
+    result = assess(
+        Facts("E", [cid(151, service="E")], responder_check="authorities_needed", responder_agencies=AGENCIES)
+    )
+    requests = [r for r in result.reasons if r.code == "responder_request"]
+    assert [(r.data, r.level) for r in requests] == [
+        ({"agency": "fire_dept"}, 4),
+        ({"agency": "police"}, None),
+    ]
+    assert requests[0].text(translations("ja").gettext) == "緊急対処員が現場で要請：消防。"
+    assert requests[1].text(translations("ja").gettext) == "緊急対処員が現場で要請：警察。"
+    assert requests[0].text(translations("en").gettext) == "The responder on site asks for: fire department."
+    assert requests[0].text(str) == "The responder on site asks for: fire dept."  # the API's English
+    assert result.sentence(translations("ja").gettext).startswith(
+        "警報レベル4：当社の緊急対処員が現場に到着し"
+    )
+
+
+def test_a_conflicting_all_clear_is_shown_beside_the_confirmation() -> None:
+    result = assess(Facts("B", [cid(110, service="B")], outcome="confirmed", **ALL_CLEAR))
+    assert [r.code for r in result.reasons if r.level is not None] == [
+        "alarm",
+        "call_confirmed",
+        "all_clear_conflict",
+    ]
+    assert "responder_all_clear" in [r.code for r in result.reasons]  # the responder's word is kept too
+    ja = translations("ja").gettext
+    assert "解除する前に確認" in result.reasons[-1].text(ja)
+    assert "出動は不要" not in result.sentence(ja) and result.sentence(ja).startswith("警報レベル4")

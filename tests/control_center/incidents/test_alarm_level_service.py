@@ -11,12 +11,15 @@ import pytest
 from sqlalchemy import select
 
 from control_center.alarms.action_plans import Outcome
+from control_center.console import alarm_level as console_alarm_level
 from control_center.core.audit import AuditEntry
 from control_center.core.errors import Refused
+from control_center.core.i18n import translations
 from control_center.incidents import alarm_level_service, flows
 from control_center.incidents.inbox import process_pending
 from control_center.incidents.models import Incident, IncidentEvent
 from control_center.signals.models import Signal
+from control_center.web import rendering
 from panel_gateway.ingest import Ingest, Received
 from panel_gateway.protocols import mqtt_payload
 from simulators.panel import payload
@@ -231,3 +234,67 @@ async def test_false_alarms_of_the_year_are_a_reason_never_the_level(sessions) -
         if r.code == "false_alarm_history"
     )
     assert history.data == {"false_alarms": 3, "activations": 3} and history.level is None
+
+
+async def test_an_all_clear_does_not_erase_a_fire_the_premises_confirmed(sessions) -> None:
+    # The tester's sequence: the premises says there is smoke (level 4), then the responder reports all
+    # clear; the level stayed at 0 "no police response is needed" while 119 was not yet called.
+    await premises(sessions)
+    await send(sessions, Panel(sessions), 110, T0, zone=5)
+    fire = await incident_of(sessions, "B")
+    common = {"incident_id": fire.id, "operator": "op"}
+    async with sessions() as session:
+        await flows.claim(session=session, at=T0 + M, **common)
+        await flows.record_outcome(session=session, outcome=Outcome.CONFIRMED, at=T0 + 2 * M, **common)
+    assert (await incident_of(sessions, "B")).alarm_level == 4
+    async with sessions() as session:
+        await flows.responder_checked(
+            session=session,
+            incident_id=fire.id,
+            actor="resp",
+            authorities_needed=False,
+            at=T0 + 15 * M,
+            note="外周および屋内を確認。異常なし",
+        )
+    conflict = await incident_of(sessions, "B")
+    assert conflict.alarm_level == 4 and codes(conflict)[-1] == "all_clear_conflict"
+    assert {"call_confirmed", "responder_all_clear"} <= set(codes(conflict))
+    ja = translations("ja").gettext
+    assert "出動は不要" not in alarm_level_service.explained(conflict, ja)["alarm_level_sentence"]
+
+    async with sessions() as session:
+        await flows.responder_checked(
+            session=session, incident_id=fire.id, actor="resp", authorities_needed=True, at=T0 + 20 * M
+        )
+    requested = await incident_of(sessions, "B")
+    reasons = alarm_level_service.reasons_of(requested.alarm_level_reasons)
+    deciding = [r for r in reasons if r.level is not None][-1]
+    assert (requested.alarm_level, deciding.code, deciding.data) == (
+        4,
+        "responder_request",
+        {"agency": "fire_dept"},
+    )
+    assert deciding.text(ja) == "緊急対処員が現場で要請：消防。"
+    assert [json.loads(e.detail)["level"] for e in await level_events(sessions, fire.id)] == [4]  # never 0
+
+    for name, words in console_alarm_level.VOCABULARY.items():
+        rendering.add_vocabulary(name, words)
+    html = (
+        rendering.environment("ja")
+        .get_template("_alarm_level.html")
+        .render(incident=requested, principal=None)
+    )
+    assert "緊急対処員が現場で要請：消防。" in html and "fire_dept" not in html
+    assert "電話で異常が確認されました" in html  # the call's confirmation is still listed, no longer deciding
+
+
+async def test_a_fire_is_not_cleared_by_an_all_clear_alone(sessions) -> None:
+    await premises(sessions)
+    await send(sessions, Panel(sessions), 110, T0, zone=5)
+    fire = await incident_of(sessions, "B")
+    async with sessions() as session:
+        await flows.responder_checked(
+            session=session, incident_id=fire.id, actor="resp", authorities_needed=False, at=T0 + 15 * M
+        )
+    checked = await incident_of(sessions, "B")
+    assert (checked.alarm_level, codes(checked)[-1]) == (1, "fire_all_clear")
