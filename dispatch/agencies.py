@@ -31,6 +31,16 @@ class Switchboard(Protocol):
         ...
 
 
+# The prefix of a recorded reference: a short upper-case word, as a desk officer's case number reads.
+REFERENCE_PREFIX: dict[Agency, str] = {
+    Agency.POLICE: "POLICE",
+    Agency.FIRE_DEPT: "FIRE",
+    Agency.AMBULANCE: "AMBULANCE",
+    Agency.GAS_COMPANY: "GAS",
+    Agency.DOCTOR: "DOCTOR",
+}
+
+
 class RecordingSwitchboard:
     channel = "recorded (demo)"
 
@@ -40,4 +50,4 @@ class RecordingSwitchboard:
 
     async def notify(self, notice: Notice) -> str:
         self.notices.append(notice)
-        return f"{Agency(notice.agency).value.upper()}-{next(self._numbers):05d}"
+        return f"{REFERENCE_PREFIX[Agency(notice.agency)]}-{next(self._numbers):05d}"

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from control_center.access.guard import actor_of, allowed, require
 from control_center.access.roles import Permission
 from control_center.access.service import Principal
+from control_center.alarms.action_plans import SILENT_FLAG
 from control_center.core import audit
 from control_center.core.db import utcnow
 from control_center.core.i18n import N_, translations
@@ -179,6 +180,9 @@ async def assignment_fragment(request: Request, principal: Responding) -> HTMLRe
                 "actions": status.allowed_actions(me.status, accepted=accepted),
                 "status_word": status.shown(me.status, accepted=accepted),
                 "buttons": status.BUTTONS,
+                # Duress / hold-up: nobody phones the premises, the responder neither (someone may be
+                # forced to answer); the responder goes with the police.
+                "silent": incident.flag == SILENT_FLAG,
             }
             subscriber = f"subscriber:{premises.subscriber_id}"
             audit.viewed(session, principal.actor, subscriber, f"assignment {assignment.id}")

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from control_center.access.guard import actor_of, allowed
 from control_center.access.roles import Permission
 from control_center.access.service import names_of
-from control_center.alarms.action_plans import VOICE_ANNOUNCEMENTS
+from control_center.alarms.action_plans import SILENT_FLAG, VOICE_ANNOUNCEMENTS
 from control_center.console.premises_panel import premises_panel_context
 from control_center.core import audit
 from control_center.core.db import utcnow
@@ -64,7 +64,7 @@ async def _incident_context(request: Request, incident_id: int, *, viewed: bool)
         except LookupError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
         signals = await service.signals_of(session=session, incident_id=incident_id)
-        call_context = await _calls_context(session, incident_id)
+        call_context = await _calls_context(session, incident)
         dispatch = await dispatch_service.incident_context(
             session=session, incident=incident, settings=request.app.state.settings
         )
@@ -96,7 +96,8 @@ async def _incident_context(request: Request, incident_id: int, *, viewed: bool)
     }
 
 
-async def _calls_context(session: AsyncSession, incident_id: int) -> dict[str, object]:
+async def _calls_context(session: AsyncSession, incident: Incident) -> dict[str, object]:
+    incident_id = incident.id
     verifications = await session.scalars(
         select(VerificationAttempt)
         .where(VerificationAttempt.incident_id == incident_id)
@@ -106,6 +107,7 @@ async def _calls_context(session: AsyncSession, incident_id: int) -> dict[str, o
         "calls": await telephony_flows.attempts_of(session=session, incident_id=incident_id),
         "call_run": await telephony_flows.running_list(session, incident_id),
         "last_verification": verifications.first(),
+        "silent": incident.flag == SILENT_FLAG,  # duress / hold-up: the premises is never phoned
     }
 
 
@@ -117,7 +119,7 @@ async def calls_fragment(incident_id: RowId, request: Request) -> HTMLResponse:
             incident = await flows.load(session=session, incident_id=incident_id)
         except LookupError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
-        context = await _calls_context(session, incident_id)
+        context = await _calls_context(session, incident)
     return render(request, "_calls.html", incident=incident, **context)
 
 

@@ -526,6 +526,9 @@ async def responder_checked(
     incident = await load(session=session, incident_id=incident_id, lock=True)
     situation = await situation_for(session=session, incident=incident, zone=0, low_urgency=False)
     actions = action_plans.after_check(ServiceType(incident.service_type), authorities_needed, situation)
+    # An agency already on this incident (notified, or its task still open) is not asked for twice.
+    present = {t.agency for t in incident.tasks if t.agency}
+    actions = replace(actions, agencies=tuple(a for a in actions.agencies if a.value not in present))
     _complete_open(incident, "responder_check", actor, at)
     event(
         incident,

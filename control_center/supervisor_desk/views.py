@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from control_center.access.guard import actor_of, allowed
-from control_center.access.roles import Permission
-from control_center.access.service import may_work_incidents, names_of
+from control_center.access.roles import PERMISSIONS, Permission, Role
+from control_center.access.service import may_work_incidents, names_of, users
 from control_center.core.audit import AuditEntry
 from control_center.core.db import utcnow
 from control_center.core.i18n import N_, translations
@@ -31,6 +31,7 @@ router = APIRouter(include_in_schema=False, dependencies=[allowed(Permission.SUP
 api = APIRouter(tags=["supervisor"], dependencies=[allowed(Permission.SUPERVISE)])
 CLOSED = N_("closed %(n)d")
 REOPENED = N_("reopened %(n)d")
+NOT_A_WORKER = N_("%(name)s is not an active operator or supervisor")
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)  # a day before 0001-01-02 JST has no UTC
 
 
@@ -43,12 +44,19 @@ async def _page(request: Request, preview: tuple[BulkForm, list[Incident]] | Non
     async with request.app.state.sessions() as session:
         incidents = await service.list_open(session=session)
         audit_rows = list(await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(30)))
-        names = await names_of(session=session, logins={a.actor for a in audit_rows})
+        logins = {a.actor for a in audit_rows} | {i.claimed_by or "" for i in incidents}
+        names = await names_of(session=session, logins=logins)  # names, not logins
+        # Whom an incident may be handed to, by name (the form posts the login).
+        workers = [
+            (u.login, u.name or u.login)
+            for u in await users(session=session)
+            if u.active and Permission.INCIDENTS_WORK in PERMISSIONS[Role(u.role)]
+        ]
     # The events the queue shows for what may be handled in bulk, to choose from (in the user's words).
     events = sorted({i.description for i in incidents if i.service_type not in sv.LIFE_SAFETY_SERVICES})
     undo = [int(x) for x in request.query_params.get("undo", "").split(",") if x.isdigit()][:1000]
     return render(request, "supervisor.html", incidents=incidents, audit=audit_rows, names=names,
-                  events=events, preview=preview, undo=undo)  # fmt: skip
+                  workers=workers, events=events, preview=preview, undo=undo)  # fmt: skip
 
 
 @router.get("/console/supervisor/figures")
@@ -68,14 +76,15 @@ def _back(
 async def reassign(
     request: Request, incident_id: FormRowId, to: str = Form(..., min_length=1, max_length=100)
 ):
+    login = to.strip().lower()  # logins are stored lower-case (access/service.py)
     try:
         async with request.app.state.sessions() as session:
-            if not await may_work_incidents(session=session, login=to.strip()):
-                raise FlowError(f"{to.strip()!r} is not an active operator or supervisor")
+            if not await may_work_incidents(session=session, login=login):
+                return _back(request, NOT_A_WORKER, error=True, params={"name": to.strip()})
             await flows.reassign(
                 session=session,
                 incident_id=incident_id,
-                to=to.strip(),
+                to=login,
                 supervisor=actor_of(request),
                 at=utcnow(),
             )

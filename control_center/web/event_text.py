@@ -98,6 +98,19 @@ def _colon(detail: str, gettext: Gettext) -> str:
     return f"{_word(gettext, code)}: {rest}" if sep else _word(gettext, code)
 
 
+# What a responder's "needs help" names (dispatch/status.py NEEDS_HELP): the agency's code, or this word.
+# Kept here as plain codes, since this shell imports no feature; their msgids are in the catalogs.
+_AGENCY_CODES = frozenset({"police", "fire_dept", "ambulance", "gas_company", "doctor", N_("authorities")})
+
+
+def _check(detail: str, gettext: Gettext) -> str:
+    """``authorities needed: fire_dept``: the agency the responder asked for in words; a free note as is."""
+    code, sep, rest = detail.partition(": ")
+    if sep and rest.strip() in _AGENCY_CODES:
+        return f"{_word(gettext, code)}: {_word(gettext, rest)}"
+    return _colon(detail, gettext)
+
+
 def _verification(detail: str, gettext: Gettext) -> str:
     if m := re.fullmatch(r"(.*): (\S+) (match|no match)", detail, re.S):
         return f"{m[1]}: {_word(gettext, m[2])} {_word(gettext, m[3])}"
@@ -197,7 +210,7 @@ def describe(
             if kind == "call_result":  # ``name: result``: the name is free, the result a code
                 name, sep, result = detail.rpartition(": ")
                 return f"{name}: {_word(gettext, result)}" if sep else detail
-            return _colon(detail, gettext)
+            return _check(detail, gettext) if kind == "responder_check" else _colon(detail, gettext)
         case "verification":
             return _verification(detail, gettext)
         case "panel_report":

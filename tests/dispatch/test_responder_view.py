@@ -182,3 +182,24 @@ async def test_the_console_dispatch_form_and_the_coverage_check(system: System, 
         and remote["warning"].startswith("outside coverage")
         and remote["limit_minutes"] == 25
     )
+
+
+async def test_a_responder_sent_to_a_duress_gets_no_button_to_phone_the_premises(
+    system: System, sessions
+) -> None:
+    mine = await dispatch_ready(sessions)
+    await system.alarm("1001", 121)  # duress: someone is being forced to disarm
+
+    async def opened() -> int | None:
+        async with sessions() as session:
+            return await session.scalar(select(Incident.id).where(Incident.account == "1001"))
+
+    incident_id = await eventually(opened)
+    async with (
+        system.client() as operator,
+        httpx.AsyncClient(base_url=system.base_url, headers=mine) as takahashi,
+    ):
+        sent = await operator.post(f"/api/incidents/{incident_id}/assignments", json={"responder_id": 1})
+        job = await takahashi.get("/responder/assignment")
+    assert sent.status_code == 201 and job.status_code == 200
+    assert 'data-tel="premises"' not in job.text and 'data-silent="1"' in job.text
