@@ -18,7 +18,7 @@ from control_center.access.login_gate import AddressBlocks, LoginGate
 from control_center.alarms import views as alarm_views
 from control_center.console import alarm_level as console_alarm_level
 from control_center.console import operations as console_operations
-from control_center.console import panel_keys, premises_panel
+from control_center.console import panel_keys
 from control_center.console import queue as console_queue
 from control_center.console import subscribers as console_subscribers
 from control_center.console import views as console_views
@@ -131,7 +131,6 @@ def create_app(
     app.include_router(console_subscribers.desk)
     app.include_router(notes_views.api)
     app.include_router(notes_views.console)
-    app.include_router(premises_panel.router)
     app.include_router(supervisor_views.router)
     app.include_router(supervisor_views.api)
     app.include_router(scorecard_views.router)

@@ -1,6 +1,6 @@
 """The incident page's premises panel: what the operator needs to know about the place, beside the plan
 (zones, instructions, arming, recent signals and past incidents, notes, the map). ``premises_panel_context``
-gathers it; ``router`` serves the panel alone for a page that did not render it inline."""
+gathers it for the incident page (console/views.py)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from control_center.access.guard import allowed
-from control_center.access.roles import Permission
 from control_center.access.service import names_of
 from control_center.core.db import utcnow
 from control_center.core.i18n import N_, translations
 from control_center.core.settings import Settings
-from control_center.incidents import flows
 from control_center.incidents.models import Incident
 from control_center.notes import service as notes_service
 from control_center.signals.models import Signal
-from control_center.signals.service_types import ServiceType
 from control_center.subscribers.models import Device, PanelAccount
-from control_center.web.api_types import RowId
-from control_center.web.locale import request_locale
-from control_center.web.rendering import render
 from dispatch import basemap, map_view
 from dispatch import service as dispatch_service
 from dispatch.geo import haversine_km
@@ -44,7 +35,6 @@ CANDIDATES_SHOWN = 3
 
 WORDS = (N_("premises"), N_("responder"), N_("depot"))  # the map's kinds, shown through the catalogs
 
-router = APIRouter(include_in_schema=False)
 
 
 @dataclass(frozen=True)
@@ -158,24 +148,3 @@ async def premises_panel_context(
         "map": panel_map(await _places(session, incident, settings), settings, locale),
     }
     return context
-
-
-@router.get("/console/incidents/{incident_id}/premises", dependencies=[allowed(Permission.INCIDENTS_READ)])
-async def premises_panel(incident_id: RowId, request: Request) -> HTMLResponse:
-    """The panel alone (no "viewed" audit entry: the incident page that asks for it recorded that)."""
-    async with request.app.state.sessions() as session:
-        try:
-            incident = await flows.load(session=session, incident_id=incident_id)
-        except LookupError as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
-        panel = await premises_panel_context(
-            session=session, incident=incident, settings=request.app.state.settings,
-            locale=request_locale(request),
-        )  # fmt: skip
-    now = utcnow()
-    calls = (
-        flows.call_list(incident.premises, ServiceType(incident.service_type), now)
-        if incident.premises
-        else []
-    )
-    return render(request, "_premises_facts.html", incident=incident, call_list=calls, now=now, panel=panel)

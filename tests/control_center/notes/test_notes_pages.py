@@ -74,7 +74,7 @@ async def test_hostile_note_text_is_escaped_on_every_page(system: System, sessio
         ).status_code == 201
         pages = [
             await client.get(f"/console/incidents/{incident_id}/notes"),
-            await client.get(f"/console/incidents/{incident_id}/premises"),
+            await client.get(f"/console/incidents/{incident_id}"),  # the page with its premises panel
             await client.get("/console/handover"),
         ]
     for page in pages:
@@ -127,7 +127,7 @@ async def test_the_premises_panel_shows_zones_instructions_history_contacts_and_
         await session.commit()
     async with system.client() as client:
         panel = (
-            await client.get(f"/console/incidents/{incident_id}/premises", headers={"Accept-Language": "ja"})
+            await client.get(f"/console/incidents/{incident_id}", headers={"Accept-Language": "ja"})
         ).text
     assert "居間の窓センサー" in panel and 'data-zone="3"' in panel
     assert "猫2匹" in panel and "2階奥の和室" in panel
