@@ -26,13 +26,12 @@ from control_center.core.settings import MqttTarget
 from control_center.signals.models import Signal
 from panel_gateway.broker_access import Login, Role
 from panel_gateway.nats_config import bcrypt_hash
-from simulators.drills.faults import _stored_ids
+from simulators.drills import streams
 from simulators.harness import identities
 from simulators.harness.identities import BenchIdentities
 from simulators.harness.nats_cluster import NatsCluster, nats_cluster
 from simulators.harness.processes import CenterProcess, child_env, run_database, run_settings
 from simulators.mqtt_clients import connect
-from simulators.panel import payload, send_until_confirmed
 
 NAME = "broker-node-kill"
 PANELS = 9
@@ -103,34 +102,26 @@ async def run(
                 )
                 try:
                     await gateway.start()
-                    each = messages // PANELS
-                    bodies = {a: [f"{run_id}-{a}-{i}" for i in range(each)] for a in accounts}
 
                     def confirmed(msg_id: str) -> None:
                         sent.append(msg_id)
                         if fault_at is not None:
                             after_fault.append(msg_id)
 
-                    panels = asyncio.gather(
-                        *(
-                            send_until_confirmed(
-                                nodes[n % len(nodes) :] + nodes[: n % len(nodes)],  # spread over the nodes
-                                f"{root}/{account}/signals",
-                                account,
-                                [payload(account, msg_id, 602) for msg_id in msg_ids],
-                                interval=PANELS / per_second,
-                                on_confirmed=lambda i, msg_ids=msg_ids: confirmed(msg_ids[i]),
-                                password=ids.password(account),
-                            )
-                            for n, (account, msg_ids) in enumerate(bodies.items())
-                        )
+                    panels = streams.stream(
+                        streams.numbered(run_id, accounts, messages),
+                        targets=lambda n: nodes[n % len(nodes) :] + nodes[: n % len(nodes)],  # spread out
+                        root=root,
+                        ids=ids,
+                        per_second=per_second,
+                        confirmed=confirmed,
                     )
                     await asyncio.sleep(messages / per_second / 4)  # a quarter goes through first
                     await cluster.kill(victim)
                     fault_at = time.perf_counter()
                     takeover = await _takeover(sessions, after_fault, fault_at, panels)
                     await panels
-                    stored = await _stored_ids(sessions, run_id, len(sent))
+                    stored = await streams.stored_ids(sessions, run_id, len(sent))
                 finally:
                     await gateway.stop()
     distinct = set(stored)

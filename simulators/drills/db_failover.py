@@ -24,11 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.core.settings import MqttTarget
 from control_center.signals.models import Signal
+from simulators.drills import streams
 from simulators.harness import identities
 from simulators.harness.pg_cluster import PgCluster, started
 from simulators.harness.private_broker import private_mosquitto
 from simulators.harness.processes import CenterProcess, child_env, run_database, run_settings
-from simulators.panel import payload, send_until_confirmed
 
 PANELS = 10
 TAKEOVER_GOAL_S = 30.0  # a Sur-Gard receiver's standby takes over in about 30 s
@@ -63,20 +63,6 @@ async def _watch(sessions: async_sessionmaker[AsyncSession], run: str, takeover:
             count = await asyncio.wait_for(_count(sessions, run), 5)
             takeover.saw(time.monotonic(), count)
         await asyncio.sleep(POLL_S)
-
-
-async def _stored_ids(sessions: async_sessionmaker[AsyncSession], run: str, expected: int) -> list[str]:
-    """The drill's stored message ids, once all are there or two minutes have passed."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        with contextlib.suppress(Exception):
-            if await _count(sessions, run) >= expected:
-                break
-        await asyncio.sleep(0.5)
-    async with sessions() as session:
-        return list(
-            await session.scalars(select(Signal.message_id).where(Signal.message_id.like(f"{run}-%")))
-        )
 
 
 async def run(
@@ -114,28 +100,20 @@ async def _drill(cluster: PgCluster, messages: int, per_second: float) -> dict[s
                 watcher = asyncio.create_task(_watch(sessions, run_id, takeover))
                 try:
                     await gateway.start()
-                    target, root = MqttTarget(broker.url), settings.mqtt_topic_root
-                    each = messages // PANELS
-                    bodies = {a: [f"{run_id}-{a}-{i}" for i in range(each)] for a in accounts}
-                    panels = asyncio.gather(
-                        *(
-                            send_until_confirmed(
-                                target,
-                                f"{root}/{account}/signals",
-                                account,
-                                [payload(account, msg_id, 602) for msg_id in msg_ids],
-                                interval=PANELS / per_second,
-                                on_confirmed=lambda i, msg_ids=msg_ids: sent.append(msg_ids[i]),
-                                password=ids.password(account),
-                            )
-                            for account, msg_ids in bodies.items()
-                        )
+                    target = MqttTarget(broker.url)
+                    panels = streams.stream(
+                        streams.numbered(run_id, accounts, messages),
+                        targets=lambda _: target,
+                        root=settings.mqtt_topic_root,
+                        ids=ids,
+                        per_second=per_second,
+                        confirmed=sent.append,
                     )
                     await asyncio.sleep(messages / per_second / 4)  # a quarter goes through first
                     takeover.fault_at = time.monotonic()
                     await cluster.kill(before)
                     await panels
-                    stored = await _stored_ids(sessions, run_id, len(sent))
+                    stored = await streams.stored_ids(sessions, run_id, len(sent))
                     after = await cluster.primary()
                 finally:
                     watcher.cancel()

@@ -12,7 +12,6 @@ Mosquitto (persistence on, no queue limit), so the machine's own services are ne
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import tempfile
 import time
 import uuid
@@ -21,15 +20,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
 from control_center.core.settings import MqttTarget
-from control_center.signals.models import Signal
+from simulators.drills import streams
 from simulators.harness import identities
 from simulators.harness.private_broker import PrivateMosquitto, private_mosquitto
 from simulators.harness.private_postgres import PrivatePostgres
 from simulators.harness.processes import CenterProcess, child_env, run_database, run_settings
-from simulators.panel import payload, send_until_confirmed
 
 PANELS = 10
 
@@ -74,27 +70,19 @@ async def _drill(
                 )
                 try:
                     await gateway.start()
-                    target, root = MqttTarget(broker.url), settings.mqtt_topic_root
-                    each = messages // PANELS
-                    bodies = {a: [f"{run}-{a}-{i}" for i in range(each)] for a in accounts}
-                    panels = asyncio.gather(
-                        *(
-                            send_until_confirmed(
-                                target,
-                                f"{root}/{account}/signals",
-                                account,
-                                [payload(account, msg_id, 602) for msg_id in msg_ids],
-                                interval=PANELS / per_second,
-                                on_confirmed=lambda i, msg_ids=msg_ids: sent.append(msg_ids[i]),
-                                password=ids.password(account),
-                            )
-                            for account, msg_ids in bodies.items()
-                        )
+                    target = MqttTarget(broker.url)
+                    panels = streams.stream(
+                        streams.numbered(run, accounts, messages),
+                        targets=lambda _: target,
+                        root=settings.mqtt_topic_root,
+                        ids=ids,
+                        per_second=per_second,
+                        confirmed=sent.append,
                     )
                     await asyncio.sleep(messages / per_second / 4)  # a quarter goes through first
                     await fault(broker, gateway)
                     await panels
-                    stored = await _stored_ids(sessions, run, len(sent))
+                    stored = await streams.stored_ids(sessions, run, len(sent))
                 finally:
                     await gateway.stop()
     distinct = set(stored)
@@ -106,22 +94,6 @@ async def _drill(
         len(set(sent) - distinct),
         round(time.perf_counter() - started, 1),
     )
-
-
-async def _stored_ids(sessions: Any, run: str, expected: int, within: float = 120) -> list[str]:
-    """This drill's stored message ids, once all are there or ``within`` seconds have passed."""
-    ours = Signal.message_id.like(f"{run}-%")
-    deadline = time.perf_counter() + within
-    while time.perf_counter() < deadline:
-        with contextlib.suppress(Exception):  # the pool may still hold connections from before an outage
-            async with sessions() as session:
-                if (
-                    await session.scalar(select(func.count()).select_from(Signal).where(ours)) or 0
-                ) >= expected:
-                    break
-        await asyncio.sleep(0.5)
-    async with sessions() as session:
-        return list(await session.scalars(select(Signal.message_id).where(ours)))
 
 
 async def postgres_stop(

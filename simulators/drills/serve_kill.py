@@ -35,13 +35,13 @@ from control_center.access.roles import Role
 from control_center.core.db import utcnow
 from control_center.core.settings import MqttTarget
 from control_center.signals.models import Signal
-from simulators.drills.faults import _stored_ids
+from simulators.drills import streams
 from simulators.harness import identities
 from simulators.harness.haproxy import SERVER_HEADER, PrivateHAProxy
 from simulators.harness.private_broker import free_port, private_mosquitto
 from simulators.harness.private_postgres import PrivatePostgres
 from simulators.harness.processes import CenterProcess, child_env, run_database, run_settings
-from simulators.panel import payload, send_until_confirmed
+from simulators.panel import payload
 
 PANELS = 10
 SERVES = ("serve1", "serve2")
@@ -216,24 +216,19 @@ async def _drill(messages: int, per_second: float, database_url: str) -> ServeKi
                     console = Console(haproxy.url, token)  # the port is known once it listens
                     tasks.append(asyncio.create_task(console.run()))
                     await asyncio.wait_for(console.connected.wait(), 30)
-                    target, root = MqttTarget(broker.url), settings.mqtt_topic_root
-                    each = messages // PANELS
-                    bodies = {a: [f"{run_id}-{a}-{i}" for i in range(each)] for a in accounts}
-                    panels = asyncio.gather(
-                        *(
-                            send_until_confirmed(
-                                target,
-                                f"{root}/{account}/signals",
-                                account,
-                                # Burglary alarms, a zone each: the console hears of them, and no zone
-                                # is a runaway device whose alarms the inbox would hold.
-                                [payload(account, m, BURGLARY, zone=i + 1) for i, m in enumerate(msg_ids)],
-                                interval=PANELS / per_second,
-                                on_confirmed=lambda i, msg_ids=msg_ids: sent.append(msg_ids[i]),
-                                password=ids.password(account),
-                            )
-                            for account, msg_ids in bodies.items()
-                        )
+                    target = MqttTarget(broker.url)
+                    panels = streams.stream(
+                        streams.numbered(run_id, accounts, messages),
+                        targets=lambda _: target,
+                        root=settings.mqtt_topic_root,
+                        ids=ids,
+                        per_second=per_second,
+                        confirmed=sent.append,
+                        # Burglary alarms, a zone each: the console hears of them, and no zone is a
+                        # runaway device whose alarms the inbox would hold.
+                        payloads=lambda account, msg_ids: [
+                            payload(account, m, BURGLARY, zone=i + 1) for i, m in enumerate(msg_ids)
+                        ],
                     )
                     tasks.append(panels)
                     await asyncio.sleep(messages / per_second / 4)  # a quarter goes through first
@@ -245,7 +240,7 @@ async def _drill(messages: int, per_second: float, database_url: str) -> ServeKi
                     console.fault(fault_at, victim)
                     await serves[victim].kill()
                     await panels
-                    stored = await _stored_ids(sessions, run_id, len(sent))
+                    stored = await streams.stored_ids(sessions, run_id, len(sent))
                     unprocessed = await _unprocessed(sessions, run_id)
                     # The console may still be reconnecting when the last signal is worked: wait a little.
                     left = fault_at + TAKEOVER_GOAL * 2 - time.monotonic()
