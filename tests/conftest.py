@@ -88,6 +88,14 @@ async def fresh_postgres_schema() -> AsyncIterator[str]:
         yield url
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
+            # A connection the test left inside a transaction on this schema's tables (a worker cancelled
+            # mid-statement) would block the DROP until the test timeout: end it first.
+            conn.execute(
+                "SELECT pg_terminate_backend(l.pid) FROM pg_locks l"
+                " JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = %s AND l.pid <> pg_backend_pid()",
+                (schema,),
+            )
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
