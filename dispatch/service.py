@@ -50,7 +50,8 @@ LARGE_DOG_RULE = "大型犬・猟犬あり：緊急連絡先と合同で確認�
 # Record kinds and messages this module writes, shown through the catalogs.
 WORDS = (
     N_("responder_assigned"), N_("responder_accepted"), N_("responder_en_route"), N_("responder_report"),
-    N_("responder_released"), N_("responder dispatched"), N_("resealed; the subscriber was told"),
+    N_("responder_released"), N_("responder_stood_down"), N_("responder dispatched"),
+    N_("resealed; the subscriber was told"),
     N_("key taken out: the seal is broken"), N_("premises"), N_("depot"),
 )  # fmt: skip
 
@@ -251,6 +252,12 @@ async def act(
                 raise DispatchError("write what you found and did")
             assignment.report, assignment.ended_at = note[:2000], at
             await _event(session, incident_id, at, actor, "responder_report", note[:400])
+        case Action.STAND_DOWN:
+            closed = (await session.get(Incident, incident_id)).closed_at
+            if closed is None:
+                raise DispatchError(N_("the incident is still open: only the operator can take the job back"))
+            assignment.ended_at = at
+            await _event(session, incident_id, at, actor, "responder_stood_down", responder.name)
         case Action.RELEASE:
             assignment.ended_at = at
             await _event(

@@ -17,6 +17,9 @@ class Action(StrEnum):
     NEEDS_HELP = "needs_help"  # police, fire or ambulance wanted on site
     REPORT = "report"  # the on-site report is filed: free again
     RELEASE = "release"  # the operator takes the assignment back (e.g. to send someone nearer)
+    # The incident was closed before the responder arrived (a verified cancel, say): the responder's phone
+    # says so and the responder confirms the return; until then they are not free for another job.
+    STAND_DOWN = "stand_down"
     OFF_DUTY = "off_duty"
     ON_DUTY = "on_duty"
 
@@ -29,6 +32,7 @@ BUTTONS = {
     "all_clear": N_("Check finished"),
     "needs_help": N_("needs_help"),
     "report": N_("report"),
+    "stand_down": N_("Understood: return to the depot"),
 }
 
 TRANSITIONS: dict[tuple[S, Action], S] = {
@@ -41,6 +45,8 @@ TRANSITIONS: dict[tuple[S, Action], S] = {
     (S.REPORTING, Action.REPORT): S.AVAILABLE,
     (S.ASSIGNED, Action.RELEASE): S.AVAILABLE,
     (S.EN_ROUTE, Action.RELEASE): S.AVAILABLE,
+    (S.ASSIGNED, Action.STAND_DOWN): S.AVAILABLE,
+    (S.EN_ROUTE, Action.STAND_DOWN): S.AVAILABLE,
     (S.AVAILABLE, Action.OFF_DUTY): S.OFF_DUTY,
     (S.OFF_DUTY, Action.ON_DUTY): S.AVAILABLE,
 }
@@ -57,14 +63,15 @@ def after(status: S | str, action: Action | str) -> S:
         raise StatusError(f"{action} is not possible while {status}") from None
 
 
-def allowed_actions(status: S | str, *, accepted: bool = False) -> list[Action]:
-    """The responder's buttons now; once the job is accepted, accepting it again is not one of them."""
+def allowed_actions(status: S | str, *, accepted: bool = False, closed: bool = False) -> list[Action]:
+    """The responder's buttons now; once the job is accepted, accepting it again is not one of them. On a
+    job whose incident the center has closed before the responder got there, standing down is the only
+    one (on site, the check and the report go on as usual)."""
     operators = (Action.ASSIGN, Action.RELEASE)
-    return [
-        a
-        for (s, a) in TRANSITIONS
-        if s == S(status) and a not in operators and not (accepted and a == Action.ACCEPT)
-    ]
+    possible = [a for (s, a) in TRANSITIONS if s == S(status) and a not in operators]
+    if closed and Action.STAND_DOWN in possible:
+        return [Action.STAND_DOWN]
+    return [a for a in possible if a != Action.STAND_DOWN and not (accepted and a == Action.ACCEPT)]
 
 
 ACCEPTED = N_("accepted")  # an assigned responder who has accepted the job, not yet left

@@ -177,7 +177,10 @@ async def assignment_fragment(request: Request, principal: Responding) -> HTMLRe
                 "keys_out": key_custody.keys_out(key_sets),
                 "note": await service.note_of(session=session, premises_id=premises.id),
                 "large_dog_rule": service.LARGE_DOG_RULE,
-                "actions": status.allowed_actions(me.status, accepted=accepted),
+                "actions": status.allowed_actions(
+                    me.status, accepted=accepted, closed=incident.closed_at is not None
+                ),
+                "closed_before_arrival": incident.closed_at is not None and assignment.arrived_at is None,
                 "status_word": status.shown(me.status, accepted=accepted),
                 "buttons": status.BUTTONS,
                 # Duress / hold-up: nobody phones the premises, the responder neither (someone may be
@@ -462,13 +465,16 @@ async def my_assignment(request: Request, principal: Responding) -> dict[str, An
         "lat": incident.premises.lat,
         "lon": incident.premises.lon,
         "status": me.status,
-        "actions": status.allowed_actions(me.status, accepted=assignment.accepted_at is not None),
+        "actions": status.allowed_actions(
+            me.status, accepted=assignment.accepted_at is not None, closed=incident.closed_at is not None
+        ),
+        "incident_closed": incident.closed_at is not None,
     }
 
 
 @api.post(
     "/responder/assignments/{assignment_id}/steps",
-    summary="accept, en_route, arrived, needs_help, all_clear, report",
+    summary="accept, en_route, arrived, needs_help, all_clear, report, stand_down (incident closed first)",
 )
 async def step(assignment_id: RowId, body: StepIn, request: Request, principal: Responding) -> dict[str, str]:
     try:
