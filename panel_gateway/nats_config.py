@@ -13,6 +13,13 @@ Permissions are written on NATS subjects: the MQTT topic ``<root>/1001/signals``
 
 Both are MQTT-only users (``allowed_connection_types``). NATS checks bcrypt hashes (``$2b$``), not the
 center's ``$7$`` (PBKDF2) hashes, so logins given here carry bcrypt hashes (``bcrypt_hash``).
+
+**Routes log in too.** A server that reaches a node's cluster port without the cluster's route secret is
+refused: otherwise anyone on the network could join as a fourth node, read every panel's signals and
+take part in JetStream's votes. The secret is one random string for the cluster (``ROUTE_SECRET_FILE``
+beside the configurations, kept and reused by ``control-center broker nats-config``); a server presents
+it in each route URL and checks it in ``cluster.authorization``. NATS needs it in clear on both sides
+(a node authenticates itself with it), so it lives only in the 0600 files of the nodes.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import json
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -28,6 +36,9 @@ from pathlib import Path
 from panel_gateway.broker_access import Login, Role, probe_topic, signals_topic
 
 CLUSTER_NAME = "cc-mqtt"
+ROUTE_USER = "cc-route"
+ROUTE_SECRET_FILE = "route.secret"
+ROUTE_SECRET = re.compile(r"^[A-Za-z0-9_-]{32,}$")  # token_urlsafe: nothing a URL or the config must escape
 MQTT_DELIVERY = "$MQTT.sub.>"  # where NATS delivers a QoS 1 subscription's messages
 USERS_FILE = "users.conf"
 BCRYPT_COST = 11  # what `nats server passwd` uses; NATS checks it at each connection
@@ -52,9 +63,12 @@ class Node:
     store_dir: Path
     monitor_port: int | None = None  # HTTP /healthz, /jsz; loopback only in production
 
-    @property
-    def route(self) -> str:
-        return f"nats-route://{self.host}:{self.cluster_port}"
+    def route(self, secret: str) -> str:
+        return f"nats-route://{ROUTE_USER}:{secret}@{self.host}:{self.cluster_port}"
+
+
+def new_route_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def subject(topic: str) -> str:
@@ -132,6 +146,7 @@ def render_node(
     node: Node,
     nodes: list[Node],
     *,
+    route_secret: str,
     cluster_name: str = CLUSTER_NAME,
     ack_wait: str = "30s",
     max_ack_pending: int = 1024,
@@ -141,7 +156,9 @@ def render_node(
     routes to the others, and the users file beside it."""
     if len(nodes) < 3 or len({n.name for n in nodes}) != len(nodes):
         raise ConfigRefused("a cluster that survives one node's loss needs 3 nodes with distinct names")
-    routes = "\n".join(f"    {peer.route}" for peer in nodes if peer.name != node.name)
+    if not ROUTE_SECRET.match(route_secret):
+        raise ConfigRefused("the route secret is 32 or more URL-safe characters (new_route_secret)")
+    routes = "\n".join(f"    {peer.route(route_secret)}" for peer in nodes if peer.name != node.name)
     # Monitoring (/healthz, /jsz) has no authentication: loopback only.
     monitor = f"http: 127.0.0.1:{node.monitor_port}\n" if node.monitor_port else ""
     log = f'log_file: "{log_file}"\n' if log_file else ""
@@ -157,6 +174,12 @@ jetstream {{
 cluster {{
   name: {cluster_name}
   listen: {node.host}:{node.cluster_port}
+  # Only the cluster's own nodes: a route without the secret is refused.
+  authorization {{
+    user: {ROUTE_USER}
+    password: "{route_secret}"
+    timeout: 2
+  }}
   routes: [
 {routes}
   ]
@@ -176,12 +199,29 @@ include "{USERS_FILE}"
 
 
 def write(directory: Path, files: dict[str, str]) -> list[Path]:
-    """The files, private to their owner (the users file holds password hashes)."""
+    """The files, private to their owner from their first byte (the users file holds password hashes,
+    the configuration the route secret)."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in files.items():
         path = directory / name
-        path.write_text(text)
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # an older file keeps its mode through O_CREAT
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
         written.append(path)
     return written
+
+
+def route_secret(directory: Path) -> str:
+    """The cluster's route secret kept in ``directory``: the one written before (so configurations
+    written again still route to the running nodes), or a new one."""
+    path = directory / ROUTE_SECRET_FILE
+    if path.exists():
+        kept = path.read_text().strip()
+        if not ROUTE_SECRET.match(kept):
+            raise ConfigRefused(f"{path}: not a route secret; remove it to have a new one made")
+        return kept
+    secret = new_route_secret()
+    write(directory, {ROUTE_SECRET_FILE: secret + "\n"})
+    return secret

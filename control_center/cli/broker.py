@@ -217,7 +217,8 @@ async def _nats_config(settings: Settings, args: argparse.Namespace) -> int:
             for i, host in enumerate(hosts)
         ]
         users = nats_config.render_users([*gateways, *panels], settings.mqtt_topic_root)
-        files = {node: nats_config.render_node(node, nodes) for node in nodes}
+        secret = nats_config.route_secret(args.dir)
+        files = {node: nats_config.render_node(node, nodes, route_secret=secret) for node in nodes}
     except (ValueError, OSError) as exc:  # ConfigRefused is a ValueError
         print(exc, file=sys.stderr)
         return 2
@@ -235,6 +236,7 @@ async def _nats_config(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"{len(panels)} panel(s), {len(gateways)} gateway(s), {len(nodes)} node(s). Copy DIR/<node>/ to"
         " /etc/nats/ on each machine; after issuing credentials write again and run"
-        " `systemctl reload nats-server` on every node."
+        " `systemctl reload nats-server` on every node. The cluster's route secret is kept in"
+        f" {args.dir / nats_config.ROUTE_SECRET_FILE} and used again next time (keep it private)."
     )
     return 0

@@ -84,12 +84,16 @@ class NatsCluster:
 
     def write(self) -> None:
         users = nats_config.render_users(self.logins, self.topic_root)
+        secret = nats_config.route_secret(self.directory)
         for node in self.nodes:
             nats_config.write(
                 self.directory / node.name,
                 {
                     "nats-server.conf": nats_config.render_node(
-                        node, self.nodes, log_file=self.directory / node.name / "nats.log"
+                        node,
+                        self.nodes,
+                        route_secret=secret,
+                        log_file=self.directory / node.name / "nats.log",
                     ),
                     nats_config.USERS_FILE: users,
                 },

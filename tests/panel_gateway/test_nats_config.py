@@ -61,19 +61,40 @@ def test_a_user_name_twice_is_refused() -> None:
         )
 
 
-def test_each_node_routes_to_the_two_others_and_replicates_on_three() -> None:
+SECRET = nats_config.new_route_secret()
+
+
+def test_each_node_routes_to_the_two_others_with_the_secret_and_replicates_on_three() -> None:
     all_nodes = nodes()
-    conf = nats_config.render_node(all_nodes[0], all_nodes)
+    conf = nats_config.render_node(all_nodes[0], all_nodes, route_secret=SECRET)
     assert "server_name: n1" in conf
-    assert "nats-route://10.0.0.2:6222" in conf and "nats-route://10.0.0.3:6222" in conf
-    assert "nats-route://10.0.0.1:6222" not in conf
+    assert f"nats-route://cc-route:{SECRET}@10.0.0.2:6222" in conf
+    assert f"nats-route://cc-route:{SECRET}@10.0.0.3:6222" in conf
+    assert "10.0.0.1:6222" not in conf.split("routes:")[1]  # not to itself
+    assert "nats-route://10.0.0." not in conf  # never a route without the secret
+    assert f'user: cc-route\n    password: "{SECRET}"' in conf  # and a route must present it
     assert "stream_replicas: 3" in conf
     assert 'include "users.conf"' in conf
 
 
 def test_fewer_than_three_nodes_is_refused() -> None:
     with pytest.raises(nats_config.ConfigRefused, match="3 nodes"):
-        nats_config.render_node(nodes()[0], nodes()[:2])
+        nats_config.render_node(nodes()[0], nodes()[:2], route_secret=SECRET)
+
+
+@pytest.mark.parametrize("weak", ["", "short", "x" * 40 + "@evil:1/", 'a"b' * 20])
+def test_a_weak_or_unsafe_route_secret_is_refused(weak: str) -> None:
+    with pytest.raises(nats_config.ConfigRefused, match="route secret"):
+        nats_config.render_node(nodes()[0], nodes(), route_secret=weak)
+
+
+def test_the_route_secret_is_kept_private_and_reused(tmp_path: Path) -> None:
+    first = nats_config.route_secret(tmp_path)
+    assert nats_config.route_secret(tmp_path) == first  # written again, the running nodes still route
+    assert oct((tmp_path / nats_config.ROUTE_SECRET_FILE).stat().st_mode & 0o777) == "0o600"
+    (tmp_path / nats_config.ROUTE_SECRET_FILE).write_text("tampered!\n")
+    with pytest.raises(nats_config.ConfigRefused):
+        nats_config.route_secret(tmp_path)
 
 
 def test_a_bcrypt_hash_checks_its_password() -> None:

@@ -33,7 +33,10 @@ async def test_it_writes_three_nodes_with_hashed_logins_checked_against_the_cent
         assert all(secret not in text for text in texts), "no password in clear"
     users = (out_dir / "n1" / "users.conf").read_text()
     assert '"user": "1001"' in users and '"user": "cc-gateway"' in users and '"user": "1002"' not in users
-    assert "nats-route://10.0.0.2:6222" in (out_dir / "n1" / "nats-server.conf").read_text()
+    secret = (out_dir / "route.secret").read_text().strip()
+    conf = (out_dir / "n1" / "nats-server.conf").read_text()
+    assert f"nats-route://cc-route:{secret}@10.0.0.2:6222" in conf
+    assert oct((out_dir / "n1" / "nats-server.conf").stat().st_mode & 0o777) == "0o600"
     assert oct((out_dir / "n1" / "users.conf").stat().st_mode & 0o777) == "0o600"
 
 
