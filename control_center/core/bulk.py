@@ -107,27 +107,51 @@ async def update_each(
 ) -> None:
     """``UPDATE … SET column = values[primary key], same…`` for each primary key of ``values`` in one
     statement (PostgreSQL: the pairs as two arrays through ``unnest``; SQLite: executemany)."""
+    await update_rows(session, model, (column,), {k: (v,) for k, v in values.items()}, **same)
+
+
+async def update_rows(
+    session: AsyncSession,
+    model: type[Base],
+    columns: tuple[str, ...],
+    values: dict[int, tuple[Any, ...]],
+    **same: Any,
+) -> None:
+    """``UPDATE … SET columns = values[primary key], same…`` for each primary key of ``values`` in one
+    statement: several columns per row (PostgreSQL: one array per column through ``unnest``; SQLite:
+    executemany)."""
     if not values:
         return
     table: Table = model.__table__  # type: ignore[assignment]
     key = table.primary_key.columns.values()[0]
     if session.bind.dialect.name == "postgresql":
-        key_name = key.name
-        arrays = {key_name: list(values), column: list(values.values())}
-        await _execute_pg(session, table, _update_each(table, column, tuple(sorted(same))), arrays, same)
+        arrays = {key.name: list(values)} | {
+            c: [row[i] for row in values.values()] for i, c in enumerate(columns)
+        }
+        await _execute_pg(session, table, _update_rows(table, columns, tuple(sorted(same))), arrays, same)
         return
-    statement = update(table).where(key == bindparam("_key")).values({column: bindparam("_value"), **same})
-    await session.execute(statement, [{"_key": k, "_value": v} for k, v in values.items()])
+    assignments = {c: bindparam(f"_value{i}") for i, c in enumerate(columns)}
+    statement = update(table).where(key == bindparam("_key")).values({**assignments, **same})
+    await session.execute(
+        statement,
+        [{"_key": k} | {f"_value{i}": v for i, v in enumerate(row)} for k, row in values.items()],
+    )
 
 
 @functools.cache
-def _update_each(table: Table, column: str, same: tuple[str, ...]) -> str:
+def _update_rows(table: Table, columns: tuple[str, ...], same: tuple[str, ...]) -> str:
     key = table.primary_key.columns.values()[0]
-    keys, values = key.type.compile(dialect=_PG), table.c[column].type.compile(dialect=_PG)
-    assignments = ", ".join([f"{column} = v.value"] + [f"{c} = %({c})b" for c in same])
+    arrays = ", ".join(
+        f"CAST(%({c})b AS {t.type.compile(dialect=_PG)}[])"
+        for c, t in [(key.name, key)] + [(c, table.c[c]) for c in columns]
+    )
+    names = ", ".join(f"v{i}" for i in range(len(columns)))
+    assignments = ", ".join(
+        [f"{c} = v.v{i}" for i, c in enumerate(columns)] + [f"{c} = %({c})b" for c in same]
+    )
     return (
-        f"UPDATE {table.name} SET {assignments} FROM unnest(CAST(%({key.name})b AS {keys}[]), "
-        f"CAST(%({column})b AS {values}[])) AS v(key, value) WHERE {table.name}.{key.name} = v.key"
+        f"UPDATE {table.name} SET {assignments} FROM unnest({arrays}) AS v(key, {names}) "
+        f"WHERE {table.name}.{key.name} = v.key"
     )
 
 

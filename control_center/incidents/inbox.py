@@ -21,6 +21,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.alarms import timers
+from control_center.alarms.alarm_level import Trigger
 from control_center.core.bulk import among, update_each
 from control_center.core.db import is_postgresql, utcnow
 from control_center.core.tasks import stop_if_cancelled
@@ -31,6 +32,7 @@ from control_center.signals.classification import POWER_LOSS, SignalKind, note_f
 from control_center.signals.models import Signal
 from control_center.signals.service_types import Priority
 from control_center.subscribers import service as subscribers
+from control_center.subscribers import test_mode
 from control_center.subscribers.models import Premises
 
 log = logging.getLogger(__name__)
@@ -88,7 +90,7 @@ GROUP_MAX_ONE_LANE = 500
 # SQLite's single writer); with an alarm lane of its own beside it (PostgreSQL) the storm's groups
 # may take longer, as nothing urgent waits for them.
 GROUP_BUDGET_S = 0.025
-GROUP_BUDGET_BESIDE_ALARM_LANE_S = 0.05
+GROUP_BUDGET_BESIDE_ALARM_LANE_S = 0.5
 
 
 Lane = tuple[int, int]  # the priorities a worker's lane takes, most and least urgent
@@ -196,6 +198,11 @@ async def _process_group(
     premises = await subscribers.premises_by_account(
         session=session, accounts=(s.account for s in signals if s.kind != SignalKind.TEST)
     )
+    taken = len(signals)
+    # A premises on test or in commissioning: its signals are test results, stored and not worked.
+    if diverted := await test_mode.divert(session, signals, premises):
+        await _mark(session, list(diverted), now)
+        signals = [s for s in signals if s.id not in diverted]
     processed: list[Signal] = []
     counts = await _recent_counts(session, signals, now - runaway.window)
     held = {
@@ -288,9 +295,29 @@ async def _process_group(
             if s.account in premises and s.kind != SignalKind.TEST
         ],
     )
-    await alarm_level_service.reassess(session, changed, at=now)  # the AVS-01 level, set-wise
+    # The AVS-01 level, set-wise; the incidents this group opened from its alarms alone are assessed
+    # from those alarms, not read back (a note joined to one makes it an incident like any other).
+    noted = {planned.id for planned, _ in notes}
+    triggers: dict[int, list[Trigger]] = {incident.id: [] for incident, _ in new_incidents}
+    for signal in signals:  # in the order of their ids, as the rules read them
+        if (incident_id := incident_of.get(signal.id)) in triggers:
+            triggers[incident_id].append(_trigger(signal))
+    fresh = {
+        incident.id: alarm_level_service.Fresh(
+            incident.id, incident.premises_id, incident.service_type, tuple(triggers[incident.id])
+        )
+        for incident, _ in new_incidents
+        if incident.id not in noted
+    }
+    await alarm_level_service.reassess(session, changed, at=now, fresh=fresh)
     await session.commit()
-    return len(signals), urgent
+    return taken, urgent
+
+
+def _trigger(signal: Signal) -> Trigger:
+    """A signal as the alarm-level rules read it (what ``alarm_level_service`` reads of the table)."""
+    return Trigger(signal.received_at, signal.zone, signal.format, signal.event_code, signal.kind,
+                   signal.service_type)  # fmt: skip
 
 
 async def _load_premises(session: AsyncSession, ids: set[int]) -> list[Premises]:
