@@ -15,6 +15,7 @@ import socket
 from collections.abc import Callable
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.core.db import utcnow
@@ -42,9 +43,12 @@ class Heartbeat:
         name: str,
         every_seconds: float,
         clock: Callable[[], dt.datetime] = utcnow,
+        progress: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        """``progress``: how far this gateway's intake has got (``IntakeProgress.as_of``), written with
+        each beat for the serve processes' link supervision."""
         self._sessions, self._gateway, self._name = sessions, gateway, name
-        self._every, self._clock = every_seconds, clock
+        self._every, self._clock, self._progress = every_seconds, clock, progress
         self._host = f"{socket.gethostname()}:{os.getpid()}"[:200]
 
     async def run(self) -> None:
@@ -77,3 +81,19 @@ class Heartbeat:
             row.problem = state.problem
             row.since = state.since
             row.beat_at = self._clock()
+            stopped = not state.subscribed and state.problem == "stopped"
+            row.progress_at = None if stopped or self._progress is None else self._progress()
+
+
+async def gateways_reached(
+    session: AsyncSession, now: dt.datetime, stale_after: dt.timedelta
+) -> list[dt.datetime]:
+    """How far each live gateway's intake has got (their ``progress_at``). A gateway whose beat is stale
+    is left out: it is dead, which the watchdog reports, and its frozen time would hold supervision for
+    good; one stopped on purpose has no progress."""
+    rows = await session.scalars(
+        select(GatewayStatus.progress_at).where(
+            GatewayStatus.beat_at >= now - stale_after, GatewayStatus.progress_at.is_not(None)
+        )
+    )
+    return [t for t in rows if t is not None]

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.signals import intake
 from control_center.signals.classification import Classification, classify
+from control_center.signals.link_supervision import IntakeProgress
 from control_center.signals.service_types import Priority
 from panel_gateway import metrics
 from panel_gateway.protocols.contact_id import ContactIdEvent
@@ -158,10 +159,14 @@ class Ingest:
     """Commits a batch of received messages in one transaction (group commit)."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], on_stored: Callable[[], None] | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        on_stored: Callable[[], None] | None = None,
+        progress: IntakeProgress | None = None,
     ) -> None:
         self._sessions = sessions
         self._on_stored = on_stored
+        self.progress = progress  # how far the intake has got, for link supervision (issue 20)
 
     async def store_rows(self, rows: Sequence[dict[str, object]]) -> None:
         """Signals the center raises itself (supervision, receiver failure), stored like any other."""
@@ -216,6 +221,8 @@ class Ingest:
                 )
                 woke_for_restore = bool(restored)
         # Committed: now the caller may acknowledge.
+        if self.progress is not None:  # a refused message (a stale DC-09 timestamp) says nothing of it
+            self.progress.committed((i.received_at, i.decoded.panel_time) for i in decoded)
         if dead:
             log.warning("dead-lettered %d message(s): %s", len(dead), "; ".join(d["reason"] for d in dead))
         if (stored or woke_for_restore) and self._on_stored:

@@ -40,3 +40,6 @@ class GatewayStatus(Base):
     problem: Mapped[str | None] = mapped_column(String(300))  # why not subscribed
     since: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # when ``subscribed`` last changed
     beat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Everything the panels sent before this is stored (link_supervision.IntakeProgress): the serve
+    # processes judge check-in deadlines no later than this. NULL when stopped or not reported.
+    progress_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

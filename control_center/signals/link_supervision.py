@@ -4,8 +4,19 @@ A check-in is any signal, DC-09 NULL poll or MQTT heartbeat; it moves the panel'
 seconds, indexed) forward. The gateway records check-ins through ``signals/intake.py``, in the commit
 that stores the messages. The sweeper finds panels past their deadline with one indexed range scan,
 raises a line-cut (F) signal for each and marks the link lost; the panel's next check-in records a
-restore. The contract's interval for cellular-only premises is 36 hours. A central-station receiver
-that falls silent is raised the same way (``receiver_row``, from ``panel_gateway/transports/serial_line.py``).
+restore. The contract's interval for cellular-only premises is 36 hours.
+
+**Judged against the intake's progress** (issue 20). A deadline passes for the center only once the
+intake has read what the panels sent up to it: a gateway with a backlog (a broker queue, a database
+slow to commit) or one that lost its subscription has not heard the check-ins waiting for it, and
+raising those panels would cut 36,000 lines for the center's own delay. ``IntakeProgress`` keeps the
+time the intake has got to (the send time of what it commits now, from the panels' timestamps; the
+wall clock when nothing waits) and the sweep compares deadlines with it (``as_of``). The intake
+behind or stalled is the watchdog's alarm, not the panels'; a real silence is still raised, as late
+as the intake is behind.
+
+A central-station receiver that falls silent is raised the same way (``receiver_row``, from
+``panel_gateway/transports/serial_line.py``).
 
 **Paths by grade** (issue 16). A panel account with ``panel_paths`` rows is supervised per path, each
 with the deadline its EN 50136-1 category sets (``signals/path_rules.py``). A check-in moves the
@@ -21,13 +32,14 @@ row, so every failure is paired with its restore. A panel with paths keeps no pa
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import statistics
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.core.bulk import among, insert_new
-from control_center.core.db import is_postgresql
+from control_center.core.db import is_postgresql, utcnow
 from control_center.core.i18n import N_
 from control_center.signals import path_rules
 from control_center.signals.classification import SignalKind
@@ -121,33 +133,114 @@ async def record_check_ins(*, session: AsyncSession, seen: Iterable[CheckIn]) ->
     return restored + [a for a in restored_paths if a not in restored]
 
 
-async def sweep(*, session: AsyncSession, now: dt.datetime, limit: int = 1000) -> list[str]:
+# Panel clocks: a lag outside these bounds says the panel's clock is wrong, not the intake's progress.
+CLOCK_AHEAD = dt.timedelta(seconds=60)
+CLOCK_BEHIND = dt.timedelta(hours=6)
+
+
+class IntakeProgress:
+    """How far the intake has got through what the panels sent: the time supervision judges against.
+
+    The intake reports each committed batch (``committed``: when each message was received and, where
+    the panel stamped it, sent); ``as_of`` is the wall clock while nothing waits to be recorded, else
+    the send time of the last batch committed (its median: one panel's wrong clock moves nothing).
+    ``waiting`` says whether the intake holds messages it has not recorded yet, or cannot receive (a
+    lost subscription): then the supervision clock stops where the intake stands.
+    """
+
+    def __init__(
+        self, waiting: Callable[[], bool] = lambda: False, clock: Callable[[], dt.datetime] = utcnow
+    ) -> None:
+        self.waiting = waiting
+        self._clock = clock
+        self._reached = clock()  # the intake has recorded everything sent before this
+
+    def committed(self, items: Iterable[tuple[dt.datetime, dt.datetime | None]]) -> None:
+        """A batch is recorded: (received at, sent at by the panel's clock or None) for each message."""
+        now = self._clock()
+        seen = list(items)
+        lags = [(now - sent).total_seconds() for _, sent in seen
+                if sent is not None and -CLOCK_AHEAD <= now - sent <= CLOCK_BEHIND]  # fmt: skip
+        if not lags:  # no credible panel time: what the gateway itself saw
+            lags = [(now - received).total_seconds() for received, _ in seen]
+        if lags:
+            sent = now - dt.timedelta(seconds=max(0.0, statistics.median(lags)))
+            self._reached = max(self._reached, sent)
+        self.as_of()
+
+    def as_of(self) -> dt.datetime:
+        now = self._clock()
+        if not self.waiting():
+            self._reached = now  # caught up: every check-in that reached the center is recorded
+        return min(now, self._reached)
+
+    def behind_seconds(self) -> float:
+        """How far supervision is held behind the wall clock (0 when the intake keeps up)."""
+        return max(0.0, (self._clock() - self.as_of()).total_seconds())
+
+
+# The longest supervision waits for a stalled intake: past it, deadlines are judged by the clock again.
+# By then the watchdog has long raised its system alarm (CC_WATCHDOG_GRACE_SECONDS); a real silence must
+# not go unreported for good because a gateway is stuck.
+HOLD_MAX = dt.timedelta(minutes=15)
+
+
+def judged_at(now: dt.datetime, reached: Iterable[dt.datetime]) -> dt.datetime:
+    """The time check-in deadlines are judged at: the slowest intake's progress (this process's and each
+    live gateway's), never later than the clock, never more than ``HOLD_MAX`` behind it."""
+    return max(now - HOLD_MAX, min([now, *reached]))
+
+
+async def sweep(
+    *, session: AsyncSession, now: dt.datetime, limit: int = 1000, as_of: dt.datetime | None = None
+) -> list[str]:
     """Raise a line-cut signal for each panel past its deadline, and a G or F signal for each path past
-    its deadline (``sweep_paths``); returns their accounts."""
-    raised = await _sweep_panels(session, now, limit)
-    raised += [a for a in await sweep_paths(session=session, now=now, limit=limit) if a not in raised]
+    its deadline (``sweep_paths``); returns their accounts. Deadlines are judged at ``as_of`` (the
+    intake's progress, ``IntakeProgress``; ``now`` by default); the signals are stamped ``now``."""
+    judged = min(now, as_of) if as_of is not None else now
+    raised = await _sweep_panels(session, now, judged, limit)
+    raised += [a for a in await sweep_paths(session=session, now=judged, limit=limit) if a not in raised]
     if raised:
         await session.commit()
     return raised
 
 
-async def _sweep_panels(session: AsyncSession, now: dt.datetime, limit: int) -> list[str]:
+async def _sweep_panels(
+    session: AsyncSession, now: dt.datetime, judged: dt.datetime, limit: int
+) -> list[str]:
+    second = int(judged.timestamp())
     query = (
-        select(PanelAccount)
-        .where(PanelAccount.check_in_deadline < int(now.timestamp()), PanelAccount.link_lost_at.is_(None))
+        select(PanelAccount.account)
+        .where(PanelAccount.check_in_deadline < second, PanelAccount.link_lost_at.is_(None))
         .order_by(PanelAccount.check_in_deadline)
         .limit(limit)
     )
     if is_postgresql(session):
         query = query.with_for_update(skip_locked=True)
-    overdue = list(await session.scalars(query))
+    due = sorted(await session.scalars(query))
+    if not due:
+        return []
+    # Marked in one statement that judges again: a check-in committed since the SELECT (SQLite holds
+    # no row locks) moved the deadline, and that panel is not marked.
+    overdue = (
+        await session.execute(
+            update(PanelAccount)
+            .where(
+                among(session, PanelAccount.account, due),
+                PanelAccount.check_in_deadline < second,
+                PanelAccount.link_lost_at.is_(None),
+            )
+            .values(link_lost_at=now)
+            .returning(PanelAccount.account, PanelAccount.check_in_deadline)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
     if not overdue:
         return []
-    rows = [lost_row(p.account, p.check_in_deadline or 0, now) for p in overdue]
-    for panel in overdue:
-        panel.link_lost_at = now
-    await insert_new(session, Signal, rows)
-    return [p.account for p in overdue]
+    await insert_new(
+        session, Signal, [lost_row(account, deadline or 0, now) for account, deadline in overdue]
+    )
+    return [account for account, _ in overdue]
 
 
 # ── Paths by grade ────────────────────────────────────────────────────────────────────────────

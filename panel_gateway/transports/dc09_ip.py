@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import datetime as dt
 import logging
+import socket
 import time
 from collections.abc import Callable
 
@@ -30,6 +32,7 @@ from panel_gateway.protocols.errors import ParseError
 
 log = logging.getLogger(__name__)
 READ_CHUNK = 64 * 1024
+UDP_RECEIVE_BUFFER = 8 * 2**20  # asked for; the kernel grants at most net.core.rmem_max (doubled)
 CAP_NOTICE_SECONDS = 60.0  # one dead letter per address per minute while it is over its cap
 _KEY_CODES = frozenset({"key", "decrypt", "plain"})  # refusals a key set a moment ago might undo
 
@@ -163,6 +166,12 @@ class Dc09Receiver:
         transport, _ = await loop.create_datagram_endpoint(
             lambda: _UdpProtocol(self), local_addr=(host, port)
         )
+        # Polls that arrive while the event loop commits wait in the socket's buffer: the default (~200 KB)
+        # overflows under a fleet's polls and the kernel drops them unseen (the panels' retries, then false
+        # silences). As large as the kernel allows (net.core.rmem_max; scripts/raise-limits raises it).
+        with contextlib.suppress(OSError):
+            sock = transport.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER)
         return transport
 
 

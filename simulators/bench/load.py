@@ -27,6 +27,7 @@ import heapq
 import json
 import os
 import random
+import socket
 import statistics
 import sys
 import tempfile
@@ -69,6 +70,8 @@ FIRST_UDP = 500_000
 CONNECTS_PER_S = 250  # per generating process, as panels come back after a broker restart
 PER_10K = 10_000
 GATEWAY_PLACES = 16
+RESEND_S = 20.0  # an unanswered DC-09 poll is sent again after this (panels resend; the timeout is theirs)
+RESENDS = 2
 
 
 def heartbeat(account: str) -> bytes:
@@ -153,18 +156,24 @@ class _Answers(asyncio.DatagramProtocol):
     def __init__(self) -> None:
         self.acks = 0
         self.other = 0
+        # polls awaiting their ACK, by sequence number, in the order sent: (panel, sent at, attempt)
+        self.waiting: dict[int, tuple[int, float, int]] = {}
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         answer = dc09.parse_answer(data, key=None)
         if isinstance(answer, dc09.Answer) and answer.token == "ACK":
             self.acks += 1
+            self.waiting.pop(int(answer.sequence), None)
         else:
             self.other += 1
 
 
 async def _udp_panels(host: str, port: int, first: int, count: int, interval: float, every: int) -> None:
     """This process's DC-09 panels: a NULL poll each every ``interval`` s from one UDP socket (a panel
-    over UDP holds no connection); the silenced ones poll once."""
+    over UDP holds no connection); the silenced ones poll once. A poll left unanswered ``RESEND_S`` is
+    sent again, at most ``RESENDS`` times, as panels do (UDP loses datagrams; the receiver's buffer
+    overflows while it is busy). Sequence numbers run over all this process's panels, so that an ACK
+    names its poll."""
     loop = asyncio.get_running_loop()
     transport, answers = await loop.create_datagram_endpoint(_Answers, remote_addr=(host, port))
     panels = [Dc09Panel(host, port, str(first + n)) for n in range(count)]
@@ -173,17 +182,34 @@ async def _udp_panels(host: str, port: int, first: int, count: int, interval: fl
     print(f"connected {count} refused 0", flush=True)
     stop = asyncio.create_task(_told_to_stop())
     started = time.monotonic()
-    sent = 0
+    sent = resent = sequence = 0
+
+    def send(n: int, attempt: int) -> None:
+        nonlocal sequence
+        sequence = sequence % 9999 + 1
+        transport.sendto(panels[n].frame("", token="NULL", sequence=sequence))
+        answers.waiting.pop(sequence, None)  # a poll 10,000 sends ago: given up on
+        answers.waiting[sequence] = (n, time.monotonic(), attempt)
+
     while not stop.done():
         now = time.monotonic() - started
         while due and due[0][0] <= now:
             at, n = heapq.heappop(due)
-            transport.sendto(panels[n].poll())
+            send(n, 0)
             sent += 1
             if not silenced(first - FIRST_UDP + n, every):
                 heapq.heappush(due, (at + interval, n))
+        late = time.monotonic() - RESEND_S
+        while answers.waiting:
+            seq, (n, at, attempt) = next(iter(answers.waiting.items()))
+            if at > late:
+                break
+            del answers.waiting[seq]
+            if attempt < RESENDS:
+                send(n, attempt + 1)
+                resent += 1
         await asyncio.sleep(0.05)
-    print(f"still {count} sent {sent} acked {answers.acks} other {answers.other}", flush=True)
+    print(f"still {count} sent {sent} acked {answers.acks} other {answers.other} resent {resent}", flush=True)
     transport.close()
 
 
@@ -199,6 +225,12 @@ class _CountingReceiver(Dc09Receiver):
         answer = await super().handle(raw, transport, source)
         self.handled += 1
         return answer
+
+
+def _receive_buffer(listener: asyncio.DatagramTransport) -> int:
+    """The UDP receiver's socket buffer as the product set it (``dc09_ip.UDP_RECEIVE_BUFFER``, within what
+    the kernel allows: ``net.core.rmem_max``)."""
+    return int(listener.get_extra_info("socket").getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
 
 
 class _Meter:
@@ -251,19 +283,25 @@ async def _install_udp_panels(
 
 
 async def _judge(
-    sessions: async_sessionmaker[AsyncSession], silent: set[str], lateness: float, now: dt.datetime
+    sessions: async_sessionmaker[AsyncSession],
+    silent: set[str],
+    lateness: float,
+    now: dt.datetime,
+    held: float = 0.0,
 ) -> dict[str, Any]:
-    """Every panel's supervision: false overdue, silences caught in time, silences missed."""
+    """Every panel's supervision: false overdue, silences caught in time, caught late (the sweep held
+    back by an intake that was behind: raised as late as the intake was), and missed (not raised,
+    though the intake's progress, ``held`` s behind ``now``, is past its deadline and the allowance)."""
     async with sessions() as session:
         rows = (
             await session.execute(
                 select(PanelAccount.account, PanelAccount.check_in_deadline, PanelAccount.link_lost_at)
             )
         ).all()
-    false_overdue = caught = missed = not_due = never = 0
+    false_overdue = caught = late = missed = not_due = never = 0
     live = {"mqtt": 0, "udp": 0}
     late_s: list[float] = []
-    cutoff = now.timestamp() - lateness
+    cutoff = now.timestamp() - lateness - held
     for account, deadline, lost_at in rows:
         if account not in silent:
             false_overdue += lost_at is not None
@@ -284,11 +322,12 @@ async def _judge(
         if after <= lateness:
             caught += 1
         else:
-            missed += 1
+            late += 1
     return {
         "false_overdue": false_overdue,
         "missed_overdue": missed,
         "silenced_caught": caught,
+        "silenced_caught_late": late,
         "silenced_not_yet_due": not_due,
         "silenced_never_checked_in": never,
         "line_cut_after_deadline_max_s": round(max(late_s), 1) if late_s else None,
@@ -353,16 +392,25 @@ async def run(
                     latencies.append((now - item.decoded.panel_time).total_seconds() * 1000)
 
         worker = InboxWorker(sessions, lambda ids: None)
-        ingest = Ingest(sessions, on_stored=worker.wake)
+        progress = supervision.IntakeProgress()
+        ingest = Ingest(sessions, on_stored=worker.wake, progress=progress)
         gateway = MqttGateway(settings, ingest, on_acked=on_acked)
         committer = GroupCommitter(ingest)
+        # Supervision judges at the intake's progress: the MQTT session down, or messages read and
+        # not yet recorded (``link_supervision.IntakeProgress``).
+        progress.waiting = lambda: (
+            not gateway.state.subscribed or gateway.unacknowledged > 0 or committer.unreleased > 0
+        )
         keys = KeyStore(sessions, SecretBox(os.urandom(32)))
         await keys.load()
         receiver = _CountingReceiver(committer, keys)
         udp_port = free_port()
         udp_listener = await receiver.serve_udp("127.0.0.1", udp_port)
         stack.callback(udp_listener.close)
-        sweeper = Sweeper("check-in overdue", sessions, supervision.sweep, worker.wake, sweep_seconds)
+        udp_buffer = _receive_buffer(udp_listener)
+        sweeper = Sweeper(
+            "check-in overdue", sessions, supervision.sweep, worker.wake, sweep_seconds, as_of=progress.as_of
+        )
         loops = (gateway.run(), worker.run(), sweeper.run(), committer.run())
         tasks = [asyncio.create_task(t) for t in loops]
         generators: list[asyncio.subprocess.Process] = []
@@ -409,7 +457,9 @@ async def run(
             during = acked[0] - before
             udp_during = receiver.handled - udp_before
             center_cpu_s = sum(psutil.Process().cpu_times()[:2]) - cpu_before
-            judged = await _judge(sessions, silent, sweep_seconds + grace, utcnow())
+            judged = await _judge(
+                sessions, silent, sweep_seconds + grace, utcnow(), progress.behind_seconds()
+            )
             for g in everyone:
                 g.stdin.write(b"stop\n")  # type: ignore[union-attr]
             ends = await asyncio.gather(
@@ -428,6 +478,7 @@ async def run(
     mqtt_still = sum(f.get("still", 0) for f in finals[: len(generators)])
     udp_sent = sum(f.get("sent", 0) for f in finals[len(generators) :])
     udp_acked = sum(f.get("acked", 0) for f in finals[len(generators) :])
+    udp_resent = sum(f.get("resent", 0) for f in finals[len(generators) :])
     mqtt_silent = sum(1 for a in silent if int(a) < FIRST_UDP)
     # Connected at the end: MQTT connections still held (the silenced ones have hung up) and the UDP
     # panels whose supervision is current; both without the silenced sample.
@@ -452,6 +503,7 @@ async def run(
         "silenced": len(silent),
         "mqtt_silenced": mqtt_silent,
         "silenced_caught": judged["silenced_caught"],
+        "silenced_caught_late": judged["silenced_caught_late"],
         "silenced_not_yet_due": judged["silenced_not_yet_due"],
         "silenced_never_checked_in": judged["silenced_never_checked_in"],
         "line_cut_after_deadline_max_s": judged["line_cut_after_deadline_max_s"],
@@ -469,6 +521,10 @@ async def run(
         "center_cpu_ms_per_check_in": round(1000 * center_cpu_s / max(1, during + udp_during), 3),
         "udp_polls_sent": udp_sent,
         "udp_polls_acked": udp_acked,
+        "udp_polls_resent": udp_resent,
+        "udp_receive_buffer": udp_buffer,
+        # the most the sweep was held behind the clock because the intake was behind (issue 20)
+        "supervision_held_max_s": round(sweeper.held_max_s, 1),
         "ack_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
         "ack_p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None,
         "cpu_pct": cpu,
@@ -497,11 +553,14 @@ def report(r: dict[str, Any]) -> str:
         f"connected at the end: {r['connected']:,} ({r['mqtt_connected']:,} MQTT held, "
         f"{r['mqtt_refused']:,} MQTT refused at the limit)",
         f"supervision: false overdue {r['false_overdue']}, missed overdue {r['missed_overdue']}; "
-        f"{r['silenced_caught']} of {r['silenced']} silenced panels raised in time "
-        f"({r['silenced_not_yet_due']} not yet due, {r['silenced_never_checked_in']} never connected; "
-        f"latest {r['line_cut_after_deadline_max_s']} s after its deadline)",
+        f"{r['silenced_caught']} of {r['silenced']} silenced panels raised in time, "
+        f"{r['silenced_caught_late']} late ({r['silenced_not_yet_due']} not yet due, "
+        f"{r['silenced_never_checked_in']} never connected; "
+        f"latest {r['line_cut_after_deadline_max_s']} s after its deadline); the sweep held at most "
+        f"{r['supervision_held_max_s']} s behind the clock by the intake",
         f"check-ins stored: {r['acked']:,} over MQTT ({r['acked_per_s']}/s), DC-09 polls "
-        f"{r['udp_polls_acked']:,} acked of {r['udp_polls_sent']:,}; MQTT ack p50 {r['ack_p50_ms']} ms, "
+        f"{r['udp_polls_acked']:,} acked of {r['udp_polls_sent']:,} ({r['udp_polls_resent']:,} resent); "
+        f"MQTT ack p50 {r['ack_p50_ms']} ms, "
         f"p99 {r['ack_p99_ms']} ms",
         f"check-ins handled by the center: {r['check_ins_per_s']}/s (expected {r['expected_per_s']}/s), "
         f"{r['center_cpu_ms_per_check_in']} ms of center CPU each",
