@@ -38,24 +38,52 @@ async def dc09_key(session: AsyncSession, settings: Settings, account: str) -> b
     return SecretBox.from_settings(settings).open(sealed, purpose=PURPOSE) if sealed else None
 
 
+LINKED_ALARMS = {"burglary", "fire", "emergency"}  # A/B/C, not silent: the contacts get a link by SMS
+
+
+def links_hint(settings: Settings, alarm: str) -> str | None:
+    """One line for after the alarm: where the contacts' verification links can be seen."""
+    if alarm not in LINKED_ALARMS or not settings.verification_link_minutes:
+        return None
+    if settings.telephony != "simulated":
+        return "links: texted to the premises' contacts (see the incident's page in the console)"
+    return "links: the demo's terminal prints each contact's SMS with its link; open one to answer"
+
+
 def dc09_port(settings: Settings) -> int:
     """Where the receiver listens: the configured port, or the demo's."""
     return settings.dc09_port or DEMO_DC09_PORT
 
 
-async def send_mqtt(settings: Settings, account: str, alarm: str, password: str) -> str:
-    """Publish ``alarm`` as ``account``; returns its message id (raises aiomqtt.MqttError)."""
+MAX_ZONE = 999  # Contact ID zones are three digits
+
+
+def qualifier_of(restore: bool) -> Qualifier:
+    """A restore (the detector back to normal, Contact ID qualifier 3) closes a zone's end-to-end test,
+    as commissioning needs (subscribers/commissioning.py); otherwise a new event (1)."""
+    return Qualifier.RESTORE if restore else Qualifier.NEW
+
+
+async def send_mqtt(
+    settings: Settings, account: str, alarm: str, password: str, *, zone: int = 1, restore: bool = False
+) -> str:
+    """Publish ``alarm`` (or its restore) on ``zone`` as ``account``; returns its message id (raises
+    aiomqtt.MqttError)."""
     # On a broker that enforces identities the client id is the user name: this takes the fleet
     # panel's session over for a moment, and that panel reconnects.
     client_id = f"panel-{account}-cli"
+    code, device = ALARMS[alarm]
     async with SimulatedPanel(settings, account, client_id=client_id, password=password) as panel:
-        return await panel.alarm(alarm)
+        return await panel.send(code, qualifier_of(restore), zone=zone, device=device)
 
 
-async def send_dc09(settings: Settings, account: str, alarm: str, key: bytes | None) -> Answer | ParseError:
-    """Send ``alarm`` as a Contact ID event over DC-09 (TCP); the receiver's answer (raises OSError)."""
+async def send_dc09(
+    settings: Settings, account: str, alarm: str, key: bytes | None, *, zone: int = 1, restore: bool = False
+) -> Answer | ParseError:
+    """Send ``alarm`` (or its restore) on ``zone`` as a Contact ID event over DC-09 (TCP); the receiver's
+    answer (raises OSError)."""
     code, _device = ALARMS[alarm]
     panel = Dc09Panel(settings.dc09_host, dc09_port(settings), account, key=key)
-    frame = panel.frame(f"#{account}|{Qualifier.NEW.value}{code:03d} 01 001", token="ADM-CID")
+    frame = panel.frame(f"#{account}|{qualifier_of(restore).value}{code:03d} 01 {zone:03d}", token="ADM-CID")
     (answer,) = await panel.send_tcp(frame)
     return answer

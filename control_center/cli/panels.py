@@ -1,6 +1,7 @@
 """``control-center panels …``: a panel's identities: its MQTT credentials (``credentials``) and its
 DC-09 key (``dc09-key``, in dc09_key.py); its supervised paths and their availability (``paths``,
-``availability``, in panel_paths.py)."""
+``availability``, in panel_paths.py); its premises' zones, commissioning, test mode and installer
+(``zones``, ``commission``, ``test``, ``test-end``, ``installer``, in commissioning.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import argparse
 import json
 import sys
 
-from control_center.cli import dc09_key, panel_paths
+from control_center.cli import commissioning, dc09_key, panel_paths
 from control_center.cli.process import center_command, database_session
 from control_center.core.db import utcnow
 from control_center.core.settings import Settings
@@ -28,6 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     credentials.set_defaults(handler=center_command(_credentials))
     dc09_key.add_parser(panels_sub)
     panel_paths.add_parser(panels_sub)
+    commissioning.add_parser(panels_sub)
 
 
 async def _credentials(settings: Settings, args: argparse.Namespace) -> int:

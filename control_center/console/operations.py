@@ -141,6 +141,7 @@ async def camera(
     request: Request,
     risk_level: int = Form(..., ge=1, le=3),
     illegal_act: bool = Form(False),
+    person_threatened: bool = Form(False),
 ) -> RedirectResponse:
     return await run_step(
         request,
@@ -150,4 +151,5 @@ async def camera(
         operator=actor_of(request),
         risk_level=risk_level,
         illegal_act=illegal_act,
+        person_threatened=person_threatened,
     )

@@ -18,7 +18,7 @@ from control_center.core.settings import Settings
 from control_center.incidents.models import Incident
 from control_center.notes import service as notes_service
 from control_center.signals.models import Signal
-from control_center.subscribers.models import Device, PanelAccount
+from control_center.subscribers.models import Device, PanelAccount, TestPeriod
 from dispatch import basemap, map_view
 from dispatch import service as dispatch_service
 from dispatch.geo import haversine_km
@@ -137,7 +137,15 @@ async def premises_panel_context(
         .limit(PAST_INCIDENTS_MAX)
     )
     zones = await session.scalars(select(Device).where(Device.premises_id == p.id).order_by(Device.zone))
+    # On test now: the operator must know that signals of the announced zones are not being worked.
+    on_test = await session.scalar(
+        select(TestPeriod)
+        .where(TestPeriod.premises_id == p.id, TestPeriod.starts_at <= now, TestPeriod.ends_at > now)
+        .order_by(TestPeriod.ends_at.desc())
+        .limit(1)
+    )
     context |= {
+        "on_test": on_test,
         "zones": list(zones),
         "instructions": await dispatch_service.note_of(session=session, premises_id=p.id),
         "large_dog_rule": dispatch_service.LARGE_DOG_RULE,

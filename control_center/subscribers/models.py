@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -63,6 +64,15 @@ class Premises(Base):
     doctor_name: Mapped[str | None] = mapped_column(String(100))  # medical and life watch
     doctor_phone: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who installed the panel (company and technician, as written on the installation report): the
+    # per-installer false-alarm scorecard groups by it (supervisor_desk/scorecards.py).
+    installer: Mapped[str | None] = mapped_column(String(100), index=True)
+    # commissioning → active (subscribers/commissioning.py): while commissioning, the panel's signals are
+    # stored and recorded as test results, not worked; active once every configured zone has sent an
+    # alarm and a restore end to end. Premises from before issue 18 are active.
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    commissioning_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    commissioned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="premises")
     services: Mapped[list[PremisesService]] = relationship(cascade="all, delete-orphan")
@@ -75,6 +85,9 @@ class Premises(Base):
     )
     trips: Mapped[list[Trip]] = relationship(order_by="Trip.departs_at", cascade="all, delete-orphan")
     devices: Mapped[list[Device]] = relationship(cascade="all, delete-orphan")
+    zones: Mapped[list[PremisesZone]] = relationship(
+        order_by="PremisesZone.zone", cascade="all, delete-orphan"
+    )
 
 
 class ExtraQuestion(Base):
@@ -141,6 +154,59 @@ class PremisesService(Base):
     __table_args__ = (
         CheckConstraint("service_type IN ('A','B','C','D','E','F','G','H','I')", name="letter"),
     )
+
+
+class PremisesZone(Base):
+    """A configured zone of the premises' panel (as on the installer's zone list): commissioning needs an
+    alarm and a restore from each, end to end (subscribers/commissioning.py)."""
+
+    __tablename__ = "premises_zones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    premises_id: Mapped[int] = mapped_column(ForeignKey("premises.id"), index=True)
+    zone: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (UniqueConstraint("premises_id", "zone"),)
+
+
+class TestPeriod(Base):
+    """A premises put "on test" by a technician (subscribers/test_mode.py): always with an end, which
+    ends it by itself. ``zones`` is the announced zones, comma-separated; NULL = the whole premises."""
+
+    __tablename__ = "test_periods"
+    __test__ = False  # not a pytest test class
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    premises_id: Mapped[int] = mapped_column(ForeignKey("premises.id"), index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    zones: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(200))
+    technician: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TestSignal(Base):
+    """A signal stored during a test or commissioning and, for that reason, not worked: the test's result
+    (which zones reported what). The signal itself stays in ``signals`` as always (the legal record)."""
+
+    __tablename__ = "test_signals"
+    __test__ = False  # not a pytest test class
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    premises_id: Mapped[int] = mapped_column(ForeignKey("premises.id"))
+    test_period_id: Mapped[int | None] = mapped_column(Integer)  # NULL: during commissioning
+    signal_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    account: Mapped[str] = mapped_column(String(32))
+    zone: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    service_type: Mapped[str | None] = mapped_column(String(1))
+    description: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_test_signals_premises_received", "premises_id", "received_at"),)
 
 
 class EmergencyContact(Base):

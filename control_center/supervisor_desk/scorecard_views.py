@@ -1,5 +1,6 @@
 """The supervisor's false-alarm scorecards: the page, its CSV and the service tasks for premises over the
-threshold (the rules in supervisor_desk/scorecards.py)."""
+threshold (the rules in supervisor_desk/scorecards.py); and the premises due for an end-to-end test, with
+their service tasks (supervisor_desk/test_reminders.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from control_center.access.roles import Permission
 from control_center.core import audit
 from control_center.core.db import utcnow
 from control_center.core.i18n import N_, translations
-from control_center.supervisor_desk import scorecards
+from control_center.supervisor_desk import scorecards, test_reminders
 from control_center.web import flash
 from control_center.web.locale import request_locale
 from control_center.web.rendering import render
@@ -57,3 +58,29 @@ async def raise_tasks(request: Request) -> RedirectResponse:
             )
         await session.commit()
     return flash.redirect(request, PAGE, RAISED, params={"n": len(raised)})
+
+
+REMINDERS = "/console/supervisor/test-reminders"
+
+
+@router.get(REMINDERS)
+async def reminders_page(request: Request) -> HTMLResponse:
+    days = request.app.state.settings.end_to_end_test_days
+    async with request.app.state.sessions() as session:
+        due = await test_reminders.due(session=session, now=utcnow(), days=days)
+    return render(request, "test_reminders.html", due=due, days=days)
+
+
+@router.post(REMINDERS + "/tasks")
+async def raise_test_tasks(request: Request) -> RedirectResponse:
+    days = request.app.state.settings.end_to_end_test_days
+    now = utcnow()
+    async with request.app.state.sessions() as session:
+        due = await test_reminders.due(session=session, now=now, days=days)
+        raised = await test_reminders.raise_test_tasks(session=session, premises=due, now=now)
+        for premises_id in raised:
+            audit.changed(
+                session, actor_of(request), f"premises:{premises_id}", "end-to-end test task raised", at=now
+            )
+        await session.commit()
+    return flash.redirect(request, REMINDERS, RAISED, params={"n": len(raised)})

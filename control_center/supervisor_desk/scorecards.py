@@ -1,8 +1,8 @@
-"""False-alarm scorecards: per premises and per area, the activations, false-alarm rate and dispatches of
-the last 12 months; the premises over the threshold get a service task.
+"""False-alarm scorecards: per premises, per installer and per area, the activations, false-alarm rate and
+dispatches of the last 12 months; the premises over the threshold get a service task.
 
-No installer is recorded for a premises (subscribers/models.py has no such field), so there is no
-per-installer card yet: per premises and per area (prefecture and municipality of the address, as
+Per premises, per installer (``Premises.installer``, as entered at installation; premises without one
+count under "(installer unknown)") and per area (prefecture and municipality of the address, as
 dispatch/coverage.py reads them). An *activation* is an alarm a person could have set off (services A–E
 and I: ``alarm_level_service.ACTIVATION_SERVICES``); a *false alarm* is one called off by a verified
 resident or closed at level 0 (``alarm_level_service.is_false_alarm``); a *dispatch* is an incident a
@@ -21,25 +21,28 @@ import datetime as dt
 import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from control_center.core.bulk import among
 from control_center.core.i18n import N_
 from control_center.core.timezones import TOKYO
 from control_center.incidents.alarm_level_service import ACTIVATION_SERVICES, is_false_alarm
 from control_center.incidents.models import Incident, IncidentTask
 from control_center.signals import intake
 from control_center.signals.service_types import Priority, ServiceType
-from control_center.subscribers.models import PanelAccount, Premises
+from control_center.subscribers.models import PanelAccount, Premises, Subscriber
 from dispatch.coverage import municipality_of, prefecture_of
 from dispatch.models import Assignment
 
 PERIOD = dt.timedelta(days=365)
 REVIEW = N_("false-alarm review")
 UNKNOWN_AREA = N_("(area unknown)")
+UNKNOWN_INSTALLER = N_("(installer unknown)")
+UNKNOWN = (UNKNOWN_AREA, UNKNOWN_INSTALLER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,9 @@ class Activation:
     false_alarm: bool
     dispatched: bool
     police: bool
+    installer: str | None = None
+    subscriber: str = ""  # the subscriber's name, so a row reads as a customer and not a bare id
+    account: str = ""  # the panel account the alarm came from
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,8 @@ class Card:
     dispatches: int
     police_calls: int
     over_threshold: bool = False
+    subscriber: str = ""  # per premises only: the subscriber's name and the panel account
+    account: str = ""
 
     @property
     def false_alarm_rate(self) -> Decimal:
@@ -79,6 +87,7 @@ class Scorecards:
     threshold: int
     premises: list[Card]
     areas: list[Card]
+    installers: list[Card] = field(default_factory=list)
 
 
 def area_of(address: str) -> str | None:
@@ -92,9 +101,11 @@ def tally(
     """Pure: the cards from the period's activations, worst false-alarm count first."""
     by_premises: dict[int, list[Activation]] = defaultdict(list)
     by_area: dict[str, list[Activation]] = defaultdict(list)
+    by_installer: dict[str, list[Activation]] = defaultdict(list)
     for a in activations:
         if a.premises_id is not None:
             by_premises[a.premises_id].append(a)
+            by_installer[(a.installer or "").strip() or UNKNOWN_INSTALLER].append(a)
         by_area[area_of(a.address) or UNKNOWN_AREA].append(a)
 
     def card(key: str, label: str, rows: list[Activation], flag: bool) -> Card:
@@ -107,12 +118,18 @@ def tally(
             sum(r.dispatched for r in rows),
             sum(r.police for r in rows),
             flag and false_alarms >= threshold,
+            rows[0].subscriber if flag else "",
+            rows[0].account if flag else "",
         )
 
     premises = [card(str(p), rows[0].address, rows, True) for p, rows in by_premises.items()]
     areas = [card(area, area, rows, False) for area, rows in by_area.items()]
+    installers = [card(name, name, rows, False) for name, rows in by_installer.items()]
     order: Callable[[Card], tuple] = lambda c: (-c.false_alarms, -c.false_alarm_rate, c.key)  # noqa: E731
-    return Scorecards(since, until, threshold, sorted(premises, key=order), sorted(areas, key=order))
+    return Scorecards(
+        since, until, threshold, sorted(premises, key=order), sorted(areas, key=order),
+        sorted(installers, key=order),
+    )  # fmt: skip
 
 
 async def scorecards(*, session: AsyncSession, now: dt.datetime, threshold: int) -> Scorecards:
@@ -127,19 +144,36 @@ async def scorecards(*, session: AsyncSession, now: dt.datetime, threshold: int)
         select(
             Incident.premises_id,
             Premises.address,
+            Premises.installer,
+            Subscriber.name,
             case((is_false_alarm(), True), else_=False),
             case((dispatched, True), else_=False),
             case((police, True), else_=False),
         )
         .outerjoin(Premises, Premises.id == Incident.premises_id)
+        .outerjoin(Subscriber, Subscriber.id == Premises.subscriber_id)
         .where(
             Incident.opened_at >= since,
             Incident.opened_at <= now,
             Incident.service_type.in_(ACTIVATION_SERVICES),
         )
     )
-    found = [Activation(p, address or "", bool(f), bool(d), bool(c)) for p, address, f, d, c in rows.all()]
-    return tally(found, threshold, since, now)
+    found = rows.all()
+    # The premises' panel accounts (not the incidents' own: a signal of an unknown account has none).
+    accounts: dict[int, list[str]] = defaultdict(list)
+    ids = {r[0] for r in found if r[0] is not None}
+    if ids:
+        for premises_id, account in await session.execute(
+            select(PanelAccount.premises_id, PanelAccount.account)
+            .where(among(session, PanelAccount.premises_id, ids))
+            .order_by(PanelAccount.account)
+        ):
+            accounts[premises_id].append(account)
+    activations = [
+        Activation(p, address or "", bool(f), bool(d), bool(c), installer, name or "", ", ".join(accounts[p]))
+        for p, address, installer, name, f, d, c in found
+    ]
+    return tally(activations, threshold, since, now)
 
 
 async def raise_review_tasks(*, session: AsyncSession, cards: Scorecards, now: dt.datetime) -> list[int]:
@@ -187,6 +221,7 @@ async def raise_review_tasks(*, session: AsyncSession, cards: Scorecards, now: d
 HEADERS = {
     "premises": (N_("Premises"), N_("Address")),
     "area": (N_("Area"), N_("Area")),
+    "installer": (N_("Installer"), N_("Installer")),
 }
 COLUMNS = (
     N_("Activations"),
@@ -202,14 +237,14 @@ def csv_bytes(cards: Scorecards, gettext: Callable[[str], str]) -> bytes:
     """Both tables in one CSV, UTF-8 with a byte-order mark (Excel), headers in the reader's language."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    for kind, rows in (("premises", cards.premises), ("area", cards.areas)):
+    for kind, rows in (("premises", cards.premises), ("area", cards.areas), ("installer", cards.installers)):
         key, label = HEADERS[kind]
         writer.writerow([gettext(key), gettext(label), *(gettext(c) for c in COLUMNS)])
         for c in rows:
             writer.writerow(
                 [
-                    c.key,
-                    gettext(c.label) if c.label == UNKNOWN_AREA else c.label,
+                    gettext(c.key) if c.key in UNKNOWN else c.key,
+                    gettext(c.label) if c.label in UNKNOWN else c.label,
                     c.activations,
                     c.false_alarms,
                     c.false_alarm_rate,
