@@ -20,6 +20,7 @@ from control_center.incidents.models import Incident, IncidentStatus
 from control_center.incidents.service import open_key
 from control_center.notes.service import count_by_author
 from control_center.subscribers.models import Premises
+from control_center.supervisor_desk.settled import Settled, settled
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,9 @@ class Figures:
     claim_seconds_max: float | None
     by_operator: dict[str, int]
     operators: list[OperatorFigures] = field(default_factory=list)  # over the last ``OPERATOR_WINDOW``
+    # Digital verification, last 24 h: settled by the link, by a call or by the operator alone
+    # (supervisor_desk/settled.py), and the time to decision.
+    verification: Settled = field(default_factory=Settled)
 
 
 OPERATOR_WINDOW = dt.timedelta(hours=24)  # a day covers every shift pattern of the center
@@ -107,6 +111,7 @@ async def figures(*, session: AsyncSession, now: dt.datetime) -> Figures:
         max(waits) if waits else None,
         dict(sorted(by_operator.items())),
         await operator_figures(session=session, now=now),
+        await settled(session=session, now=now),
     )
 
 

@@ -46,6 +46,10 @@ class Telephony(Protocol):
 
     async def hang_up(self, sid: str) -> None: ...
 
+    async def close(self) -> None:
+        """On the way out: nothing of the adapter's may go on writing after the process's database closes."""
+        ...
+
 
 class TwilioTelephony:
     """Twilio's REST API. Status and keyed digits come back to the webhooks in ``telephony/views.py``."""
@@ -93,6 +97,9 @@ class TwilioTelephony:
 
     async def hang_up(self, sid: str) -> None:
         await asyncio.to_thread(self.client.calls(sid).update, status="completed")
+
+    async def close(self) -> None:
+        return None  # the carrier's calls are the carrier's; their webhooks reach another process
 
 
 # --- the simulated carrier ---------------------------------------------------------------------------------
@@ -168,3 +175,12 @@ class SimulatedTelephony:
         """Wait for the calls in flight (tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        """End the calls in flight and wait until they have: a simulated call outliving its owner goes on
+        writing to the database, and one caught between two statements holds its transaction (and its
+        locks) while a synchronous teardown on the same event loop waits for them — a test schema's
+        ``DROP SCHEMA`` hung so in CI (issue 20)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -62,3 +62,35 @@ class WebhookReceipt(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of path and parameters
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     response: Mapped[str] = mapped_column(Text)
+
+
+class VerificationLink(Base):
+    """Digital verification of one incident: one signed, expiring link by SMS to every contact at once
+    (``telephony/verification.py``). One per incident (unique): two processes sweeping at once cannot both
+    send. ``state``: open → cancelled (a contact gave the house code) | help (a contact asked for help) |
+    expired (nobody decided in time: the call list continues) | closed (the incident closed otherwise)."""
+
+    __tablename__ = "verification_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    settled_by: Mapped[str | None] = mapped_column(String(100))  # the contact's name
+
+
+class LinkRecipient(Base):
+    """One contact the link went to, with their own token (it names this row) and their latest answer."""
+
+    __tablename__ = "verification_link_recipients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("verification_links.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("contact_attempts.id"))  # the SMS
+    answer: Mapped[str | None] = mapped_column(String(20))  # going | help | cancelled | wrong_code
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
