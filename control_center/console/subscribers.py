@@ -5,6 +5,8 @@ order); the subscriber's money — fees, invoices, payments, cancellation — is
 for a role holding ``contracts.read`` (the billing clerk), and changed only with ``contracts.write``.
 The clerk's actions post here and come back to the page with what came of them; each is in the audit
 log. The rules are billing's (``billing/closing.py``, ``billing/payment_service.py``, ``billing/service.py``).
+An operator (``subscribers.write``) keeps each premises' directions and landmarks for the police and fire
+call-takers here too (``dispatch/handoff_service.save_directions``), on the audit log.
 """
 
 from __future__ import annotations
@@ -33,9 +35,12 @@ from control_center.core.errors import Refused
 from control_center.core.i18n import N_
 from control_center.core.timezones import tokyo_today
 from control_center.subscribers import service as subscribers
+from control_center.subscribers.models import Premises
 from control_center.web import flash
 from control_center.web.api_types import RowId
 from control_center.web.rendering import render
+from dispatch import handoff_service
+from dispatch.handoff import NOTE_MAX
 
 router = APIRouter(include_in_schema=False)
 desk = APIRouter(
@@ -139,6 +144,9 @@ async def subscriber_page(
         money = principal.may(Permission.CONTRACTS_READ)
         rows = await _contracts(request, session, subscriber_id, today, preview) if money else []
         consent = money and await esign.consent_in_force(session=session, subscriber_id=subscriber_id)
+        directions = await handoff_service.directions_of(
+            session=session, premises_ids=[p.id for p in subscriber.premises]
+        )
         audit.viewed(
             session, actor_of(request), f"subscriber:{subscriber_id}",
             "subscriber page" + (" with contracts" if money else ""),
@@ -156,6 +164,8 @@ async def subscriber_page(
         methods=list(Method),
         reasons=list(Reason),
         invoice_number=number_of,
+        directions=directions,
+        note_max=NOTE_MAX,
     )
 
 
@@ -209,6 +219,43 @@ async def _contracts(
             }
         )
     return rows
+
+
+# --- the premises' directions (an operator's edit) ------------------------------------------------------
+
+FORM_CAP = 5_000  # far past the 300 kept: anything longer is a flood, refused before it is read further
+
+
+@router.post(
+    "/console/subscribers/{subscriber_id}/premises/{premises_id}/directions",
+    dependencies=[allowed(Permission.SUBSCRIBERS_WRITE)],
+)
+async def save_directions(
+    subscriber_id: RowId,
+    premises_id: RowId,
+    request: Request,
+    directions: Annotated[str, Form(max_length=FORM_CAP)] = "",
+    landmarks: Annotated[str, Form(max_length=FORM_CAP)] = "",
+) -> RedirectResponse:
+    """How a police car or fire engine finds the premises: read on the 110/119 call and sent in the
+    hand-off (dispatch/handoff_service.py); audited."""
+    path, fragment = f"/console/subscribers/{subscriber_id}", f"premises-{premises_id}"
+    async with request.app.state.sessions() as session:
+        premises = await session.get(Premises, premises_id)
+        if premises is None or premises.subscriber_id != subscriber_id:
+            raise HTTPException(
+                status_code=404, detail=f"premises {premises_id} of subscriber {subscriber_id} not found"
+            )
+        try:
+            await handoff_service.save_directions(
+                session=session, premises_id=premises_id, directions=directions, landmarks=landmarks,
+                actor=actor_of(request), at=utcnow(),
+            )  # fmt: skip
+        except Refused as exc:
+            text, params = exc.said
+            return flash.redirect(request, path, text, error=True, params=params, fragment=fragment)
+        await session.commit()
+    return flash.redirect(request, path, N_("Directions and landmarks saved."), fragment=fragment)
 
 
 # --- the clerk's actions --------------------------------------------------------------------------------

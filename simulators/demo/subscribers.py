@@ -23,6 +23,7 @@ from control_center.subscribers.models import (
     PremisesService,
     Subscriber,
 )
+from dispatch.handoff_models import PremisesDirections
 
 CENTER = (35.1709, 136.8815)  # Nagoya station
 WARDS = ["中村区", "中区", "東区", "千種区", "昭和区", "瑞穂区", "熱田区", "西区", "北区", "名東区"]
@@ -70,6 +71,45 @@ OPTIONAL_SERVICES = [
 ]
 
 
+# The companies that installed the demo's panels (fictional), for the per-installer scorecard.
+INSTALLERS = ("中部セキュリティ設備株式会社", "名古屋防犯システム有限会社", "東海アラーム工業株式会社")
+
+
+# How a police car or fire engine finds the house (read on the 110/119 call, sent in the hand-off): from the
+# nearest subway station of the ward, then a turn and a landmark, picked by the account number.
+STATIONS = {
+    "中村区": "地下鉄東山線 中村公園駅", "中区": "地下鉄名城線 矢場町駅", "東区": "地下鉄桜通線 車道駅",
+    "千種区": "地下鉄東山線 本山駅", "昭和区": "地下鉄鶴舞線 川名駅", "瑞穂区": "地下鉄桜通線 瑞穂区役所駅",
+    "熱田区": "地下鉄名城線 神宮西駅", "西区": "地下鉄鶴舞線 浄心駅", "北区": "地下鉄名城線 黒川駅",
+    "名東区": "地下鉄東山線 一社駅",
+}  # fmt: skip
+HEADINGS = ("北", "南", "東", "西")
+TURNS = (
+    "一つ目の信号を右折", "二つ目の信号を左折", "郵便局の角を右折", "コンビニの角を左折", "突き当たりを右折",
+)  # fmt: skip
+SIDES = ("左側", "右側")
+HOUSES = (
+    "白い外壁の2階建て、青い屋根", "茶色のタイル張りの2階建て", "灰色の外壁の平屋、生け垣あり",
+    "3階建てのアパートの1階角部屋", "黒い瓦屋根の木造2階建て、門柱に表札",
+)  # fmt: skip
+NEAR = (
+    "向かいにコンビニ", "隣に月極駐車場", "斜め向かいに児童公園", "二軒先に消火栓の標識",
+    "向かいに歯科医院", "角にクリーニング店",
+)  # fmt: skip
+
+
+def directions_for(account: str, ward: str) -> tuple[str, str]:
+    """The demo premises' directions and landmarks: from the account and ward only (no random draw, so the
+    rest of the seeded data stays as it was)."""
+    n = int(account)
+    station = STATIONS.get(ward, "名古屋駅")
+    directions = (
+        f"{station} {n % 4 + 1}番出口を出て{HEADINGS[n % 4]}へ徒歩約{n % 9 + 4}分、"
+        f"{TURNS[n % len(TURNS)]}して{SIDES[n % 2]}{n % 5 + 2}軒目"
+    )
+    return directions, f"{HOUSES[n % len(HOUSES)]}。{NEAR[n % len(NEAR)]}"
+
+
 @dataclass(frozen=True, slots=True)
 class SeededPremises:
     account: str
@@ -100,6 +140,7 @@ async def seed(
         return 0
     key = key if key is not None else key_for(get_settings())
     rng = random.Random(seed + 1)
+    directions: list[tuple[Premises, tuple[str, str]]] = []
     for entry in plan(count, seed):
         family, given = rng.choice(FAMILY), rng.choice(GIVEN)
         subscriber = Subscriber(
@@ -122,6 +163,8 @@ async def seed(
             lon=round(lon, 6),
             phone=_phone(rng),
             house_code_hash=hash_house_code(entry.house_code, key),
+            # From the account, not the random stream, so the rest of the seeded data stays as it was.
+            installer=INSTALLERS[int(entry.account) % len(INSTALLERS)],
             life_watch_hours=12,
             services=[PremisesService(service_type=s.value) for s in sorted(set(services))],
             doctor_name=f"{ward}クリニック" if has_doctor else None,
@@ -141,6 +184,7 @@ async def seed(
                 for position in range(1, rng.choice([3, 3, 4]) + 1)
             ],
         )
+        directions.append((premises, directions_for(entry.account, ward)))
         kind = "rental" if rng.random() < 0.8 else "purchase"
         session.add(
             Contract(
@@ -160,5 +204,8 @@ async def seed(
                 check_in_seconds=int(CELLULAR_CHECK_IN.total_seconds()),
             )
         )
+    await session.flush()  # the premises' ids
+    for place, (way, marks) in directions:
+        session.add(PremisesDirections(premises_id=place.id, directions=way, landmarks=marks))
     await session.commit()
     return count
