@@ -104,6 +104,11 @@ PLANS: dict[ServiceType, Plan] = {
     # Confirmed → police; no answer → a second number first (enhanced verification), the responder checks.
     S.BURGLARY: Plan(True, True, POLICE, no_answer_steps=(Step.CALL_SECOND_NUMBER, Step.RESPONDER_CHECK),
                      after_check=POLICE),
+    # Fire: no 119 on the signal alone. Contract (seeds/002, Ｂ．火災監視): 「緊急対処員をご利用先に
+    # 急行させるとともに、ご利用先の指定された電話に速やかに電話します。① 電話の結果、火災発生と
+    # 判断したときは、直ちに消防へ通報します。② 電話連絡がつかないときは、緊急対処員がご利用先で
+    # 異常の有無を確認し、必要に応じて消防へ通報します。」 (domain.md, service B): 119 once confirmed,
+    # or after the responder's check.
     S.FIRE: Plan(True, True, FIRE_DEPT, after_check=FIRE_DEPT),
     S.EMERGENCY: Plan(True, True, POLICE, after_check=POLICE),
     # Medical and life watch: the ambulance and the registered doctor, after the check when nobody answers.

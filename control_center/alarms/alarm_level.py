@@ -163,9 +163,10 @@ class Assessment:
     reasons: list[Reason]
     decisive: str  # the code of the reason that set the final level: it picks the sentence
 
-    def sentence(self, gettext: Callable[[str], str]) -> str:
-        """The one plain sentence a police call-taker can act on, with the number (AVS-01 practice)."""
-        return sentence(self.level, self.decisive, gettext)
+    def sentence(self, gettext: Callable[[str], str], service: str | None = None) -> str:
+        """The one plain sentence a police or fire call-taker can act on, with the number (AVS-01
+        practice), in the words of the incident's service (``service``: its letter A–I)."""
+        return sentence(self.level, self.decisive, gettext, service)
 
 
 def words(data: dict[str, Any], gettext: Callable[[str], str]) -> dict[str, Any]:
@@ -179,9 +180,23 @@ def words(data: dict[str, Any], gettext: Callable[[str], str]) -> dict[str, Any]
     return translated
 
 
-def sentence(level: int, decisive: str, gettext: Callable[[str], str]) -> str:
-    what = gettext(SENTENCES.get(decisive, SENTENCES_BY_LEVEL[Level(level)]))
+def sentence(level: int, decisive: str, gettext: Callable[[str], str], service: str | None = None) -> str:
+    what = gettext(sentence_msgid(level, decisive, service))
     return gettext(LEVEL_SENTENCE) % {"level": level, "what": what}
+
+
+def sentence_msgid(level: int, decisive: str, service: str | None = None) -> str:
+    """The msgid of the level's sentence (the part after "Alarm level N:"): the deciding reason's own
+    sentence in the service's words, else the level's for that service. A fire is told to 119 (消防), a
+    medical alarm to the ambulance (救急), a gas leak to the gas crew; police words only for the rest:
+    a fire call-taker must never hear "no police response is needed" (outside tester, item 4)."""
+    group = SERVICE_GROUP.get(service or "", POLICE)
+    level = Level(level) if level in range(5) else Level.LIMITED
+    if decisive in GROUP_SENTENCES.get(group, {}):
+        return GROUP_SENTENCES[group][decisive]
+    if decisive in SENTENCES and (group in POLICE_GROUPS or decisive not in POLICE_WORDED):
+        return SENTENCES[decisive]
+    return SENTENCES_BY_GROUP.get(group, SENTENCES_BY_LEVEL)[level]
 
 
 # --- what the codes mean -----------------------------------------------------------------------------------
@@ -392,7 +407,11 @@ def _verification(scale: _Scale, facts: Facts) -> None:
     if facts.outcome == "false_alarm":
         scale.set(Level.NO_CALL, "called_off")
     elif facts.outcome == "confirmed":
-        scale.at_least(_confirmed_level(facts.service), "call_confirmed", service=facts.service)
+        # Only a person reached on the phone (or a verified resident) is "the resident confirmed it": the
+        # operator's 異常確認 with no call made is the operator's judgement, and the agency is told so.
+        by_phone = bool(facts.contacts_reached or facts.verified)
+        code = "call_confirmed" if by_phone else "operator_confirmed"
+        scale.at_least(_confirmed_level(facts.service), code, service=facts.service)
     elif facts.outcome == "no_answer":
         scale.note("no_answer")
 
@@ -413,6 +432,7 @@ def _later_alarm(triggers: list[Trigger], at: dt.datetime | None) -> bool:
 CONFIRMATIONS = frozenset(
     (
         "call_confirmed",
+        "operator_confirmed",
         "duress",
         "fire_confirmed",
         "fire_confirmed_by_panel",
@@ -518,6 +538,9 @@ SENTENCES = {
     ),
     "fire_confirmed_by_panel": N_("the fire panel confirmed a fire; lives may be in danger."),
     "call_confirmed": N_("the resident confirmed the emergency on the phone."),
+    "operator_confirmed": N_(
+        "our operator confirmed the alarm; nobody at the premises has been reached yet."
+    ),
     "responder_authorities": N_("our guard is on site and asks for the police or fire brigade."),
     "responder_request": N_("our guard is on site and asks for the police or fire brigade."),
     "all_clear_conflict": N_(
@@ -541,6 +564,92 @@ SENTENCES = {
     "cancel_after_confirmation": N_(
         "the user cancelled at the panel after two detectors went off; not yet confirmed by a person."
     ),
+}
+# --- the words of each service: who is asked to come -------------------------------------------------------
+POLICE, FIRE_WORDS, MEDICAL_WORDS, GAS_WORDS, EMERGENCY_WORDS = (
+    "police",
+    "fire",
+    "medical",
+    "gas",
+    "emergency",
+)
+SERVICE_GROUP = {
+    "B": FIRE_WORDS,
+    "C": EMERGENCY_WORDS,
+    "D": MEDICAL_WORDS,
+    "H": MEDICAL_WORDS,
+    "E": GAS_WORDS,
+}
+POLICE_GROUPS = frozenset({POLICE, EMERGENCY_WORDS})  # the emergency button is told to 110 (domain.md, C)
+# Deciding reasons whose sentence speaks of the police or of an intruder: another service says its own.
+POLICE_WORDED = frozenset(
+    {
+        "cancelled",
+        "called_off",
+        "responder_all_clear",
+        "sequence_confirmed",
+        "panel_confirmed",
+        "code_mismatch",
+        "camera_intruder",
+        "camera_threat",
+        "resident_verified",
+        "cancel_after_confirmation",
+    }
+)
+SENTENCES_BY_GROUP: dict[str, dict[Level, str]] = {
+    FIRE_WORDS: {
+        Level.NO_CALL: N_("cancelled or cleared; no fire brigade response is needed."),
+        Level.LIMITED: N_("a fire alarm went off, but nobody has confirmed a fire yet."),
+        Level.PRESENCE: N_("a fire is probable but not yet confirmed."),
+        Level.PROPERTY: N_("a fire is confirmed; please send the fire brigade."),
+        Level.LIFE: N_(
+            "a fire is confirmed and lives may be in danger; please send the fire brigade at once."
+        ),
+    },
+    MEDICAL_WORDS: {
+        Level.NO_CALL: N_("cancelled or cleared; no ambulance is needed."),
+        Level.LIMITED: N_("a medical alarm went off, but nobody has confirmed an emergency yet."),
+        Level.PRESENCE: N_("a person probably needs help; what happened is not yet known."),
+        Level.PROPERTY: N_("a medical emergency is confirmed; please send an ambulance."),
+        Level.LIFE: N_("a person's life may be in danger; please send an ambulance at once."),
+    },
+    GAS_WORDS: {
+        Level.NO_CALL: N_("cancelled or cleared; no emergency crew is needed."),
+        Level.LIMITED: N_("a gas alarm went off, but no leak has been confirmed yet."),
+        Level.PRESENCE: N_("a gas leak is probable but not yet confirmed."),
+        Level.PROPERTY: N_("a gas leak is confirmed; please send help."),
+        Level.LIFE: N_("a gas leak is confirmed and lives may be in danger; please send help at once."),
+    },
+    EMERGENCY_WORDS: {
+        Level.NO_CALL: SENTENCES_BY_LEVEL[Level.NO_CALL],
+        Level.LIMITED: N_("an emergency alarm went off, but nobody has confirmed what happened yet."),
+        Level.PRESENCE: SENTENCES["panic"],
+        Level.PROPERTY: SENTENCES_BY_LEVEL[Level.PROPERTY],
+        Level.LIFE: SENTENCES_BY_LEVEL[Level.LIFE],
+    },
+}
+# A deciding reason in a service's own words, where its general sentence would name the police.
+GROUP_SENTENCES: dict[str, dict[str, str]] = {
+    FIRE_WORDS: {
+        "called_off": N_("a verified resident called the alarm off; no fire brigade response is needed."),
+        "responder_all_clear": N_(
+            "our guard checked the premises and found nothing; no fire brigade response is needed."
+        ),
+    },
+    MEDICAL_WORDS: {
+        "called_off": N_("a verified resident called the alarm off; no ambulance is needed."),
+        "responder_all_clear": N_(
+            "our guard checked the premises and found nothing; no ambulance is needed."
+        ),
+        "cancelled": N_("the user cancelled the alarm at the panel; no ambulance is needed."),
+    },
+    GAS_WORDS: {
+        "called_off": N_("a verified resident called the alarm off; no emergency crew is needed."),
+        "responder_all_clear": N_(
+            "our guard checked the premises and found nothing; no emergency crew is needed."
+        ),
+        "cancelled": N_("the user cancelled the alarm at the panel; no emergency crew is needed."),
+    },
 }
 REASON_TEXT = {
     "alarm": N_("Alarm received (service %(service)s): %(signals)d signal(s), zone(s) %(zones)s."),
@@ -574,6 +683,9 @@ REASON_TEXT = {
     "contacts_unanswered": N_("No emergency contact answered."),
     "called_off": N_("A verified resident called the alarm off."),
     "call_confirmed": N_("The call confirmed the incident (service %(service)s)."),
+    "operator_confirmed": N_(
+        "The operator confirmed the incident without reaching anyone at the premises (service %(service)s)."
+    ),
     "no_answer": N_("Nobody answered the call: this changes nothing by itself."),
     "responder_authorities": N_("The responder's check: authorities needed."),
     "responder_all_clear": N_("The responder's check: all clear."),

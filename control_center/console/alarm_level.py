@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from control_center.access.guard import actor_of, allowed
 from control_center.access.roles import Permission
-from control_center.alarms.alarm_level import LEVEL_WORDS, REASON_TEXT, SENTENCES, SENTENCES_BY_LEVEL, Reason
+from control_center.alarms.alarm_level import LEVEL_WORDS, REASON_TEXT, Reason, sentence_msgid
 from control_center.core.db import utcnow
 from control_center.core.errors import Refused
 from control_center.incidents import alarm_level_service
@@ -37,11 +37,20 @@ class _Words(dict[str, str]):
         return self._fallback.get(key, key)
 
 
+class _Sentences(dict[str, str]):
+    """``"<service>|<level>|<decisive>"`` → the level's sentence in the service's words (alarm_level.py)."""
+
+    def __missing__(self, key: str) -> str:
+        service, _, rest = key.partition("|")
+        level, _, decisive = rest.partition("|")
+        return sentence_msgid(int(level) if level.isdigit() else 1, decisive, service)
+
+
 # The words the partial _alarm_level.html looks up (registered by app.py through rendering.add_vocabulary):
-# ``alarm_sentence(code)`` — the decisive reason's sentence, else (key "level-N") the level's.
+# ``alarm_sentence("B|1|alarm")`` — the sentence for the service, the level and the deciding reason.
 VOCABULARY: dict[str, dict[str, str]] = {
     "alarm_reason": _Words(REASON_TEXT),
-    "alarm_sentence": _Words(SENTENCES, {f"level-{int(k)}": v for k, v in SENTENCES_BY_LEVEL.items()}),
+    "alarm_sentence": _Sentences(),
     "alarm_level_word": _Words({str(int(k)): v for k, v in LEVEL_WORDS.items()}),
 }
 

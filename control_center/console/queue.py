@@ -80,6 +80,7 @@ async def queue(request: Request) -> HTMLResponse:
         sla={i.id: queue_rules.incident_sla(i, sla, now) for i in incidents},
         limits=sla,
         now=now,
+        shorten=queue_rules.shorten,
         **_filter_context(filters),
     )
 

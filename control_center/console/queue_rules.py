@@ -97,3 +97,13 @@ def incident_sla(incident: Queued, configured: Mapping[str, tuple[int, int]], no
     waited = (now - incident.opened_at).total_seconds()
     limits = limits_for(incident.service_type, configured)
     return sla_state(waited, limits, claimed=incident.claimed_at is not None)
+
+
+QUEUE_SENTENCE_MAX = 30  # characters of the level's sentence in a queue row (1920×1080: one or two lines)
+
+
+def shorten(text: str, limit: int = QUEUE_SENTENCE_MAX) -> str:
+    """The level's sentence as the queue row shows it (issue 18): whole when it fits, else cut with "…"
+    (the row keeps the full text in its title and for screen readers)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" 、,;；") + "…"

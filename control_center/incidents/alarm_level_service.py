@@ -13,10 +13,12 @@ and the reasons that set a level, with their data points. The operator's overrid
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, func, not_, or_, select
@@ -27,7 +29,7 @@ from control_center.alarms import action_plans
 from control_center.alarms import alarm_level as rules
 from control_center.alarms.alarm_level import Assessment, Facts, Level, Override, Reason, Trigger
 from control_center.core import audit
-from control_center.core.bulk import among, insert_new
+from control_center.core.bulk import among, insert_new, update_rows
 from control_center.core.db import utcnow
 from control_center.core.errors import Refused
 from control_center.core.settings import get_settings
@@ -50,6 +52,18 @@ _FACT_EVENTS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Fresh:
+    """An incident opened in the caller's transaction, with everything the rules read of it: its service
+    and the signals that opened it. Nothing else can be known of it yet (no verification, no event but
+    its opening and plan, no level), so assessing it asks the database only for its premises' history."""
+
+    id: int
+    premises_id: int | None
+    service_type: str
+    triggers: tuple[Trigger, ...]
+
+
 def is_false_alarm() -> ColumnElement[bool]:
     """An incident that ended as a false alarm: called off by a verified resident, or closed at level 0
     (cancelled at the panel, cleared on site)."""
@@ -70,10 +84,15 @@ async def reassess(
     *,
     at: dt.datetime | None = None,
     rule_set: rules.Rules | None = None,
+    fresh: Mapping[int, Fresh] | None = None,
 ) -> dict[int, Assessment]:
     """Recompute the level of these incidents; store what changed (not committed: the caller's
-    transaction). Returns each incident's assessment."""
-    return await _reassess(session, set(incident_ids), at or utcnow(), rule_set or configured_rules())
+    transaction). Returns each incident's assessment. Those of ``incident_ids`` also in ``fresh`` (the
+    inbox's new incidents) are assessed from what the caller gives, not read back: in a storm of
+    troubles that was five queries and an ORM UPDATE per group for facts the inbox had in hand."""
+    ids = set(incident_ids)
+    given = {i: f for i, f in (fresh or {}).items() if i in ids}
+    return await _reassess(session, ids, at or utcnow(), rule_set or configured_rules(), fresh=given)
 
 
 async def override(
@@ -109,38 +128,78 @@ async def _reassess(
     at: dt.datetime,
     rule_set: rules.Rules,
     given: Override | None = None,
+    fresh: Mapping[int, Fresh] | None = None,
 ) -> dict[int, Assessment]:
-    if not ids:
+    fresh = fresh or {}
+    known = ids - fresh.keys()
+    incidents: list[Incident] = []
+    if known:
+        incidents = list(await session.scalars(select(Incident).where(among(session, Incident.id, known))))
+    if not incidents and not fresh:
         return {}
-    incidents = list(await session.scalars(select(Incident).where(among(session, Incident.id, ids))))
-    if not incidents:
-        return {}
-    triggers = await _triggers(session, ids)
-    attempts = await _attempts(session, ids)
-    events = await _events(session, ids)
-    history = await _history(session, {i.premises_id for i in incidents if i.premises_id}, ids, at, rule_set)
+    premises_ids = {i.premises_id for i in incidents if i.premises_id} | {
+        f.premises_id for f in fresh.values() if f.premises_id
+    }
+    history = await _history(session, premises_ids, ids, at, rule_set)
     rows: list[dict[str, Any]] = []
     results: dict[int, Assessment] = {}
-    for incident in incidents:
-        facts = _facts(
-            incident,
-            triggers[incident.id],
-            attempts.get(incident.id, (0, 0)),
-            events[incident.id],
-            history.get(incident.premises_id, (0, 0)),
-            given,
-        )
-        assessment = rules.assess(facts, rule_set)
-        results[incident.id] = assessment
-        stored = json.dumps([r.as_json() for r in assessment.reasons], ensure_ascii=False, sort_keys=True)
-        # A change of the level is recorded; every incident starts at 1 (AVS-01), so a first assessment
-        # of 1 is not a change (and a storm of new incidents adds no rows to the record for it).
-        was = incident.alarm_level if incident.alarm_level is not None else Level.LIMITED
-        if was != assessment.level or given is not None:
-            rows.append(_event_row(incident, assessment, at, given))
-        incident.alarm_level, incident.alarm_level_reasons = int(assessment.level), stored
+    if incidents:
+        known = {i.id for i in incidents}
+        triggers = await _triggers(session, known)
+        attempts = await _attempts(session, known)
+        events = await _events(session, known)
+        for incident in incidents:
+            facts = _facts(
+                incident.service_type,
+                incident.verified,
+                incident.outcome,
+                triggers[incident.id],
+                attempts.get(incident.id, (0, 0)),
+                events[incident.id],
+                history.get(incident.premises_id, (0, 0)),  # type: ignore[arg-type]
+                given,
+            )
+            assessment = rules.assess(facts, rule_set)
+            results[incident.id] = assessment
+            # A change of the level is recorded; every incident starts at 1 (AVS-01), so a first
+            # assessment of 1 is not a change (and a storm of new incidents adds no rows to the record).
+            was = incident.alarm_level if incident.alarm_level is not None else Level.LIMITED
+            if was != assessment.level or given is not None:
+                rows.append(_event_row(incident.id, incident.alarm_level, assessment, at, given))
+            incident.alarm_level, incident.alarm_level_reasons = int(assessment.level), _stored(assessment)
+    written: dict[int, tuple[int, str]] = {}
+    # A storm's new incidents are mostly alike (one trouble each): assessed once per kind. With one
+    # trigger and no other fact, its time compares with nothing (the rules read times only against
+    # each other, alarm_level.py), so the service, the signal without its time and the history decide.
+    alike: dict[tuple[Any, ...], tuple[Assessment, str]] = {}
+    for n, new in enumerate(fresh.values(), 1):
+        history_of = history.get(new.premises_id, (0, 0))  # type: ignore[arg-type]
+        key = None
+        if given is None and len(new.triggers) == 1:
+            t = new.triggers[0]
+            key = (new.service_type, t.zone, t.format, t.code, t.kind, t.service, history_of)
+        if key is None or key not in alike:
+            facts = _facts(new.service_type, False, None, list(new.triggers), (0, 0), [], history_of, given)
+            assessment = rules.assess(facts, rule_set)
+            found = (assessment, _stored(assessment))
+            if key is not None:
+                alike[key] = found
+        else:
+            found = alike[key]
+        assessment, stored = found
+        results[new.id] = assessment
+        if assessment.level != Level.LIMITED or given is not None:  # from none: 1 is no change
+            rows.append(_event_row(new.id, None, assessment, at, given))
+        written[new.id] = (int(assessment.level), stored)
+        if n % 250 == 0:
+            await asyncio.sleep(0)  # a big group's rules leave the event loop to a fire's lane now and then
+    await update_rows(session, Incident, ("alarm_level", "alarm_level_reasons"), written)
     await insert_new(session, IncidentEvent, rows)
     return results
+
+
+def _stored(assessment: Assessment) -> str:
+    return json.dumps([r.as_json() for r in assessment.reasons], ensure_ascii=False, sort_keys=True)
 
 
 def reasons_of(stored: str | None) -> list[Reason]:
@@ -155,11 +214,11 @@ def reasons_of(stored: str | None) -> list[Reason]:
 
 
 def _event_row(
-    incident: Incident, assessment: Assessment, at: dt.datetime, given: Override | None
+    incident_id: int, was: int | None, assessment: Assessment, at: dt.datetime, given: Override | None
 ) -> dict[str, Any]:
     record: dict[str, Any] = {
         "level": int(assessment.level),
-        "from": incident.alarm_level,
+        "from": was,
         "decisive": assessment.decisive,
     }
     if given is not None:
@@ -172,7 +231,7 @@ def _event_row(
     if len(detail) > 500:
         detail = json.dumps(record, ensure_ascii=False)[:500]
     return {
-        "incident_id": incident.id,
+        "incident_id": incident_id,
         "at": at,
         "actor": given.actor if given else "system",
         "kind": KIND,
@@ -209,7 +268,9 @@ async def _attempts(session: AsyncSession, ids: set[int]) -> dict[int, tuple[int
         select(
             VerificationAttempt.incident_id,
             func.sum(case((VerificationAttempt.matched, 1), else_=0)),
-            func.sum(case((VerificationAttempt.matched, 0), else_=1)),
+            func.sum(  # a contact mistyping on the SMS link is off site: no sign of presence
+                case((VerificationAttempt.matched, 0), (VerificationAttempt.method == "link", 0), else_=1)
+            ),
         )
         .where(among(session, VerificationAttempt.incident_id, ids))
         .group_by(VerificationAttempt.incident_id)
@@ -253,7 +314,9 @@ async def _history(
 
 
 def _facts(
-    incident: Incident,
+    service: str,
+    verified: bool,
+    outcome: str | None,
     triggers: list[Trigger],
     attempts: tuple[int, int],
     events: list[IncidentEvent],
@@ -269,7 +332,7 @@ def _facts(
             facts |= {
                 "responder_check": "authorities_needed" if needed else "all_clear",
                 "responder_check_at": e.at,
-                "responder_agencies": _requested(incident.service_type) if needed else (),
+                "responder_agencies": _requested(service) if needed else (),
             }
         elif e.kind == "illegal_act":
             facts |= {"camera_intruder": True, "camera_at": e.at}
@@ -288,11 +351,11 @@ def _facts(
             latest_override = found
     matches, mismatches = attempts
     return Facts(
-        service=incident.service_type,
+        service=service,
         triggers=triggers,
-        verified=bool(incident.verified or matches),
+        verified=bool(verified or matches),
         code_mismatches=mismatches,
-        outcome=incident.outcome,
+        outcome=outcome,
         contacts_reached=tuple(dict.fromkeys(reached)),
         false_alarms_12m=history[0],
         activations_12m=history[1],
@@ -337,5 +400,7 @@ def explained(incident: Incident, gettext: Callable[[str], str]) -> dict[str, An
     return {
         "alarm_level": level,
         "alarm_level_reasons": [{**r.as_json(), "text": r.text(gettext)} for r in reasons],
-        "alarm_level_sentence": None if level is None else rules.sentence(level, decisive(reasons), gettext),
+        "alarm_level_sentence": None
+        if level is None
+        else rules.sentence(level, decisive(reasons), gettext, incident.service_type),
     }

@@ -9,14 +9,17 @@ import gettext
 import pytest
 
 from control_center.alarms.alarm_level import (
+    GROUP_SENTENCES,
     REASON_TEXT,
     SENTENCES,
+    SENTENCES_BY_GROUP,
     Facts,
     Level,
     Override,
     Rules,
     Trigger,
     assess,
+    sentence,
 )
 from control_center.core.i18n import translations
 
@@ -159,18 +162,36 @@ ROWS: list[tuple[str, Facts, Level, str]] = [
         0,
         "called_off",
     ),
-    ("burglary confirmed on the phone", Facts("A", [cid(130)], outcome="confirmed"), 3, "call_confirmed"),
+    (
+        "burglary confirmed on the phone",
+        Facts("A", [cid(130)], outcome="confirmed", contacts_reached=("山田 太郎",)),
+        3,
+        "call_confirmed",
+    ),
     (
         "fire confirmed on the phone",
-        Facts("B", [cid(110, service="B")], outcome="confirmed"),
+        Facts("B", [cid(110, service="B")], outcome="confirmed", contacts_reached=("山田 太郎",)),
         4,
         "call_confirmed",
     ),
     (
-        "medical confirmed on the phone",
-        Facts("D", [cid(100, service="D")], outcome="confirmed"),
+        "medical confirmed by a verified resident",
+        Facts("D", [cid(100, service="D")], outcome="confirmed", verified=True),
         4,
         "call_confirmed",
+    ),
+    # rule 3: the operator's 異常確認 with nobody reached is the operator's confirmation, not the resident's
+    (
+        "fire confirmed by the operator, no call made",
+        Facts("B", [cid(110, service="B")], outcome="confirmed"),
+        4,
+        "operator_confirmed",
+    ),
+    (
+        "burglary confirmed by the operator after nobody answered",
+        Facts("A", [cid(130)], outcome="confirmed", contacts_exhausted=True),
+        3,
+        "operator_confirmed",
     ),
     ("equipment confirmed stays 1", Facts("G", [cid(301, service="G")], outcome="confirmed"), 1, "alarm"),
     ("no answer changes nothing", Facts("A", [cid(130)], outcome="no_answer"), 1, "alarm"),
@@ -323,7 +344,11 @@ ROWS: list[tuple[str, Facts, Level, str]] = [
     (
         "confirmed fire, an alarm after the all clear",
         Facts(
-            "B", [cid(110, service="B"), cid(110, 1, 25 * MIN, service="B")], outcome="confirmed", **ALL_CLEAR
+            "B",
+            [cid(110, service="B"), cid(110, 1, 25 * MIN, service="B")],
+            outcome="confirmed",
+            contacts_reached=("山田 太郎",),
+            **ALL_CLEAR,
         ),
         4,
         "call_confirmed",
@@ -414,7 +439,14 @@ def test_every_reason_carries_its_data_points_and_reads_in_japanese() -> None:
     assert result.sentence(str).startswith("Alarm level 2:")
 
 
-@pytest.mark.parametrize("msgid", sorted(set(REASON_TEXT.values()) | set(SENTENCES.values())))
+ALL_SENTENCES = (
+    set(SENTENCES.values())
+    | {m for table in SENTENCES_BY_GROUP.values() for m in table.values()}
+    | {m for table in GROUP_SENTENCES.values() for m in table.values()}
+)
+
+
+@pytest.mark.parametrize("msgid", sorted(set(REASON_TEXT.values()) | ALL_SENTENCES))
 def test_every_reason_and_sentence_is_translated(msgid: str) -> None:
     assert translations("ja").gettext(msgid) != msgid
 
@@ -438,7 +470,9 @@ def test_the_responders_request_names_the_agency_in_the_readers_words_never_its_
 
 
 def test_a_conflicting_all_clear_is_shown_beside_the_confirmation() -> None:
-    result = assess(Facts("B", [cid(110, service="B")], outcome="confirmed", **ALL_CLEAR))
+    result = assess(
+        Facts("B", [cid(110, service="B")], outcome="confirmed", contacts_reached=("山田 太郎",), **ALL_CLEAR)
+    )
     assert [r.code for r in result.reasons if r.level is not None] == [
         "alarm",
         "call_confirmed",
@@ -448,3 +482,106 @@ def test_a_conflicting_all_clear_is_shown_beside_the_confirmation() -> None:
     ja = translations("ja").gettext
     assert "解除する前に確認" in result.reasons[-1].text(ja)
     assert "出動は不要" not in result.sentence(ja) and result.sentence(ja).startswith("警報レベル4")
+
+
+# The sentence a call-taker hears, in Japanese, one row per case: the service's own words (消防 for a fire,
+# 救急 for a medical alarm, 警察 only for the police's services) and only what was recorded (outside tester,
+# item 4: a cancelled fire said 「警察の出動は不要です」, the operator's 異常確認 read as a resident's call).
+SENTENCE_ROWS: list[tuple[str, Facts, str]] = [
+    (
+        "burglary, one alarm",
+        Facts("A", [cid(130)]),
+        "警報レベル1：警報が鳴りましたが、現場に人がいることはまだ確認されていません。",
+    ),
+    (
+        "burglary cancelled at the panel",
+        Facts("A", [cid(130), CANCEL]),
+        "警報レベル0：利用者が警報機で警報を取り消しました。警察の出動は不要です。",
+    ),
+    (
+        "fire, one alarm",
+        Facts("B", [cid(110, service="B")]),
+        "警報レベル1：火災警報が鳴りましたが、火災はまだ確認されていません。",
+    ),
+    (
+        "fire silenced at the panel stays 1",
+        Facts("B", [cid(110, service="B"), cid(406, 1, 40, service="B", kind="note")]),
+        "警報レベル1：火災警報が鳴りましたが、火災はまだ確認されていません。",
+    ),
+    (
+        "fire called off by a verified resident",
+        Facts("B", [cid(110, service="B")], verified=True, outcome="false_alarm"),
+        "警報レベル0：本人確認済みの居住者が誤報と申し出ました。消防の出動は不要です。",
+    ),
+    (
+        "fire set to 0 by the operator",
+        Facts("B", [cid(110, service="B")], override=Override(0, "誤報", "op", T0 + dt.timedelta(minutes=5))),
+        "警報レベル0：取消し・解除済みです。消防の出動は不要です。",
+    ),
+    (
+        "fire confirmed by a resident on the phone",
+        Facts("B", [cid(110, service="B")], outcome="confirmed", contacts_reached=("山田 太郎",)),
+        "警報レベル4：居住者が電話で異常を認めました。",
+    ),
+    (
+        "fire confirmed by the operator's 異常確認, no call made",
+        Facts("B", [cid(110, service="B")], outcome="confirmed"),
+        "警報レベル4：当センターのオペレーターが異常と判断しました。現場の方とはまだ連絡が取れていません。",
+    ),
+    (
+        "fire in two zones",
+        Facts("B", [cid(110, 1, service="B"), cid(110, 2, 3 * MIN, service="B")]),
+        "警報レベル4：2か所の火災感知器が作動し、火災が確定しました。人命に危険のおそれがあります。",
+    ),
+    (
+        "medical, one alarm",
+        Facts("D", [cid(100, service="D")]),
+        "警報レベル1：救急通報がありましたが、急病などの異常はまだ確認されていません。",
+    ),
+    (
+        "medical cancelled at the panel",
+        Facts("D", [cid(100, service="D"), cid(406, 1, 40, service="D", kind="note")]),
+        "警報レベル0：利用者が警報機で警報を取り消しました。救急車の出動は不要です。",
+    ),
+    (
+        "medical, the guard found nothing",
+        Facts("D", [cid(100, service="D")], **ALL_CLEAR),
+        "警報レベル0：当社の緊急対処員が現場を確認し、異常はありませんでした。救急車の出動は不要です。",
+    ),
+    (
+        "gas, one alarm",
+        Facts("E", [cid(151, service="E")]),
+        "警報レベル1：ガス警報が鳴りましたが、ガス漏れはまだ確認されていません。",
+    ),
+    (
+        "gas called off by a verified resident",
+        Facts("E", [cid(151, service="E")], verified=True, outcome="false_alarm"),
+        "警報レベル0：本人確認済みの居住者が誤報と申し出ました。緊急出動は不要です。",
+    ),
+    (
+        "emergency button, one alarm",
+        Facts("C", [cid(130, service="C")]),
+        "警報レベル1：非常通報がありましたが、何が起きたかはまだ確認されていません。",
+    ),
+    (
+        "emergency called off: the police's service",
+        Facts("C", [cid(130, service="C")], verified=True, outcome="false_alarm"),
+        "警報レベル0：本人確認済みの居住者が誤報と申し出ました。警察の出動は不要です。",
+    ),
+]
+
+
+@pytest.mark.parametrize(("facts", "said"), [r[1:] for r in SENTENCE_ROWS], ids=[r[0] for r in SENTENCE_ROWS])
+def test_the_sentence_fits_the_service_and_what_was_recorded(facts: Facts, said: str) -> None:
+    assert assess(facts).sentence(translations("ja").gettext, facts.service) == said
+
+
+@pytest.mark.parametrize("service", ["B", "D", "E", "H"])
+@pytest.mark.parametrize("level", range(5))
+def test_no_fire_medical_or_gas_sentence_speaks_of_the_police(service: str, level: int) -> None:
+    ja = translations("ja").gettext
+    # A duress code is for the police whatever the service; the guard's request names both agencies.
+    police_anyway = {"duress", "responder_authorities", "responder_request"}
+    for decisive in {*SENTENCES, *REASON_TEXT, "alarm", "operator", "fire_cancel", "unknown"} - police_anyway:
+        said = sentence(level, decisive, ja, service)
+        assert "警察" not in said, (decisive, said)

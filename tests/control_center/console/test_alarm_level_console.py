@@ -135,3 +135,53 @@ def test_the_record_shows_a_level_change_in_words_not_its_stored_json() -> None:
         {"level": 3, "from": 2, "decisive": "operator", "override": {"level": 3, "reason": "窓"}}
     )
     assert describe_event(override, translations("ja").gettext).endswith("(窓)")  # the operator's reason
+
+
+def _partial(incident: Incident, **context: object) -> str:
+    for name, words in VOCABULARY.items():
+        rendering.add_vocabulary(name, words)
+    template = rendering.environment("ja").get_template("_alarm_level.html")
+    return template.render(incident=incident, principal=None, csrf_token="t", **context)
+
+
+def test_a_fire_reads_in_the_fire_brigades_words_never_the_polices() -> None:
+    # Outside tester, item 4: a cancelled fire said 「警察の出動は不要です」, a fire at 1 the burglary words.
+    cancelled = (
+        '[{"code": "alarm", "data": {"service": "B", "signals": 1, "zones": "1"}, "level": 1},'
+        ' {"code": "operator", "data": {"operator": "op", "reason": "誤報", "computed": 1}, "level": 0}]'
+    )
+    html = _partial(Incident(id=9, service_type="B", alarm_level=0, alarm_level_reasons=cancelled))
+    assert "警報レベル0：取消し・解除済みです。消防の出動は不要です。" in html and "警察" not in html
+    one = '[{"code": "alarm", "data": {"service": "B", "signals": 1, "zones": "1"}, "level": 1}]'
+    html = _partial(Incident(id=10, service_type="B", alarm_level=1, alarm_level_reasons=one))
+    assert "警報レベル1：火災警報が鳴りましたが、火災はまだ確認されていません。" in html
+    confirmed = one[:-1] + ', {"code": "operator_confirmed", "data": {"service": "B"}, "level": 4}]'
+    html = _partial(Incident(id=11, service_type="B", alarm_level=4, alarm_level_reasons=confirmed))
+    assert "当センターのオペレーターが異常と判断しました。" in html and "居住者が電話で" not in html
+
+
+def test_the_queue_row_shows_the_sentence_shortened_with_the_full_text_kept() -> None:
+    from control_center.console.queue_rules import shorten
+
+    one = '[{"code": "alarm", "data": {"service": "B", "signals": 1, "zones": "1"}, "level": 1}]'
+    incident = Incident(id=12, service_type="B", alarm_level=1, alarm_level_reasons=one)
+    full = "火災警報が鳴りましたが、火災はまだ確認されていません。"
+    html = _partial(incident, compact=True, shorten=shorten)
+    assert 'id="level-sentence-12"' in html and full in html and "警報レベル1：" not in html
+    narrow = _partial(incident, compact=True, shorten=lambda text: shorten(text, 10))
+    assert f'title="{full}"' in narrow and "火災警報が鳴りまし…" in narrow  # cut, the whole in the title
+    assert f'<span class="visually-hidden">{full}</span>' in narrow  # and for a screen reader
+    assert "level-sentence" not in _partial(incident, compact=True)  # the incident page's header: badge only
+    hostile = shorten("<script>" + "あ" * 100)
+    assert len(hostile) == 30 and hostile.endswith("…")
+
+
+async def test_the_api_gives_a_fire_its_own_sentence(system: System) -> None:
+    await system.alarm("1002", 110)  # a fire
+    async with system.client() as client:
+        row = await eventually(lambda: _level_set(client))
+    assert row["service_type"] == "B" and row["alarm_level"] == 1
+    assert (
+        row["alarm_level_sentence"]
+        == "Alarm level 1: a fire alarm went off, but nobody has confirmed a fire yet."
+    )

@@ -260,3 +260,26 @@ async def test_assigned_to_shows_the_name(system: System, page, sessions) -> Non
     cell = page.locator(f"tr[data-incident='{burglary.id}'] td.assignee")
     await page.locator(f"tr[data-incident='{burglary.id}'][data-sla='claimed']").wait_for(timeout=10_000)
     assert (await cell.inner_text()).strip() == "高橋 一郎"
+
+
+async def test_each_row_says_its_levels_sentence_on_the_workstation_screen(
+    system: System, page, sessions
+) -> None:
+    """Issue 18 and the outside tester (item 10): the row shows the level's sentence, not only 【レベル N】,
+    in the service's words, and the row stays one readable line band at 1920×1080."""
+    await sign_in(page, system, sessions, "sato")
+    await listening(page)
+    await system.alarm("1001", 130)  # burglary
+    await system.alarm("1002", 110)  # fire
+    await page.locator("table.queue[data-rows='2']").wait_for(timeout=10_000)
+    fire = page.locator("table.queue tbody tr[data-service='B'] [data-level-sentence]")
+    burglary = page.locator("table.queue tbody tr[data-service='A'] [data-level-sentence]")
+    assert "火災" in await fire.inner_text() and "警察" not in await fire.inner_text()
+    said = await burglary.inner_text()
+    assert said and "火災" not in said
+    await fire.scroll_into_view_if_needed()
+    assert await fire.is_visible()
+    box = await page.locator("table.queue tbody tr[data-service='B']").bounding_box()
+    assert box is not None and box["height"] < 120  # a row, not a paragraph: the queue still fits a screen
+    table = await page.locator("table.queue").bounding_box()
+    assert table is not None and table["width"] <= WORKSTATION["width"]  # no sideways scrolling

@@ -258,7 +258,8 @@ async def test_an_all_clear_does_not_erase_a_fire_the_premises_confirmed(session
         )
     conflict = await incident_of(sessions, "B")
     assert conflict.alarm_level == 4 and codes(conflict)[-1] == "all_clear_conflict"
-    assert {"call_confirmed", "responder_all_clear"} <= set(codes(conflict))
+    # outcome recorded with nobody reached: the operator's confirmation, not the resident's (tester, item 4)
+    assert {"operator_confirmed", "responder_all_clear"} <= set(codes(conflict))
     ja = translations("ja").gettext
     assert "出動は不要" not in alarm_level_service.explained(conflict, ja)["alarm_level_sentence"]
 
@@ -285,7 +286,7 @@ async def test_an_all_clear_does_not_erase_a_fire_the_premises_confirmed(session
         .render(incident=requested, principal=None)
     )
     assert "緊急対処員が現場で要請：消防。" in html and "fire_dept" not in html
-    assert "電話で異常が確認されました" in html  # the call's confirmation is still listed, no longer deciding
+    assert "オペレーターが現場の方と連絡が取れないまま異常と判断" in html  # listed, no longer deciding
 
 
 async def test_a_fire_is_not_cleared_by_an_all_clear_alone(sessions) -> None:
