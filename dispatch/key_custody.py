@@ -36,7 +36,11 @@ def keys_out(key_sets: Iterable[K]) -> list[K]:
     return [k for k in key_sets if k.state == KeyState.OUT]
 
 
-def check_take_out(state: str) -> None:
+def check_take_out(state: str, *, incident_closed: bool = False) -> None:
+    """A seal is broken only for a live job: once the center has closed the incident (called off before
+    arrival) nobody needs to enter, and a broken seal costs the subscriber a reseal and a notice."""
+    if incident_closed:
+        raise KeyRuleError("the center has closed this incident: the keys stay sealed")
     if state != KeyState.SEALED:
         raise KeyRuleError("this key set is already out; it must be resealed first")
 

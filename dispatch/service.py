@@ -24,7 +24,7 @@ from control_center.incidents import flows
 from control_center.incidents.flows import FlowError
 from control_center.incidents.models import Incident
 from control_center.subscribers.models import Premises
-from dispatch import coverage, identity_check, key_custody, status
+from dispatch import coverage, handoff_service, identity_check, key_custody, status
 from dispatch.agencies import Notice, Switchboard
 from dispatch.geo import haversine_km, travel_minutes
 from dispatch.key_custody import KeyState
@@ -410,8 +410,11 @@ async def take_out_key(
     at: dt.datetime,
 ) -> KeySet:
     key_set = await _key_set(session, key_set_id)
+    incident = await session.get(Incident, incident_id) if incident_id is not None else None
     try:
-        key_custody.check_take_out(key_set.state)
+        key_custody.check_take_out(
+            key_set.state, incident_closed=incident is not None and incident.closed_at is not None
+        )
     except key_custody.KeyRuleError as exc:
         raise DispatchError(str(exc)) from exc
     key_set.events.append(
@@ -519,7 +522,10 @@ async def incident_context(
     """What the console's incident page shows about dispatch."""
     premises = incident.premises
     if premises is None:
-        return {"candidates": [], "assignments": [], "key_sets": [], "note": None, "coverage": None}
+        return {
+            "candidates": [], "assignments": [], "key_sets": [], "note": None, "coverage": None,
+            "handoffs": [],
+        }  # fmt: skip
     return {
         "candidates": await rank(session=session, incident=incident, settings=settings, at=utcnow())
         if incident.closed_at is None
@@ -529,4 +535,8 @@ async def incident_context(
         "note": await note_of(session=session, premises_id=premises.id),
         "coverage": await coverage_of(session=session, premises_id=premises.id),
         "large_dog_rule": LARGE_DOG_RULE,
+        # Each agency's call script and data-link hand-off (dispatch/handoff_service.py, _handoff.html).
+        "handoffs": await handoff_service.views_of(
+            session=session, incident=incident, settings=settings, at=utcnow()
+        ),
     }

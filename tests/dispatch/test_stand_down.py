@@ -4,11 +4,16 @@ the phone (the walkthrough of issue 17 found the job staying on the phone of a c
 
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
+import pytest
 from sqlalchemy import select
 
 from control_center.incidents.models import Incident, IncidentEvent
-from dispatch.models import Assignment, Responder
+from dispatch import service
+from dispatch.models import Assignment, KeySet, Responder
+from dispatch.service import DispatchError
 from simulators.demo.subscribers import plan
 from tests.control_center.conftest import System
 from tests.dispatch.test_responder_view import burglary, dispatch_ready
@@ -43,6 +48,27 @@ async def test_a_closed_incident_stands_the_responder_down(system: System, sessi
         page = (await phone.get("/responder/assignment")).text
         assert "data-closed-before-arrival" in page and 'value="stand_down"' in page
         assert 'value="arrived"' not in page
+        # Only the notice and the return: no running clock, no call, no route, no key to take out.
+        assert 'data-status-word="recalled"' in page and "帰隊指示" in page and 'class="elapsed"' not in page
+        for offered in ("data-tel=", "data-navigation=", "/take-out", "出動中"):
+            assert offered not in page, offered
+        # And the server refuses a take-out posted anyway: the seal stays intact.
+        async with sessions() as session:
+            premises_id = (await session.get(Incident, incident_id)).premises_id
+            sealed = await session.scalar(
+                select(KeySet).where(KeySet.premises_id == premises_id, KeySet.state == "sealed")
+            )
+        assert sealed is not None
+        await phone.post(f"/responder/keys/{sealed.id}/take-out")
+        async with sessions() as session:
+            with pytest.raises(DispatchError, match="closed"):
+                await service.take_out_key(
+                    session=session, key_set_id=sealed.id, responder_id=1, incident_id=incident_id,
+                    actor="takahashi", at=dt.datetime.now(dt.UTC),
+                )  # fmt: skip
+        async with sessions() as session:
+            kept = await session.get(KeySet, sealed.id)
+            assert (kept.state, kept.seal_number) == ("sealed", sealed.seal_number)
 
         assert (await phone.post(step, json={"action": "stand_down"})).status_code == 200
         assert (await phone.get("/api/responder/assignment")).json() is None

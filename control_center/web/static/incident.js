@@ -77,7 +77,19 @@
 
   function usable(el) { return el && !el.disabled && el.offsetParent !== null; }
 
+  // The flash's room (incident.css): its height, so focus, anchors and the right column keep clear of it.
+  function flashRoom() {
+    const flash = document.querySelector(".incident-page [data-flash]");
+    if (!flash) return;
+    const set = function () {
+      document.documentElement.style.setProperty("--flash-room", Math.ceil(flash.getBoundingClientRect().height) + "px");
+    };
+    set();
+    if (window.ResizeObserver) new ResizeObserver(set).observe(flash);
+  }
+
   function restore() {
+    flashRoom();
     let last = null;
     try {
       last = JSON.parse(sessionStorage.getItem(REMEMBERED) || "null");
