@@ -8,10 +8,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from control_center.core.key_check import WrongKey
 from control_center.core.settings import Settings, get_settings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -37,6 +39,9 @@ def center_command(
             return asyncio.run(_until_sigterm(command, settings, args))
         except KeyboardInterrupt:
             return 130
+        except WrongKey as exc:  # refused before anything was served: say why, no traceback
+            print(f"control-center: {exc}", file=sys.stderr)
+            return 2
 
     return handler
 

@@ -156,7 +156,6 @@ async def run(
             CC_DC09_PORT=str(dc09_port),
             CC_EMBEDDED_BROKER_PORT=str(free_port()),
             CC_MQTT_TOPIC_ROOT=f"login-flood-{run_id}/panels",
-            CC_SECRET_KEY=uuid.uuid4().hex * 2,
             CC_MAIL_OUTBOX_DIR=str(tmp / "outbox"),
             CC_LOG_LEVEL="WARNING",
         )

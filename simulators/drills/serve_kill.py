@@ -184,7 +184,6 @@ async def _drill(messages: int, per_second: float, database_url: str) -> ServeKi
         planned = run_settings("serve-kill", run_id, url, "mqtt://127.0.0.1")
         ids = await identities.commission(sessions, accounts, planned.mqtt_client_id)
         token = await _operator_token(sessions, run_id)
-        secret_key = secrets.token_hex(32)  # one center key: a session or CSRF token holds on either site
         with tempfile.TemporaryDirectory() as tmp:
             async with private_mosquitto(
                 persistence=True, access=ids.access(planned.mqtt_topic_root)
@@ -198,7 +197,8 @@ async def _drill(messages: int, per_second: float, database_url: str) -> ServeKi
                 serves = {
                     name: CenterProcess(
                         "serve",
-                        child_env(settings.model_copy(update={"http_port": port}), CC_SECRET_KEY=secret_key),
+                        # child_env: one center key, so a session or CSRF token holds on either serve
+                        child_env(settings.model_copy(update={"http_port": port})),
                         folder / f"{name}.log",
                         None,
                     )

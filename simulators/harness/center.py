@@ -121,7 +121,7 @@ async def console_events(settings: Settings, token: str) -> AsyncIterator[Consol
 async def separate_processes(settings: Settings, tmp: Path) -> AsyncIterator[None]:
     """The documented deployment: ``control-center gateway`` and ``control-center serve`` (console, API,
     inbox worker) as two processes, the worker woken through PostgreSQL's NOTIFY."""
-    env = child_env(settings, CC_SECRET_KEY=uuid.uuid4().hex * 2, CC_MAIL_OUTBOX_DIR=str(tmp / "outbox"))
+    env = child_env(settings, CC_MAIL_OUTBOX_DIR=str(tmp / "outbox"))
     serve = CenterProcess("serve", env, tmp / "serve.log", None)
     gateway = CenterProcess("gateway", env, tmp / "gateway.log", "gateway ready")
     try:

@@ -49,9 +49,16 @@ async def run_database(
 
 
 def child_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """The environment of a child: this one without any CC_* of its own, plus ``settings``."""
+    """The environment of a child: this one without any CC_* of its own, plus ``settings`` — with this
+    process's secret key (its file by absolute path), the one that sealed what this process seeded: a
+    database remembers its key (core/key_check.py), so a run on a kept database starts again."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CC_")}
-    return env | {
+    key = (
+        {"CC_SECRET_KEY": settings.secret_key}
+        if settings.secret_key
+        else {"CC_SECRET_KEY_FILE": str(Path(settings.secret_key_file).resolve())}
+    )
+    return env | key | {
         "CC_DATABASE_URL": settings.database_url,
         "CC_MQTT_URL": settings.mqtt_url or "",
         "CC_MQTT_TOPIC_ROOT": settings.mqtt_topic_root,
