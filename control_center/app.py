@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -18,7 +20,7 @@ from control_center.access.login_gate import AddressBlocks, LoginGate
 from control_center.alarms import views as alarm_views
 from control_center.console import alarm_level as console_alarm_level
 from control_center.console import operations as console_operations
-from control_center.console import panel_keys
+from control_center.console import panel_keys, test_mode_views
 from control_center.console import queue as console_queue
 from control_center.console import subscribers as console_subscribers
 from control_center.console import views as console_views
@@ -31,6 +33,7 @@ from control_center.notes import views as notes_views
 from control_center.signals.service_types import LABELS
 from control_center.supervisor_desk import scorecard_views
 from control_center.supervisor_desk import views as supervisor_views
+from control_center.telephony import verification, verification_views
 from control_center.telephony import views as telephony_views
 from control_center.telephony.adapters import Telephony
 from control_center.telephony.wiring import telephony_for
@@ -39,9 +42,12 @@ from control_center.watchdog import views as watchdog_views
 from control_center.watchdog.readiness import Readiness
 from control_center.watchdog.worker import Watchdog
 from control_center.web import errors, event_text, rendering
+from dispatch import handoff as dispatch_handoff
+from dispatch import handoff_views
 from dispatch import views as dispatch_views
 from dispatch.agencies import RecordingSwitchboard
 from dispatch.assignment_check import assigned_now
+from dispatch.psap import RecordingPsap
 
 
 def create_app(
@@ -65,6 +71,14 @@ def create_app(
     app.state.mailer = mailer_from(settings.mail_url, settings.mail_sender, settings.mail_outbox_dir)
     app.state.assigned_now = assigned_now  # a responder reads an incident only while assigned to it
     app.state.switchboard = RecordingSwitchboard()  # notifying agencies: recorded, until a real line exists
+    # The agencies' data link (ASAP-style hand-off): a recording fake answering on a schedule until a real
+    # one exists; its replies take the signed path of POST /api/agency/replies (dispatch/handoff_views.py).
+    secret = settings.psap_reply_secret
+    app.state.psap_secret = secret.get_secret_value().encode() if secret else secrets.token_bytes(32)
+    app.state.psap = RecordingPsap(
+        secret=app.state.psap_secret,
+        deliver=lambda body, headers: handoff_views.take_reply(app.state, body, headers),
+    )
     app.state.telephony = telephony or telephony_for(settings, sessions, hub.publish)
     # The alarm path's watchdog (/healthz, the consoles' banner) and what this process serves (/readyz).
     app.state.watchdog = watchdog or Watchdog(sessions, settings, hub)
@@ -73,6 +87,11 @@ def create_app(
     for name, words in console_alarm_level.VOCABULARY.items():  # the alarm level's badge, sentence, reasons
         rendering.add_vocabulary(name, words)
     event_text.add_kind("alarm_level", console_alarm_level.describe_event)  # its record entries in words
+    rendering.add_vocabulary("handoff_status", dispatch_handoff.STATUS_WORDS)
+    for kind, describe in dispatch_handoff.DESCRIBE.items():  # the hand-off's entries: sent, replies, voice
+        event_text.add_kind(kind, describe)
+    for kind in ("link_sent", "link_answer", "link_expired"):  # digital verification's record entries
+        event_text.add_kind(kind, verification.describe_event(kind))
     # Read once: the views seal and open keys with it, and CSRF tokens use a subkey of it.
     app.state.secret_box = SecretBox.from_settings(settings)
     app.state.csrf_key = app.state.secret_box.subkey("csrf")
@@ -134,10 +153,17 @@ def create_app(
     app.include_router(supervisor_views.router)
     app.include_router(supervisor_views.api)
     app.include_router(scorecard_views.router)
+    app.include_router(test_mode_views.router)
+    app.include_router(test_mode_views.api)
     app.include_router(telephony_views.webhooks)
     app.include_router(telephony_views.console)
     app.include_router(telephony_views.api)
+    app.include_router(verification_views.public)  # the contacts' link page: only through its signed token
+    app.include_router(verification_views.console)
     app.include_router(dispatch_views.console)
+    app.include_router(handoff_views.console)
+    app.include_router(handoff_views.agencies)
+    app.include_router(handoff_views.api)
     app.include_router(dispatch_views.responder_pages)
     app.include_router(dispatch_views.api)
     app.mount("/static", StaticFiles(directory=rendering.STATIC), name="static")

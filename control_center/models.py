@@ -28,6 +28,7 @@ from control_center.access.models import ApiToken, LoginSession, User
 from control_center.alarms.models import Timer
 from control_center.core.audit import AuditEntry
 from control_center.core.db import Base
+from control_center.core.key_check import KeyCheck
 from control_center.incidents.models import Incident, IncidentEvent, IncidentTask, VerificationAttempt
 from control_center.notes.models import IncidentNote
 from control_center.signals.models import DeadLetter, Signal
@@ -40,11 +41,21 @@ from control_center.subscribers.models import (
     PathOutage,
     Premises,
     PremisesService,
+    PremisesZone,
     Subscriber,
+    TestPeriod,
+    TestSignal,
     Trip,
     TripContact,
 )
-from control_center.telephony.models import CallRun, ContactAttempt, WebhookReceipt
+from control_center.telephony.models import (
+    CallRun,
+    ContactAttempt,
+    LinkRecipient,
+    VerificationLink,
+    WebhookReceipt,
+)
+from dispatch.handoff_models import AgencyHandoff, AgencyReply, PremisesDirections
 from dispatch.models import (
     Assignment,
     CoverageLimit,
@@ -59,6 +70,8 @@ from dispatch.models import (
 from panel_gateway.models import GatewayStatus
 
 __all__ = [
+    "AgencyHandoff",
+    "AgencyReply",
     "ApiToken",
     "Assignment",
     "AuditEntry",
@@ -87,8 +100,10 @@ __all__ = [
     "IncidentTask",
     "InvoiceLineRow",
     "InvoiceRow",
+    "KeyCheck",
     "KeyEvent",
     "KeySet",
+    "LinkRecipient",
     "LoginSession",
     "PanelAccount",
     "PanelPath",
@@ -98,7 +113,9 @@ __all__ = [
     "Premises",
     "PremisesChangeRow",
     "PremisesCoverage",
+    "PremisesDirections",
     "PremisesService",
+    "PremisesZone",
     "PriceChangeRow",
     "RepairRow",
     "Responder",
@@ -110,10 +127,13 @@ __all__ = [
     "SigningCode",
     "Subscriber",
     "SuspensionRow",
+    "TestPeriod",
+    "TestSignal",
     "Timer",
     "Trip",
     "TripContact",
     "User",
     "VerificationAttempt",
+    "VerificationLink",
     "WebhookReceipt",
 ]

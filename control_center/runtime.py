@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -17,22 +18,27 @@ from billing.scheduler import start_scheduler
 from control_center.alarms import timers
 from control_center.alarms.sweeper import Sweeper
 from control_center.app import create_app
-from control_center.core import limits
+from control_center.core import key_check, limits
 from control_center.core.bus import Bus
-from control_center.core.db import create_engine, session_factory
+from control_center.core.db import create_engine, session_factory, utcnow
 from control_center.core.hub import Hub
 from control_center.core.secret_box import SecretBox
 from control_center.core.settings import Settings
+from control_center.core.tasks import stop_if_cancelled
 from control_center.incidents.archive import ArchiveJob
 from control_center.incidents.inbox import InboxWorker
 from control_center.migrate import upgrade_async
 from control_center.signals import link_supervision as supervision
 from control_center.telephony import flows as telephony_flows
+from control_center.telephony import verification_links
 from control_center.telephony.adapters import Answer
+from control_center.telephony.verification_worker import LinkWorker
 from control_center.telephony.wiring import nobody_answers, telephony_for
 from control_center.watchdog import metrics_listener
 from control_center.watchdog.readiness import Readiness
 from control_center.watchdog.worker import Watchdog
+from dispatch import handoff_service
+from dispatch.agencies import RecordingSwitchboard
 from panel_gateway import mqtt_credentials
 from panel_gateway.broker_access import Login, Role
 from panel_gateway.broker_guard import BrokerGuard
@@ -40,13 +46,14 @@ from panel_gateway.broker_password import hash_password, new_password
 from panel_gateway.dc09_keys import KeyStore
 from panel_gateway.embedded_broker import EmbeddedBroker, start_embedded_broker
 from panel_gateway.group_commit import GroupCommitter
-from panel_gateway.heartbeat import Heartbeat
+from panel_gateway.heartbeat import Heartbeat, gateways_reached
 from panel_gateway.ingest import Ingest
 from panel_gateway.transports.dc09_ip import Dc09Receiver
 from panel_gateway.transports.mqtt import MqttGateway
 from panel_gateway.transports.serial_line import SerialReceiverLine
 
 log = logging.getLogger(__name__)
+HANDOFF_SWEEP_S = 2.0  # with CC_HANDOFF_ACCEPT_SECONDS ≤ 25, the voice call follows within 30 s
 
 
 class Runtime:
@@ -61,7 +68,11 @@ class Runtime:
         self.bus = Bus(settings.database_url, self.hub)
         self.worker = InboxWorker(self.sessions, self.hub.publish)
         self.bus.on_signals_stored(self.worker.wake)
-        self.ingest = Ingest(self.sessions, on_stored=self.bus.signals_stored)
+        # How far this process's intake has got: link supervision judges deadlines at it, never at a
+        # clock the intake has not caught up with (a backlog is not thousands of silent panels).
+        self.progress = supervision.IntakeProgress(waiting=self._intake_waiting)
+        self._gateways: list[dt.datetime] = []  # the separate gateways' progress (follow_gateways)
+        self.ingest = Ingest(self.sessions, on_stored=self.bus.signals_stored, progress=self.progress)
         self.keys = KeyStore(self.sessions, SecretBox.from_settings(settings))
         # The embedded broker's gateway logs in with a password made now, known only to this process.
         self._gateway_logins: list[Login] = []
@@ -73,7 +84,11 @@ class Runtime:
             broker = broker.as_user(username, password)
         self.gateway = MqttGateway(settings, self.ingest, lambda: self.keys.keys, broker=broker)
         self.heartbeat = Heartbeat(
-            self.sessions, self.gateway, settings.mqtt_client_id, settings.gateway_heartbeat_seconds
+            self.sessions,
+            self.gateway,
+            settings.mqtt_client_id,
+            settings.gateway_heartbeat_seconds,
+            progress=self.progress.as_of,
         )
         self.watchdog = Watchdog(self.sessions, settings, self.hub)
         self.readiness = Readiness()  # what this process serves: parts are added as they start
@@ -87,18 +102,35 @@ class Runtime:
         )
         every = settings.supervision_sweep_seconds
         wake = self.bus.signals_stored
-        self.supervision = Sweeper("check-in overdue", self.sessions, supervision.sweep, wake, every)
+        self.supervision = Sweeper(
+            "check-in overdue", self.sessions, supervision.sweep, wake, every, as_of=self.supervision_as_of
+        )
         self.timers = Sweeper("timers", self.sessions, timers.sweep, wake, every)
         # answer_for: who picks up when the simulated carrier rings (the demo's households)
         self.telephony = telephony_for(settings, self.sessions, self.hub.publish, answer_for)
         sweep_calls = functools.partial(telephony_flows.sweep, telephony=self.telephony, settings=settings)
         self.calls = Sweeper("calls past their deadline", self.sessions, sweep_calls, lambda: None, every)
+        # Agency hand-offs not accepted in time (or rejected): the voice call, within 30 s of sending.
+        self.switchboard = RecordingSwitchboard()  # shared with the web app's notify buttons
+        sweep_handoffs = functools.partial(
+            handoff_service.sweep, switchboard=self.switchboard, settings=settings, publish=self.hub.publish
+        )
+        self.handoffs = Sweeper(
+            "agency hand-offs", self.sessions, sweep_handoffs, lambda: None, HANDOFF_SWEEP_S
+        )
+        # Digital verification: links to the contacts of new A/B/C incidents, calls when one expires.
+        link_key = SecretBox.from_settings(settings).subkey(verification_links.PURPOSE)
+        self.links = LinkWorker(self.sessions, settings, self.telephony, link_key, self.hub)
+        self.bus.on_signals_stored(self.links.wake)
         self.broker: EmbeddedBroker | None = None
         self._servers: list[Any] = []
         self.scheduler: AsyncIOScheduler | None = None
 
     async def prepare(self) -> None:
         await upgrade_async(self.settings.database_url)
+        box, where = SecretBox.from_settings(self.settings), key_check.configured(self.settings)
+        async with self.sessions() as session:
+            await key_check.check(session=session, box=box, where=where)
         await self.keys.load()
         if self.settings.uses_embedded_broker:
             guard = BrokerGuard(
@@ -113,6 +145,7 @@ class Runtime:
         app = create_app(
             self.settings, self.sessions, self.hub, self.telephony, self.watchdog, self.readiness
         )
+        app.state.switchboard = self.switchboard  # the hand-off sweep's voice calls go on the same line
         config = uvicorn.Config(
             app,
             host=self.settings.http_host,
@@ -125,6 +158,31 @@ class Runtime:
             forwarded_allow_ips=self.settings.forwarded_allow_ips or None,
         )
         return uvicorn.Server(config)
+
+    def _intake_waiting(self) -> bool:
+        """Messages read but not yet stored, or this process's MQTT intake not receiving."""
+        own = self.settings.uses_embedded_broker and (
+            not self.gateway.state.subscribed or self.gateway.unacknowledged > 0
+        )
+        return own or self.committer.unreleased > 0
+
+    def supervision_as_of(self) -> dt.datetime:
+        return supervision.judged_at(utcnow(), [self.progress.as_of(), *self._gateways])
+
+    async def refresh_gateways(self) -> None:
+        """The separate ``control-center gateway`` processes' progress, from their heartbeat rows."""
+        stale = dt.timedelta(seconds=3 * self.settings.gateway_heartbeat_seconds)
+        async with self.sessions() as session:
+            self._gateways = await gateways_reached(session, utcnow(), stale)
+
+    async def follow_gateways(self) -> None:
+        while True:
+            try:
+                await self.refresh_gateways()
+            except Exception as exc:  # the database is away: keep the last known progress
+                stop_if_cancelled()
+                log.warning("gateways' progress not read (%s)", exc)
+            await asyncio.sleep(self.settings.gateway_heartbeat_seconds)
 
     def gateway_loops(self) -> list[Coroutine[Any, Any, Any]]:
         """The MQTT gateway of this process and its heartbeat (read by every process's watchdog)."""
@@ -142,6 +200,8 @@ class Runtime:
             self.keys.run(),
             self.timers.run(),
             self.calls.run(),
+            self.handoffs.run(),  # serve and the demo only: run_gateway builds no Runtime, sweeps nothing
+            self.links.run(),
         ]
         self.scheduler = start_scheduler(self.sessions)  # the daily billing run
         s = self.settings
@@ -178,6 +238,8 @@ class Runtime:
         return None if self._servers else "not listening"
 
     async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.telephony.close()  # simulated calls in flight end before the engine does
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
@@ -203,6 +265,8 @@ async def serve(settings: Settings) -> None:
     background.append(ArchiveJob(runtime.sessions, archive_dir).run())
     if settings.uses_embedded_broker:
         background.extend(runtime.gateway_loops())
+    else:  # the panels' MQTT arrives through separate gateways: supervision waits for the slowest
+        background.append(runtime.follow_gateways())
     await runtime.run(server.serve(), *background)
 
 
@@ -212,9 +276,17 @@ async def run_gateway(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     bus = Bus(settings.database_url, Hub())  # wakes the inbox workers of the serve processes
-    gateway = MqttGateway(settings, Ingest(sessions, on_stored=bus.signals_stored))
-    # Its state for the watchdogs of the serve processes, which cannot see this one's memory.
-    heartbeat = Heartbeat(sessions, gateway, settings.mqtt_client_id, settings.gateway_heartbeat_seconds)
+    progress = supervision.IntakeProgress()
+    gateway = MqttGateway(settings, Ingest(sessions, on_stored=bus.signals_stored, progress=progress))
+    progress.waiting = lambda: not gateway.state.subscribed or gateway.unacknowledged > 0
+    # Its state and progress for the serve processes, which cannot see this one's memory.
+    heartbeat = Heartbeat(
+        sessions,
+        gateway,
+        settings.mqtt_client_id,
+        settings.gateway_heartbeat_seconds,
+        progress=progress.as_of,
+    )
     try:
         # A task group, not gather: on SIGTERM it waits for every loop to finish, so the heartbeat
         # can still record "stopped" before the engine is disposed.

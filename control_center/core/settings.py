@@ -145,6 +145,13 @@ class Settings(BaseSettings):
     false_alarm_task_threshold: int = Field(
         default=3, ge=1, description="False alarms in 12 months that raise a service task for the premises"
     )
+    end_to_end_test_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="Days after a premises' last end-to-end test (or commissioning) that it is listed as due"
+        " (supervisor_desk/test_reminders.py; a yearly maintenance visit by default, no standard figure)",
+    )
     telephony: Literal["simulated", "twilio"] = Field(
         default="simulated", description="Who places calls: Twilio, or the built-in simulated carrier"
     )
@@ -157,6 +164,13 @@ class Settings(BaseSettings):
         default=25, ge=5, le=120, description="No answer after this → the next contact"
     )
     sms_ack_seconds: int = Field(default=300, ge=10, description="An SMS not acknowledged by then → a call")
+    verification_link_minutes: int = Field(
+        default=3,
+        ge=0,
+        le=30,
+        description="How long the contacts' digital-verification link is valid; undecided by then → the call "
+        "list continues (0: no links are sent)",
+    )
     esign_tsa_url: str | None = Field(
         default=None, description="RFC 3161 timestamp authority (unset: in-process)"
     )
@@ -168,7 +182,20 @@ class Settings(BaseSettings):
     mail_url: str | None = Field(default=None, description="smtp[s]://user:pass@host:port (unset: an outbox)")
     mail_sender: str = "center@example.jp"
     mail_outbox_dir: str = Field(default="./var/outbox", description="Where the outbox writes .eml files")
-    center_phone: str = Field(default="052-000-0000", description="The center's number given to agencies")
+    center_phone: str = Field(
+        default="052-000-0000",
+        description="The center's call-back number given to agencies (CC_CENTER_PHONE); the default is the "
+        "demo's placeholder, which nobody answers: the hand-off script warns while it is in use",
+    )
+    center_name: str = Field(default="中央監視センター", description="The center's name in agency hand-offs")
+    psap_reply_secret: SecretStr | None = Field(
+        default=None,
+        description="Shared secret the agencies sign their hand-off replies with (HMAC-SHA256); unset: a "
+        "secret made at start, known only to the demo's recording agency",
+    )
+    handoff_accept_seconds: int = Field(
+        default=20, ge=5, le=25, description="No acceptance of a hand-off by then → the voice call (≤ 30 s)"
+    )
     default_locale: str = "ja"
     log_level: str = "INFO"
     archive_dir: str | None = Field(

@@ -368,7 +368,7 @@ async def answer_question(
     )
 
 
-CODE_METHODS = ("house_code", "ivr")  # the operator typed it, or the caller keyed it
+CODE_METHODS = ("house_code", "ivr", "link")  # the operator typed it, the IVR, a contact on the link page
 
 
 async def _attempts(session: AsyncSession, incident_id: int, methods: tuple[str, ...]) -> int:
@@ -594,9 +594,12 @@ async def camera_assessment(
     risk_level: int,
     illegal_act: bool,
     at: dt.datetime,
+    person_threatened: bool = False,
 ) -> None:
     """Outdoor camera (I): the operator has looked at the images. A clearly illegal act → police at
-    once and a responder; the announcement played is the one for the risk level."""
+    once and a responder (AVS-01 level 3, threat to property); a person threatened in the images → the
+    same, recorded as ``camera_threat`` (level 4, threat to life: alarm_level_service reads it). The
+    announcement played is the one for the risk level."""
     incident = await load(session=session, incident_id=incident_id, lock=True)
     require_operator(incident, operator)
     if incident.service_type != S.OUTDOOR_CAMERA:
@@ -612,11 +615,14 @@ async def camera_assessment(
         "voice_announcement",
         f"level {risk_level}: {action_plans.VOICE_ANNOUNCEMENTS[risk_level]}",
     )
-    if illegal_act:
+    if illegal_act or person_threatened:
         situation = await situation_for(session=session, incident=incident, zone=0, low_urgency=False)
         actions = action_plans.on_receipt(S.OUTDOOR_CAMERA, replace(situation, illegal_act=True))
         wanted = Actions(tuple(s for s in actions.steps if s is action_plans.Step.DISPATCH), actions.agencies)
-        event(incident, at, operator, "illegal_act", "clearly illegal act in the images")
+        if illegal_act:
+            event(incident, at, operator, "illegal_act", "clearly illegal act in the images")
+        if person_threatened:  # a threat to life: police and a responder at once, whatever else was seen
+            event(incident, at, operator, "camera_threat", "a person threatened in the images")
         _add_actions(incident, wanted, at, operator)
     await alarm_level_service.reassess(session, [incident.id], at=at)
     await session.commit()

@@ -24,6 +24,8 @@ ACTORS = {
     "ivr": N_("Automated voice"),
     "watchdog": N_("Center system"),
     "seed": N_("Initial registration"),  # rows the installation (or the demo) registered
+    "psap": N_("Agency (data link)"),  # an agency's system answering a hand-off (dispatch/handoff_service.py)
+    "link": N_("Contact (SMS link)"),  # a contact's answer on the link page (telephony/verification.py)
 }
 
 BULK = "bulk: "  # supervisor_desk/service.py starts a bulk close's reason with it

@@ -49,7 +49,7 @@ NAMES = {
     "administrator": "伊藤 誠",
 }
 # Streams never end: the pages' event sources are not pages.
-STREAMS = {"/console/events", "/responder/events"}
+STREAMS = {"/console/events", "/responder/events", "/v/{token}/events"}
 
 # Words shown as they are on Japanese pages too: protocol, file and unit names, the time zone.
 ALLOWED = {
@@ -261,7 +261,9 @@ async def center(database_url: str, sessions) -> AsyncIterator[Center]:
         "invoice_id": home.invoice_ids[0],
         "incident_id": 1,
         "document_id": 1,
+        "premises_id": 1,  # commissioning and test mode (issue 18)
     }
+    ids["token"] = await _link_token(sessions, settings, app)  # the contacts' link page (issue 18)
     data = (
         *(f"{role}-login" for role in ROLES), "admin-setup", "kato", "scan",
         "yamada@example.jp", "example.jp", REGISTRATION,
@@ -271,6 +273,23 @@ async def center(database_url: str, sessions) -> AsyncIterator[Center]:
     finally:
         for client in clients.values():
             await client.aclose()
+        await app.state.telephony.close()  # calls still ringing end before the schema is dropped
+
+
+async def _link_token(sessions, settings: Settings, app) -> str:
+    """The digital-verification link of the burglary, as its first contact got it by SMS."""
+    from control_center.telephony import verification, verification_links
+    from control_center.telephony.adapters import SimulatedTelephony
+    from control_center.telephony.wiring import nobody_answers
+
+    telephony = SimulatedTelephony(nobody_answers)
+    async with sessions() as session:
+        incident_id = await session.scalar(select(Incident.id).where(Incident.account == "7001"))
+        await verification.send_link(
+            session=session, incident_id=incident_id, now=utcnow(), telephony=telephony, settings=settings,
+            key=app.state.secret_box.subkey(verification_links.PURPOSE),
+        )  # fmt: skip
+    return telephony.texts[0].body.rsplit("/v/", 1)[1]
 
 
 async def _open_task(sessions, incident_id: int, *, agency: bool) -> int | None:
