@@ -19,7 +19,7 @@ import sys
 from sqlalchemy import select
 
 from control_center.cli.process import center_command, database_session
-from control_center.core import audit
+from control_center.core import audit, key_check
 from control_center.core.db import utcnow
 from control_center.core.secret_box import SecretBox
 from control_center.core.settings import Settings
@@ -95,12 +95,14 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             done = []
             if key_hex is not None:
                 box = SecretBox.from_settings(settings)
+                # Sealed with another key than serve's, the key would be unreadable there: refused.
+                await key_check.check(session=session, box=box, where=key_check.configured(settings))
                 await set_key(session=session, box=box, account=args.account, key_hex=key_hex)
                 done.append("key set")
             if changes_window:
                 await set_plain_until(session=session, account=args.account, until=until, now=now)
                 done.append(f"plain frames until {until:%Y-%m-%d %H:%M} UTC" if until else "plain frames off")
-        except (LookupError, ValueError) as exc:
+        except (LookupError, ValueError, key_check.WrongKey) as exc:
             print(exc, file=sys.stderr)
             return 1
         audit.record(
