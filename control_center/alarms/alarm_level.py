@@ -119,6 +119,10 @@ class Facts:
     outcome: str | None = None  # false_alarm | confirmed | no_answer | wrong_code
     outcome_at: dt.datetime | None = None
     contacts_reached: tuple[str, ...] = ()
+    # An emergency contact gave the right house code on the SMS link: someone who knows the code, but off
+    # site — neither a resident at the premises (``verified``) nor a stranger; and who answered there.
+    verified_remote: bool = False
+    link_answers: tuple[str, ...] = ()
     contacts_exhausted: bool = False
     responder_check: str | None = None  # authorities_needed | all_clear
     responder_check_at: dt.datetime | None = None
@@ -400,12 +404,19 @@ def _verification(scale: _Scale, facts: Facts) -> None:
             scale.note("resident_verified")
     elif facts.code_mismatches or facts.outcome == "wrong_code":
         scale.at_least(Level.PRESENCE, "code_mismatch", attempts=facts.code_mismatches)
+    if facts.verified_remote and not facts.verified:
+        scale.note("contact_verified_by_link")
     for name in facts.contacts_reached:
         scale.note("contact_reached", name=name)
+    for name in facts.link_answers:
+        scale.note("link_answered", name=name)
     if facts.contacts_exhausted:
         scale.note("contacts_unanswered")
     if facts.outcome == "false_alarm":
-        scale.set(Level.NO_CALL, "called_off")
+        # Called off by a verified resident, or — verified only on the link — by the operator on the word of
+        # an emergency contact off site: the call-taker hears which.
+        by_link = facts.verified_remote and not facts.verified
+        scale.set(Level.NO_CALL, "called_off_by_link" if by_link else "called_off")
     elif facts.outcome == "confirmed":
         # Only a person reached on the phone (or a verified resident) is "the resident confirmed it": the
         # operator's 異常確認 with no call made is the operator's judgement, and the agency is told so.
@@ -557,6 +568,10 @@ SENTENCES = {
     ),
     "cancelled": N_("the user cancelled the alarm at the panel; no police response is needed."),
     "called_off": N_("a verified resident called the alarm off; no police response is needed."),
+    "called_off_by_link": N_(
+        "an emergency contact gave the house code on our SMS link and reported a false alarm; our operator "
+        "called the alarm off."
+    ),
     "responder_all_clear": N_(
         "our guard checked the premises and found nothing; no police response is needed."
     ),
@@ -680,6 +695,13 @@ REASON_TEXT = {
     "resident_verified": N_("A resident gave the house code (or the registered answers)."),
     "code_mismatch": N_("Someone answered but did not know the house code (%(attempts)d attempt(s))."),
     "contact_reached": N_("Contact reached: %(name)s."),
+    "contact_verified_by_link": N_(
+        "An emergency contact gave the house code on the SMS link (not at the premises)."
+    ),
+    "link_answered": N_("Answered on the SMS link: %(name)s."),
+    "called_off_by_link": N_(
+        "The operator called the alarm off on the word of an emergency contact verified on the SMS link."
+    ),
     "contacts_unanswered": N_("No emergency contact answered."),
     "called_off": N_("A verified resident called the alarm off."),
     "call_confirmed": N_("The call confirmed the incident (service %(service)s)."),

@@ -36,6 +36,10 @@ from control_center.core.settings import get_settings
 from control_center.incidents.models import Incident, IncidentEvent, IncidentStatus, VerificationAttempt
 from control_center.signals.models import Signal
 
+# The record's actor for what a contact does on the SMS link (telephony/verification.py writes it): the
+# contact is off site, so their answers are not calls to the premises.
+LINK_ACTOR = "link"
+
 KIND = "alarm_level"
 # Alarms that count as activations in the history and the scorecards: not equipment troubles (G),
 # line supervision (F) or life watch (H), which no person set off.
@@ -154,7 +158,7 @@ async def _reassess(
                 incident.verified,
                 incident.outcome,
                 triggers[incident.id],
-                attempts.get(incident.id, (0, 0)),
+                attempts.get(incident.id, (0, 0, 0)),
                 events[incident.id],
                 history.get(incident.premises_id, (0, 0)),  # type: ignore[arg-type]
                 given,
@@ -179,7 +183,9 @@ async def _reassess(
             t = new.triggers[0]
             key = (new.service_type, t.zone, t.format, t.code, t.kind, t.service, history_of)
         if key is None or key not in alike:
-            facts = _facts(new.service_type, False, None, list(new.triggers), (0, 0), [], history_of, given)
+            facts = _facts(
+                new.service_type, False, None, list(new.triggers), (0, 0, 0), [], history_of, given
+            )
             assessment = rules.assess(facts, rule_set)
             found = (assessment, _stored(assessment))
             if key is not None:
@@ -262,20 +268,22 @@ async def _triggers(session: AsyncSession, ids: set[int]) -> dict[int, list[Trig
     return found
 
 
-async def _attempts(session: AsyncSession, ids: set[int]) -> dict[int, tuple[int, int]]:
-    """(matches, mismatches) of the house-code checks and registered questions per incident."""
+async def _attempts(session: AsyncSession, ids: set[int]) -> dict[int, tuple[int, int, int]]:
+    """(matches, mismatches, link matches) of the house-code checks and registered questions per incident.
+    What a contact does on the SMS link is apart: the contact is off site, so a right code there is no
+    resident at the premises and a wrong one no stranger there (outside tester, findings 3 and B)."""
+    link = VerificationAttempt.method == "link"
     rows = await session.execute(
         select(
             VerificationAttempt.incident_id,
-            func.sum(case((VerificationAttempt.matched, 1), else_=0)),
-            func.sum(  # a contact mistyping on the SMS link is off site: no sign of presence
-                case((VerificationAttempt.matched, 0), (VerificationAttempt.method == "link", 0), else_=1)
-            ),
+            func.sum(case((link, 0), (VerificationAttempt.matched, 1), else_=0)),
+            func.sum(case((link, 0), (VerificationAttempt.matched, 0), else_=1)),
+            func.sum(case((link & VerificationAttempt.matched, 1), else_=0)),
         )
         .where(among(session, VerificationAttempt.incident_id, ids))
         .group_by(VerificationAttempt.incident_id)
     )
-    return {i: (int(m or 0), int(n or 0)) for i, m, n in rows.all()}
+    return {i: (int(m or 0), int(n or 0), int(k or 0)) for i, m, n, k in rows.all()}
 
 
 async def _events(session: AsyncSession, ids: set[int]) -> dict[int, list[IncidentEvent]]:
@@ -318,13 +326,14 @@ def _facts(
     verified: bool,
     outcome: str | None,
     triggers: list[Trigger],
-    attempts: tuple[int, int],
+    attempts: tuple[int, int, int],
     events: list[IncidentEvent],
     history: tuple[int, int],
     given: Override | None,
 ) -> Facts:
     facts: dict[str, Any] = {}
     reached: list[str] = []
+    answered: list[str] = []
     latest_override: Override | None = None
     for e in events:
         if e.kind == "responder_check":
@@ -341,6 +350,8 @@ def _facts(
         elif e.kind == "voice_announcement" and e.detail.startswith("level "):
             risk = e.detail.removeprefix("level ").split(":")[0]
             facts |= {"camera_risk": int(risk) if risk.isdigit() else None, "camera_at": e.at}
+        elif e.kind == "contact_reached" and e.actor == LINK_ACTOR:  # an answer on the SMS link, not a call
+            answered.append(e.detail.split(" (")[0][:60])
         elif e.kind == "contact_reached":
             reached.append(e.detail.split(" (")[0][:60])
         elif e.kind == "call_list_exhausted":
@@ -349,11 +360,16 @@ def _facts(
             facts["outcome_at"] = e.at
         elif e.kind == KIND and (found := _override_in(e)) is not None:
             latest_override = found
-    matches, mismatches = attempts
+    matches, mismatches, link_matches = attempts
+    # The incident's verified flag is set by a right code on the link too (so that the operator may call
+    # it off); at the premises only a check by phone, IVR or the registered questions says so.
+    by_link_only = link_matches > 0 and matches == 0
     return Facts(
         service=service,
         triggers=triggers,
-        verified=bool(verified or matches),
+        verified=bool((verified and not by_link_only) or matches),
+        verified_remote=link_matches > 0,
+        link_answers=tuple(dict.fromkeys(answered)),
         code_mismatches=mismatches,
         outcome=outcome,
         contacts_reached=tuple(dict.fromkeys(reached)),

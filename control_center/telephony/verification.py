@@ -66,7 +66,7 @@ CHOICES = ("cancel", "help", "going")
 OPEN_STATES = ("open", "requested", "locked", "help")  # the page still takes answers
 CONFIRMED_LEVEL = 3  # AVS-01: a confirmed threat to property or life
 METHOD = "link"
-ACTOR = "link"  # the record's actor for what a contact did on the page (the name is in the detail)
+ACTOR = alarm_level_service.LINK_ACTOR  # what a contact did on the page (the name is in the detail)
 MAX_CODE = 8  # the page's field; anything longer is not a house code
 # The agency hand-off's table (dispatch/handoff_models.py), read by name: telephony sits beside dispatch.
 _HANDOFFS = table("agency_handoffs", column("incident_id"))

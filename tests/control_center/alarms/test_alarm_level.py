@@ -409,6 +409,31 @@ ROWS: list[tuple[str, Facts, Level, str]] = [
         4,
         "duress",
     ),
+    # rule 3: the SMS link — an emergency contact off site (outside tester, findings A and B)
+    (
+        "right code on the link: the panic stays, no resident at the premises",
+        Facts("C", [cid(120, service="C")], verified_remote=True),
+        2,
+        "panic",
+    ),
+    (
+        "wrong code on the link: no stranger at the premises",
+        Facts("A", [cid(130)], code_mismatches=0),
+        1,
+        "alarm",
+    ),
+    (
+        "called off on the word of a contact verified on the link",
+        Facts("B", [cid(110, service="B")], verified_remote=True, outcome="false_alarm"),
+        0,
+        "called_off_by_link",
+    ),
+    (
+        "confirmed after contacts answered only on the link: the operator's judgement",
+        Facts("B", [cid(110, service="B")], outcome="confirmed", link_answers=("山田",)),
+        4,
+        "operator_confirmed",
+    ),
 ]
 
 

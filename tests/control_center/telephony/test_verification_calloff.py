@@ -172,6 +172,9 @@ async def test_fire_and_emergency_a_right_code_is_a_request_for_the_operator(ses
     asked = await incident(sessions, opened.id)
     assert asked.closed_at is None and asked.outcome is None and asked.alarm_level != 0
     assert asked.verified  # so the operator's false-alarm control is open to them
+    # …but the contact is off site: the level keeps what the premises said, and no resident is claimed there
+    assert asked.alarm_level == opened.alarm_level and "resident_verified" not in asked.alarm_level_reasons
+    assert "contact_verified_by_link" in asked.alarm_level_reasons
     shown = await view(sessions, opened.id)
     assert (shown.link.state, shown.link.settled_by) == ("requested", "連絡先1")
     assert shown.attempts_left == 3  # a right code uses no attempt up
@@ -189,6 +192,7 @@ async def test_fire_and_emergency_a_right_code_is_a_request_for_the_operator(ses
         )
     closed = await incident(sessions, opened.id)
     assert closed.closed_at is not None and closed.alarm_level == 0
+    assert '"called_off_by_link"' in closed.alarm_level_reasons  # said as what it was, not a resident's call
 
 
 async def test_help_after_a_request_wins_and_blocks_further_cancels(sessions) -> None:
