@@ -581,12 +581,13 @@ SENTENCES = {
     ),
 }
 # --- the words of each service: who is asked to come -------------------------------------------------------
-POLICE, FIRE_WORDS, MEDICAL_WORDS, GAS_WORDS, EMERGENCY_WORDS = (
+POLICE, FIRE_WORDS, MEDICAL_WORDS, GAS_WORDS, EMERGENCY_WORDS, EQUIPMENT_WORDS = (
     "police",
     "fire",
     "medical",
     "gas",
     "emergency",
+    "equipment",
 )
 SERVICE_GROUP = {
     "B": FIRE_WORDS,
@@ -594,6 +595,7 @@ SERVICE_GROUP = {
     "D": MEDICAL_WORDS,
     "H": MEDICAL_WORDS,
     "E": GAS_WORDS,
+    "G": EQUIPMENT_WORDS,  # a trouble of the equipment: nobody's presence is in question (re-check, item 10)
 }
 POLICE_GROUPS = frozenset({POLICE, EMERGENCY_WORDS})  # the emergency button is told to 110 (domain.md, C)
 # Deciding reasons whose sentence speaks of the police or of an intruder: another service says its own.
@@ -634,6 +636,15 @@ SENTENCES_BY_GROUP: dict[str, dict[Level, str]] = {
         Level.PRESENCE: N_("a gas leak is probable but not yet confirmed."),
         Level.PROPERTY: N_("a gas leak is confirmed; please send help."),
         Level.LIFE: N_("a gas leak is confirmed and lives may be in danger; please send help at once."),
+    },
+    EQUIPMENT_WORDS: {
+        Level.NO_CALL: N_("cleared; no response is needed."),
+        Level.LIMITED: N_(
+            "a trouble of the security equipment; no intruder, fire or person in danger is reported."
+        ),
+        Level.PRESENCE: SENTENCES_BY_LEVEL[Level.PRESENCE],
+        Level.PROPERTY: SENTENCES_BY_LEVEL[Level.PROPERTY],
+        Level.LIFE: SENTENCES_BY_LEVEL[Level.LIFE],
     },
     EMERGENCY_WORDS: {
         Level.NO_CALL: SENTENCES_BY_LEVEL[Level.NO_CALL],

@@ -610,3 +610,10 @@ def test_no_fire_medical_or_gas_sentence_speaks_of_the_police(service: str, leve
     for decisive in {*SENTENCES, *REASON_TEXT, "alarm", "operator", "fire_cancel", "unknown"} - police_anyway:
         said = sentence(level, decisive, ja, service)
         assert "警察" not in said, (decisive, said)
+
+
+def test_an_equipment_trouble_is_not_told_as_a_question_of_presence() -> None:
+    ja = translations("ja").gettext
+    said = sentence(1, "alarm", ja, "G")
+    assert "警備機器" in said and "現場に人" not in said and "警察" not in said
+    assert "出動の必要はありません" in sentence(0, "called_off", ja, "G")
