@@ -29,12 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.core.bulk import among
 from control_center.core.i18n import N_
-from control_center.core.timezones import TOKYO
 from control_center.incidents.alarm_level_service import ACTIVATION_SERVICES, is_false_alarm
 from control_center.incidents.models import Incident, IncidentTask
-from control_center.signals import intake
-from control_center.signals.service_types import Priority, ServiceType
 from control_center.subscribers.models import PanelAccount, Premises, Subscriber
+from control_center.supervisor_desk import service_tasks
 from dispatch.coverage import municipality_of, prefecture_of
 from dispatch.models import Assignment
 
@@ -179,43 +177,14 @@ async def scorecards(*, session: AsyncSession, now: dt.datetime, threshold: int)
 async def raise_review_tasks(*, session: AsyncSession, cards: Scorecards, now: dt.datetime) -> list[int]:
     """A "false-alarm review" equipment incident for each premises over the threshold (once a Tokyo
     month); returns the premises for which one was raised now. Not committed."""
-    over = {int(c.key): c for c in cards.premises if c.over_threshold}
-    if not over:
-        return []
-    accounts = await session.execute(
-        select(PanelAccount.premises_id, PanelAccount.account)
-        .where(PanelAccount.premises_id.in_(list(over)))
-        .order_by(PanelAccount.id)
+    why = {
+        int(c.key): f"{c.false_alarms} false alarms of {c.activations} alarms in 12 months"
+        for c in cards.premises
+        if c.over_threshold
+    }
+    return await service_tasks.raise_once(
+        session=session, why=why, key="false-alarm-review", code="FAR", description=REVIEW, now=now
     )
-    first: dict[int, str] = {}
-    for premises_id, account in accounts.all():
-        first.setdefault(premises_id, account)
-    month = now.astimezone(TOKYO).strftime("%Y-%m")
-    raised: list[int] = []
-    for premises_id, account in first.items():
-        card = over[premises_id]
-        row = {
-            "account": account,
-            "message_id": f"false-alarm-review-{premises_id}-{month}",
-            "transport": "center",
-            "received_at": now,
-            "panel_time": None,
-            "format": "center",
-            "event_code": "FAR",
-            "qualifier": None,
-            "partition": 0,
-            "zone": 0,
-            "device": None,
-            "kind": "alarm",
-            "service_type": ServiceType.EQUIPMENT.value,
-            "priority": int(Priority.TROUBLE),
-            "description": REVIEW,
-            "raw": f"{card.false_alarms} false alarms of {card.activations} alarms in 12 months",
-            "details": None,
-        }
-        if await intake.store_signals(session, [row]):
-            raised.append(premises_id)
-    return raised
 
 
 HEADERS = {

@@ -22,10 +22,9 @@ from billing.models import Contract
 from control_center.core.bulk import among
 from control_center.core.i18n import N_
 from control_center.core.timezones import TOKYO
-from control_center.signals import intake
-from control_center.signals.service_types import Priority, ServiceType
-from control_center.subscribers.models import PanelAccount, Premises
+from control_center.subscribers.models import Premises
 from control_center.subscribers.test_mode import due_for_test
+from control_center.supervisor_desk import service_tasks
 
 TEST_DUE = N_("end-to-end test due")
 
@@ -71,41 +70,7 @@ async def due(*, session: AsyncSession, now: dt.datetime, days: int) -> Due:
 async def raise_test_tasks(*, session: AsyncSession, premises: Due, now: dt.datetime) -> list[int]:
     """A "end-to-end test due" equipment incident for each listed premises with a panel (once a Tokyo
     month); returns the premises for which one was raised now. Not committed."""
-    ids = [p.id for p, _ in premises]
-    if not ids:
-        return []
-    first: dict[int, str] = {}
-    accounts = await session.execute(
-        select(PanelAccount.premises_id, PanelAccount.account)
-        .where(PanelAccount.premises_id.in_(ids))
-        .order_by(PanelAccount.id)
+    why = {p.id: f"last end-to-end test: {at.isoformat() if at else 'never'}" for p, at in premises}
+    return await service_tasks.raise_once(
+        session=session, why=why, key="e2e-test-due", code="E2E", description=TEST_DUE, now=now
     )
-    for premises_id, account in accounts.all():
-        first.setdefault(premises_id, account)
-    month = now.astimezone(TOKYO).strftime("%Y-%m")
-    last = {p.id: at for p, at in premises}
-    raised: list[int] = []
-    for premises_id, account in first.items():
-        tested = last[premises_id]
-        row = {
-            "account": account,
-            "message_id": f"e2e-test-due-{premises_id}-{month}",
-            "transport": "center",
-            "received_at": now,
-            "panel_time": None,
-            "format": "center",
-            "event_code": "E2E",
-            "qualifier": None,
-            "partition": 0,
-            "zone": 0,
-            "device": None,
-            "kind": "alarm",
-            "service_type": ServiceType.EQUIPMENT.value,
-            "priority": int(Priority.TROUBLE),
-            "description": TEST_DUE,
-            "raw": f"last end-to-end test: {tested.isoformat() if tested else 'never'}",
-            "details": None,
-        }
-        if await intake.store_signals(session, [row]):
-            raised.append(premises_id)
-    return raised
