@@ -14,9 +14,11 @@ def test_bench_load_refuses_the_excess_and_supervises_every_panel_exactly() -> N
         "--interval", "5", "--minutes", "0.5", "--silence-every", "5", "--processes", "2", timeout=240,
     )  # fmt: skip
     assert (result["panels"], result["mqtt"], result["udp"]) == (70, 30, 40)
-    # Past the panels' limit of 20 (the gateway has a listener of its own). Mosquitto 2.0.11 leaks one
-    # place per connection closed before its CONNECT (issue 1460): the harness's readiness probe is one.
-    assert result["mqtt_refused"] in (9, 10)
+    # Past the panels' limit of 20 (the gateway has a listener of its own) the excess is refused: 10 of 30,
+    # one more as Mosquitto 2.0.11 leaks a place per connection closed before its CONNECT (issue 1460; the
+    # harness's readiness probe is one), fewer when silenced panels (6 of the MQTT ones) have already
+    # checked in and left while later ones connect: their places are free again (CI saw 7, runs here 9–10).
+    assert 30 - 20 - 6 <= result["mqtt_refused"] <= 11
     assert (result["false_overdue"], result["missed_overdue"]) == (0, 0)
     # 14 silenced (every fifth: 6 MQTT, 8 UDP); those the broker refused never reported at all.
     assert result["silenced"] == 14
