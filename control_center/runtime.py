@@ -73,7 +73,8 @@ class Runtime:
         self.progress = supervision.IntakeProgress(waiting=self._intake_waiting)
         self._gateways: list[dt.datetime] = []  # the separate gateways' progress (follow_gateways)
         self.ingest = Ingest(self.sessions, on_stored=self.bus.signals_stored, progress=self.progress)
-        self.keys = KeyStore(self.sessions, SecretBox.from_settings(settings))
+        self.box = SecretBox.from_settings(settings)  # read once: the key check, DC-09 keys, link tokens
+        self.keys = KeyStore(self.sessions, self.box)
         # The embedded broker's gateway logs in with a password made now, known only to this process.
         self._gateway_logins: list[Login] = []
         broker = settings.broker
@@ -119,7 +120,7 @@ class Runtime:
             "agency hand-offs", self.sessions, sweep_handoffs, lambda: None, HANDOFF_SWEEP_S
         )
         # Digital verification: links to the contacts of new A/B/C incidents, calls when one expires.
-        link_key = SecretBox.from_settings(settings).subkey(verification_links.PURPOSE)
+        link_key = self.box.subkey(verification_links.PURPOSE)
         self.links = LinkWorker(self.sessions, settings, self.telephony, link_key, self.hub)
         self.bus.on_signals_stored(self.links.wake)
         self.broker: EmbeddedBroker | None = None
@@ -128,9 +129,9 @@ class Runtime:
 
     async def prepare(self) -> None:
         await upgrade_async(self.settings.database_url)
-        box, where = SecretBox.from_settings(self.settings), key_check.configured(self.settings)
+        where = key_check.configured(self.settings)
         async with self.sessions() as session:
-            await key_check.check(session=session, box=box, where=where)
+            await key_check.check(session=session, box=self.box, where=where)
         await self.keys.load()
         if self.settings.uses_embedded_broker:
             guard = BrokerGuard(

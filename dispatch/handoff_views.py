@@ -33,7 +33,7 @@ console = APIRouter(
 )
 agencies = APIRouter(include_in_schema=False)  # signed or token-linked: no session, no CSRF
 api = APIRouter(prefix="/api/premises", tags=["premises"])  # the directions, beside the trips API
-FLASH = (N_("hand-off sent by data link (%(reference)s); waiting for the agency to accept"),)
+SENT = N_("hand-off sent by data link (%(reference)s); waiting for the agency to accept")
 
 
 def evidence_key(state: Any) -> bytes:
@@ -47,7 +47,7 @@ async def send_handoff(incident_id: RowId, task_id: RowId, request: Request) -> 
         request,
         incident_id,
         handoff_service.hand_off,
-        lambda reference: (FLASH[0], {"reference": reference[:8]}),
+        lambda reference: (SENT, {"reference": reference[:8]}),
         task_id=task_id,
         actor=actor_of(request),
         psap_link=state.psap,
