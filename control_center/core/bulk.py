@@ -122,6 +122,7 @@ async def update_rows(
     executemany)."""
     if not values:
         return
+    values = dict(sorted(values.items()))  # rows locked in key order, as every writer takes them
     table: Table = model.__table__  # type: ignore[assignment]
     key = table.primary_key.columns.values()[0]
     if session.bind.dialect.name == "postgresql":

@@ -4,11 +4,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from control_center.core.bulk import among, insert_returning
+from control_center.core.db import is_postgresql
 from control_center.incidents.models import Incident, IncidentStatus, IncidentTask
 from control_center.signals.models import Signal
 from control_center.subscribers.models import Premises
@@ -64,7 +65,7 @@ async def open_or_join_many(
         )
         for signal, premises_id in alarms
     }
-    query = select(Incident).where(among(session, Incident.open_key, set(keys.values())))
+    query = locked(session, select(Incident).where(among(session, Incident.open_key, set(keys.values()))))
     by_key: dict[str, Incident | Opened] = {i.open_key: i for i in await session.scalars(query)}  # type: ignore[misc]
     new: dict[str, dict[str, object]] = {}
     first: dict[str, int] = {}  # new key → the signal that opens it
@@ -78,7 +79,10 @@ async def open_or_join_many(
             new[key], first[key] = _new_row(signal, premises_id, key), signal.id
     opening: set[str] = set()
     if new:
-        ids = await insert_returning(session, Incident, list(new.values()), returning="open_key",
+        # In the order of their keys: a worker whose INSERT meets another's uncommitted row of the same
+        # key waits for it, and two workers taking keys in different orders would deadlock.
+        rows = [new[key] for key in sorted(new)]
+        ids = await insert_returning(session, Incident, rows, returning="open_key",
                                      skip_conflicts=True)  # fmt: skip
         for key, incident_id in ids.items():
             row = new[key]
@@ -90,7 +94,7 @@ async def open_or_join_many(
             )  # fmt: skip
         opening = set(ids)
         if lost := set(new) - opening:  # opened by another worker since the query: join theirs
-            query = select(Incident).where(among(session, Incident.open_key, lost))
+            query = locked(session, select(Incident).where(among(session, Incident.open_key, lost)))
             by_key |= {i.open_key: i for i in await session.scalars(query)}  # type: ignore[misc]
     opened: dict[int, tuple[Incident | Opened, bool]] = {}
     for signal, _ in alarms:
@@ -103,6 +107,14 @@ async def open_or_join_many(
             _join(incident, signal)
             opened[signal.id] = (incident, False)
     return opened
+
+
+def locked(session: AsyncSession, query: Select[tuple[Incident]]) -> Select[tuple[Incident]]:
+    """Open incidents a signal joins: read afresh and, on PostgreSQL, locked in the order of their ids
+    until the commit. Another worker (a second storm lane, another serve process) may join the same
+    incident at the same moment; counting on what each read would lose one of the two signals."""
+    query = query.order_by(Incident.id).execution_options(populate_existing=True)
+    return query.with_for_update(of=Incident) if is_postgresql(session) else query
 
 
 def _fold(row: dict[str, object], signal: Signal) -> None:
@@ -119,7 +131,7 @@ async def record_restore(
     for the operator to close)."""
     assert signal.service_type is not None
     key = open_key(premises_id=premises_id, account=signal.account, service_type=signal.service_type)
-    incident = await session.scalar(select(Incident).where(Incident.open_key == key))
+    incident = await session.scalar(locked(session, select(Incident).where(Incident.open_key == key)))
     if incident is None:
         return None
     incident.signal_count += 1

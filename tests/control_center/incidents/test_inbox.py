@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import logging
 
 import pytest
 import sqlalchemy
@@ -17,6 +20,7 @@ from control_center.incidents.inbox import (
     GROUP_BUDGET_S,
     GROUP_MAX,
     GROUP_MAX_ONE_LANE,
+    InboxWorker,
     Pace,
     process_pending,
 )
@@ -30,6 +34,7 @@ from panel_gateway.protocols import mqtt_payload
 from panel_gateway.protocols.contact_id import Qualifier
 from simulators.demo.subscribers import plan, seed
 from simulators.panel import payload
+from tests.helpers import eventually
 
 T0 = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)
 
@@ -218,6 +223,41 @@ async def test_a_group_racing_another_worker_for_the_same_incident_joins_it_and_
     assert burglary.signal_count == 3  # the other worker's signal and this group's two
     assert linked == {burglary.id}
     other.dispose()
+    await engine.dispose()
+
+
+async def test_the_storm_lanes_share_premises_without_deadlock_or_a_signal_counted_twice(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A power cut's troubles arrive in waves from the same 100 premises, every other wave in the opposite
+    order: the worker's storm lanes (PostgreSQL) take two waves at once, both open the same 100
+    incidents. One waits for the other and joins what it opened — not a deadlock (taking the keys in
+    different orders), and every signal counted once on its premises' one incident."""
+    engine = create_engine(postgres_url)
+    sessions = session_factory(engine)
+    accounts = [f"{2000 + i}" for i in range(100)]
+    for wave in range(4):
+        order = accounts if wave % 2 == 0 else accounts[::-1]
+        await Ingest(sessions).store([received(a, f"{a}-{wave}", 301, at=wave) for a in order])
+    worker = InboxWorker(sessions, lambda _: None)
+    task = asyncio.create_task(worker.run())
+
+    async def drained() -> bool:
+        async with sessions() as session:
+            return await session.scalar(select(Signal.id).where(Signal.processed_at.is_(None))) is None
+
+    with caplog.at_level(logging.ERROR, logger="control_center.incidents.inbox"):
+        await eventually(drained)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    async with sessions() as session:
+        opened = list(await session.scalars(select(Incident)))
+        linked = {(s.account, s.incident_id) for s in await session.scalars(select(Signal))}
+    assert not [r for r in caplog.records if r.name == "control_center.incidents.inbox"]  # no retry
+    assert sorted(i.account for i in opened) == accounts
+    assert {i.signal_count for i in opened} == {4}
+    assert linked == {(i.account, i.id) for i in opened}
     await engine.dispose()
 
 
