@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from control_center.cli import bench, billing, broker, db, decode, demo, drill, panels, serve, simulate, users
+from control_center.core import collector
 
 # Each adds its command(s) with a handler; in the order ``--help`` lists them.
 COMMANDS = (demo, serve, simulate, decode, bench, drill, billing, users, panels, broker, db)
@@ -21,4 +22,5 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    collector.settle()
     return args.handler(args)

@@ -10,8 +10,9 @@ psycopg in binary (``_execute_pg``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 import psycopg
@@ -42,6 +43,35 @@ async def insert_new(session: AsyncSession, model: type[Base], rows: Sequence[di
         statement = sqlite.insert(table).on_conflict_do_nothing().returning(primary_key)
         result = await session.execute(statement, list(rows))
     return len(result.all())
+
+
+async def append(session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+    """A plain INSERT of rows nothing conflicts with and nobody reads back (an incident's records, its
+    planned tasks). On PostgreSQL by binary COPY: no statement to parse, no RETURNING, and the fastest way
+    the server takes rows — a storm group's 4,000 records took 28–41 ms, against 56–67 ms by INSERT …
+    unnest … RETURNING. Every row must have the same keys."""
+    if not rows:
+        return
+    table: Table = model.__table__  # type: ignore[assignment]
+    rows = _with_defaults(table, rows)
+    if session.bind.dialect.name != "postgresql":
+        await session.execute(sqlite.insert(table), list(rows))
+        return
+    await session.flush()  # as the session's own execute would: pending ORM changes go first
+    columns = tuple(rows[0])
+    processors = [_processor(table.c[c].type, session.bind.dialect) for c in columns]
+    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+    async with _raw_cursor(session, sql, {}) as cursor, cursor.copy(sql) as copy:
+        copy.set_types([_copy_type(table, c) for c in columns])
+        for row in rows:
+            values = zip(row.values(), processors, strict=True)
+            await copy.write_row([v if process is None else process(v) for v, process in values])
+
+
+@functools.cache
+def _copy_type(table: Table, column: str) -> str:
+    """The column's PostgreSQL type as psycopg names it for COPY: ``VARCHAR(40)`` → ``varchar``."""
+    return table.c[column].type.compile(dialect=_PG).split("(")[0].lower()
 
 
 async def insert_returning(
@@ -176,23 +206,32 @@ async def _execute_pg(
     for name, value in (scalars or {}).items():
         process = _processor(table.c[name].type, dialect)
         params[name] = value if process is None else process(value)
+    async with _raw_cursor(session, sql, params) as cursor:
+        await cursor.execute(sql, params)
+        return await cursor.fetchall() if cursor.description is not None else []
+
+
+@contextlib.asynccontextmanager
+async def _raw_cursor(session: AsyncSession, sql: str, params: dict[str, Any]) -> AsyncIterator[Any]:
+    """A psycopg cursor on the session's own connection (its transaction), its listeners told of ``sql``
+    (tests, traces); a psycopg error raised as SQLAlchemy would raise it (IntegrityError,
+    OperationalError…): callers tell a conflict from a database that is away by these, and by the
+    original's SQLSTATE."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
     sync = connection.sync_connection
     try:
-        if sync is not None and sync.dispatch.before_cursor_execute:  # its listeners hear it (tests, traces)
+        if sync is not None and sync.dispatch.before_cursor_execute:
             sync.dispatch.before_cursor_execute(sync, cursor, sql, params, None, False)
-        await cursor.execute(sql, params)
-        return await cursor.fetchall() if cursor.description is not None else []
+        yield cursor
     except psycopg.Error as exc:
-        # As SQLAlchemy would raise it (IntegrityError, OperationalError…): callers tell a conflict
-        # from a database that is away by these, and by the original's SQLSTATE.
         driver = raw.driver_connection
         away = driver is None or driver.closed or driver.broken  # type: ignore[union-attr]
         raise DBAPIError.instance(
-            sql, None, exc, psycopg.Error, hide_parameters=True, connection_invalidated=away, dialect=dialect
-        ) from exc
+            sql, None, exc, psycopg.Error, hide_parameters=True, connection_invalidated=away,
+            dialect=session.bind.dialect,
+        ) from exc  # fmt: skip
     finally:
         await cursor.close()
 

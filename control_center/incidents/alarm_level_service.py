@@ -17,7 +17,7 @@ import asyncio
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,7 @@ from control_center.alarms import action_plans
 from control_center.alarms import alarm_level as rules
 from control_center.alarms.alarm_level import Assessment, Facts, Level, Override, Reason, Trigger
 from control_center.core import audit
-from control_center.core.bulk import among, insert_new, update_rows
+from control_center.core.bulk import among, append
 from control_center.core.db import utcnow
 from control_center.core.errors import Refused
 from control_center.core.settings import get_settings
@@ -58,11 +58,10 @@ _FACT_EVENTS = (
 
 @dataclass(frozen=True, slots=True)
 class Fresh:
-    """An incident opened in the caller's transaction, with everything the rules read of it: its service
-    and the signals that opened it. Nothing else can be known of it yet (no verification, no event but
-    its opening and plan, no level), so assessing it asks the database only for its premises' history."""
+    """An incident the inbox is about to open, with everything the rules read of it: its service and
+    the signals that open it. Nothing else can be known of it yet (no verification, no event but its
+    opening and plan, no level), so assessing it asks the database only for its premises' history."""
 
-    id: int
     premises_id: int | None
     service_type: str
     triggers: tuple[Trigger, ...]
@@ -88,15 +87,54 @@ async def reassess(
     *,
     at: dt.datetime | None = None,
     rule_set: rules.Rules | None = None,
-    fresh: Mapping[int, Fresh] | None = None,
 ) -> dict[int, Assessment]:
     """Recompute the level of these incidents; store what changed (not committed: the caller's
-    transaction). Returns each incident's assessment. Those of ``incident_ids`` also in ``fresh`` (the
-    inbox's new incidents) are assessed from what the caller gives, not read back: in a storm of
-    troubles that was five queries and an ORM UPDATE per group for facts the inbox had in hand."""
-    ids = set(incident_ids)
-    given = {i: f for i, f in (fresh or {}).items() if i in ids}
-    return await _reassess(session, ids, at or utcnow(), rule_set or configured_rules(), fresh=given)
+    transaction). Returns each incident's assessment."""
+    return await _reassess(session, set(incident_ids), at or utcnow(), rule_set or configured_rules())
+
+
+async def assess_fresh(
+    session: AsyncSession, fresh: Sequence[Fresh], *, at: dt.datetime, rule_set: rules.Rules | None = None
+) -> list[Assessment]:
+    """The first level of each incident the inbox is about to open, in order — written with its row
+    (``first_level``), not read back and updated: in a storm of troubles that UPDATE was a tenth of the
+    inbox's time. A storm's new incidents are mostly alike (one trouble each): assessed once per kind.
+    With one trigger and no other fact, its time compares with nothing (the rules read times only
+    against each other, alarm_level.py), so the service, the signal without its time and the history
+    decide."""
+    rule_set = rule_set or configured_rules()
+    history = await _history(session, {f.premises_id for f in fresh if f.premises_id}, set(), at, rule_set)
+    alike: dict[tuple[Any, ...], Assessment] = {}
+    results: list[Assessment] = []
+    for n, new in enumerate(fresh, 1):
+        history_of = history.get(new.premises_id, (0, 0))  # type: ignore[arg-type]
+        key = None
+        if len(new.triggers) == 1:
+            t = new.triggers[0]
+            key = (new.service_type, t.zone, t.format, t.code, t.kind, t.service, history_of)
+        if key is None or key not in alike:
+            facts = _facts(new.service_type, False, None, list(new.triggers), (0, 0, 0), [], history_of, None)
+            assessment = rules.assess(facts, rule_set)
+            if key is not None:
+                alike[key] = assessment
+        else:
+            assessment = alike[key]
+        results.append(assessment)
+        if n % 250 == 0:
+            await asyncio.sleep(0)  # a big group's rules leave the event loop to a fire's lane now and then
+    return results
+
+
+def first_level(assessment: Assessment) -> dict[str, Any]:
+    """The columns of a new incident's row that hold its first level."""
+    return {"alarm_level": int(assessment.level), "alarm_level_reasons": _stored(assessment)}
+
+
+async def record_first(session: AsyncSession, first: Mapping[int, Assessment], *, at: dt.datetime) -> None:
+    """The record of the first levels of incidents just opened: every incident starts at 1 (AVS-01), so a
+    first level of 1 is no change, and a storm of new incidents adds no rows to the record."""
+    rows = [_event_row(i, None, a, at, None) for i, a in first.items() if a.level != Level.LIMITED]
+    await append(session, IncidentEvent, rows)
 
 
 async def override(
@@ -132,75 +170,40 @@ async def _reassess(
     at: dt.datetime,
     rule_set: rules.Rules,
     given: Override | None = None,
-    fresh: Mapping[int, Fresh] | None = None,
 ) -> dict[int, Assessment]:
-    fresh = fresh or {}
-    known = ids - fresh.keys()
-    incidents: list[Incident] = []
-    if known:
-        incidents = list(await session.scalars(select(Incident).where(among(session, Incident.id, known))))
-    if not incidents and not fresh:
+    if not ids:
         return {}
-    premises_ids = {i.premises_id for i in incidents if i.premises_id} | {
-        f.premises_id for f in fresh.values() if f.premises_id
-    }
+    incidents = list(await session.scalars(select(Incident).where(among(session, Incident.id, ids))))
+    if not incidents:
+        return {}
+    premises_ids = {i.premises_id for i in incidents if i.premises_id}
     history = await _history(session, premises_ids, ids, at, rule_set)
+    known = {i.id for i in incidents}
+    triggers = await _triggers(session, known)
+    attempts = await _attempts(session, known)
+    events = await _events(session, known)
     rows: list[dict[str, Any]] = []
     results: dict[int, Assessment] = {}
-    if incidents:
-        known = {i.id for i in incidents}
-        triggers = await _triggers(session, known)
-        attempts = await _attempts(session, known)
-        events = await _events(session, known)
-        for incident in incidents:
-            facts = _facts(
-                incident.service_type,
-                incident.verified,
-                incident.outcome,
-                triggers[incident.id],
-                attempts.get(incident.id, (0, 0, 0)),
-                events[incident.id],
-                history.get(incident.premises_id, (0, 0)),  # type: ignore[arg-type]
-                given,
-            )
-            assessment = rules.assess(facts, rule_set)
-            results[incident.id] = assessment
-            # A change of the level is recorded; every incident starts at 1 (AVS-01), so a first
-            # assessment of 1 is not a change (and a storm of new incidents adds no rows to the record).
-            was = incident.alarm_level if incident.alarm_level is not None else Level.LIMITED
-            if was != assessment.level or given is not None:
-                rows.append(_event_row(incident.id, incident.alarm_level, assessment, at, given))
-            incident.alarm_level, incident.alarm_level_reasons = int(assessment.level), _stored(assessment)
-    written: dict[int, tuple[int, str]] = {}
-    # A storm's new incidents are mostly alike (one trouble each): assessed once per kind. With one
-    # trigger and no other fact, its time compares with nothing (the rules read times only against
-    # each other, alarm_level.py), so the service, the signal without its time and the history decide.
-    alike: dict[tuple[Any, ...], tuple[Assessment, str]] = {}
-    for n, new in enumerate(fresh.values(), 1):
-        history_of = history.get(new.premises_id, (0, 0))  # type: ignore[arg-type]
-        key = None
-        if given is None and len(new.triggers) == 1:
-            t = new.triggers[0]
-            key = (new.service_type, t.zone, t.format, t.code, t.kind, t.service, history_of)
-        if key is None or key not in alike:
-            facts = _facts(
-                new.service_type, False, None, list(new.triggers), (0, 0, 0), [], history_of, given
-            )
-            assessment = rules.assess(facts, rule_set)
-            found = (assessment, _stored(assessment))
-            if key is not None:
-                alike[key] = found
-        else:
-            found = alike[key]
-        assessment, stored = found
-        results[new.id] = assessment
-        if assessment.level != Level.LIMITED or given is not None:  # from none: 1 is no change
-            rows.append(_event_row(new.id, None, assessment, at, given))
-        written[new.id] = (int(assessment.level), stored)
-        if n % 250 == 0:
-            await asyncio.sleep(0)  # a big group's rules leave the event loop to a fire's lane now and then
-    await update_rows(session, Incident, ("alarm_level", "alarm_level_reasons"), written)
-    await insert_new(session, IncidentEvent, rows)
+    for incident in incidents:
+        facts = _facts(
+            incident.service_type,
+            incident.verified,
+            incident.outcome,
+            triggers[incident.id],
+            attempts.get(incident.id, (0, 0, 0)),
+            events[incident.id],
+            history.get(incident.premises_id, (0, 0)),  # type: ignore[arg-type]
+            given,
+        )
+        assessment = rules.assess(facts, rule_set)
+        results[incident.id] = assessment
+        # A change of the level is recorded; every incident starts at 1 (AVS-01), so a first
+        # assessment of 1 is not a change.
+        was = incident.alarm_level if incident.alarm_level is not None else Level.LIMITED
+        if was != assessment.level or given is not None:
+            rows.append(_event_row(incident.id, incident.alarm_level, assessment, at, given))
+        incident.alarm_level, incident.alarm_level_reasons = int(assessment.level), _stored(assessment)
+    await append(session, IncidentEvent, rows)
     return results
 
 
@@ -304,20 +307,15 @@ async def _history(
     """(false alarms, activations) of each premises in the look-back, the incidents assessed left out."""
     if not premises_ids:
         return {}
-    rows = await session.execute(
-        select(
-            Incident.premises_id,
-            func.sum(case((is_false_alarm(), 1), else_=0)),
-            func.count(),
-        )
-        .where(
-            among(session, Incident.premises_id, premises_ids),
-            not_(among(session, Incident.id, ids)),
-            Incident.opened_at >= at - rule_set.history,
-            Incident.service_type.in_(ACTIVATION_SERVICES),
-        )
-        .group_by(Incident.premises_id)
-    )
+    where = [
+        among(session, Incident.premises_id, premises_ids),
+        Incident.opened_at >= at - rule_set.history,
+        Incident.service_type.in_(ACTIVATION_SERVICES),
+    ]
+    if ids:
+        where.append(not_(among(session, Incident.id, ids)))
+    counts = (Incident.premises_id, func.sum(case((is_false_alarm(), 1), else_=0)), func.count())
+    rows = await session.execute(select(*counts).where(*where).group_by(Incident.premises_id))
     return {p: (int(f or 0), int(n)) for p, f, n in rows.all()}
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from control_center.alarms import action_plans
 from control_center.alarms.action_plans import Actions, Outcome, ResponseType, Situation
 from control_center.core import audit
-from control_center.core.bulk import among, insert_new, update_each
+from control_center.core.bulk import among, append, update_each
 from control_center.core.db import is_postgresql
 from control_center.core.errors import Refused
 from control_center.core.i18n import N_
@@ -202,8 +202,8 @@ async def plan_new_incidents(*, session: AsyncSession, opened: Sequence[tuple[Op
         tasks += [_task_row(incident.id, at, agency=agency.value) for agency in actions.agencies]
         if planned := _planned(actions):
             events.append(_event_row(incident.id, at, "system", "planned", planned))
-    await insert_new(session, IncidentEvent, events)
-    await insert_new(session, IncidentTask, tasks)
+    await append(session, IncidentEvent, events)
+    await append(session, IncidentTask, tasks)
     await update_each(session, Incident, "flag", flags)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.alarms import timers
-from control_center.alarms.alarm_level import Trigger
+from control_center.alarms.alarm_level import Assessment, Trigger
 from control_center.core.bulk import among, update_each
 from control_center.core.db import is_postgresql, utcnow
 from control_center.core.tasks import stop_if_cancelled
@@ -229,7 +229,12 @@ async def _process_group(
     # incident sits between two of its alarms: restores are INFO, alarms never are).
     alarms = [(s, premises.get(s.account)) for s in signals
               if s.kind == SignalKind.ALARM and s.id not in held]  # fmt: skip
-    opened = await incidents.open_or_join_many(session=session, alarms=alarms) if alarms else {}
+    opened: dict[int, tuple[Incident | incidents.Opened, bool]] = {}
+    first_levels: dict[int, Assessment] = {}  # opening signal → its incident's first level, written with it
+    if alarms:
+        openings = await incidents.find_open(session=session, alarms=alarms)
+        first_levels = await _first_levels(session, openings, now)
+        opened = await incidents.open_new(session=session, openings=openings)
     loaded = await _load_premises(session, {p for _, p in alarms if p is not None})
     incident_of: dict[int, int] = {}  # signal id → its incident, written with the processed mark
     new_incidents: list[tuple[incidents.Opened, Signal]] = []
@@ -301,23 +306,33 @@ async def _process_group(
             if s.account in premises and s.kind != SignalKind.TEST
         ],
     )
-    # The AVS-01 level, set-wise; the incidents this group opened from its alarms alone are assessed
-    # from those alarms, not read back (a note joined to one makes it an incident like any other).
-    noted = {planned.id for planned, _ in notes}
-    triggers: dict[int, list[Trigger]] = {incident.id: [] for incident, _ in new_incidents}
-    for signal in signals:  # in the order of their ids, as the rules read them
-        if (incident_id := incident_of.get(signal.id)) in triggers:
-            triggers[incident_id].append(_trigger(signal))
-    fresh = {
-        incident.id: alarm_level_service.Fresh(
-            incident.id, incident.premises_id, incident.service_type, tuple(triggers[incident.id])
-        )
-        for incident, _ in new_incidents
-        if incident.id not in noted
-    }
-    await alarm_level_service.reassess(session, changed, at=now, fresh=fresh)
+    # The AVS-01 level, set-wise: the incidents this group opened got theirs with their rows (a note
+    # joined to one changes its facts: assessed again, like every incident the group changed).
+    first = {incident.id: first_levels[signal.id] for incident, signal in new_incidents}
+    await alarm_level_service.record_first(session, first, at=now)
+    await alarm_level_service.reassess(session, changed - first.keys() | {p.id for p, _ in notes}, at=now)
     await session.commit()
     return taken, urgent
+
+
+async def _first_levels(
+    session: AsyncSession, openings: incidents.Openings, now: dt.datetime
+) -> dict[int, Assessment]:
+    """Each new incident's first level, from the alarms that open it (in the order of their ids, as the
+    rules read them), put in its row; returned by the signal that opens it."""
+    keys = list(openings.new)
+    fresh = [
+        alarm_level_service.Fresh(
+            openings.new[key]["premises_id"],  # type: ignore[arg-type]
+            openings.new[key]["service_type"],  # type: ignore[arg-type]
+            tuple(_trigger(s) for s in openings.signals[key]),
+        )
+        for key in keys
+    ]
+    assessed = await alarm_level_service.assess_fresh(session, fresh, at=now)
+    for key, assessment in zip(keys, assessed, strict=True):
+        openings.new[key] |= alarm_level_service.first_level(assessment)
+    return {openings.first[key]: assessment for key, assessment in zip(keys, assessed, strict=True)}
 
 
 def _trigger(signal: Signal) -> Trigger:

@@ -45,17 +45,23 @@ class Opened:
     flag: str | None = None  # set by planning; written by plan_new_incidents
 
 
-async def open_or_join_many(
-    *, session: AsyncSession, alarms: Sequence[tuple[Signal, int | None]]
-) -> dict[int, tuple[Incident | Opened, bool]]:
+@dataclass(slots=True)
+class Openings:
+    """What a group of alarms finds (``find_open``) before it opens or joins (``open_new``): between the
+    two, the caller may add columns to the new incidents' rows (their first alarm level)."""
+
+    alarms: Sequence[tuple[Signal, int | None]]
+    keys: dict[int, str]  # signal id → its incident's open key
+    by_key: dict[str, Incident | Opened]  # the incidents already open (locked)
+    new: dict[str, dict[str, object]]  # key → the row of an incident to open
+    first: dict[str, int]  # new key → the signal that opens it
+    signals: dict[str, list[Signal]]  # new key → its signals, in the group's order
+
+
+async def find_open(*, session: AsyncSession, alarms: Sequence[tuple[Signal, int | None]]) -> Openings:
     """The first alarm for a premises and service opens an incident, later ones join it; for a whole
-    group of alarms (signal, premises id) at once: one query for the
-    incidents already open, one INSERT for the new ones (several alarms of one new incident folded into
-    its row). Returns signal id → (the incident, whether this signal opened it); an incident opened
-    here is an ``Opened``, not an ORM instance. An incident another worker opened meanwhile is skipped
-    by the INSERT (ON CONFLICT DO NOTHING) and joined instead. In a storm of 100,000 troubles from as
-    many premises, one round trip per alarm (and a savepoint each) made the inbox twenty times slower
-    than the gateway; loading each new incident back as an ORM instance was a large share of the rest."""
+    group of alarms (signal, premises id) at once: one query for the incidents already open, and the
+    rows of the new ones (several alarms of one new incident folded into its row)."""
     keys = {
         signal.id: open_key(
             premises_id=premises_id,
@@ -66,17 +72,28 @@ async def open_or_join_many(
         for signal, premises_id in alarms
     }
     query = locked(session, select(Incident).where(among(session, Incident.open_key, set(keys.values()))))
-    by_key: dict[str, Incident | Opened] = {i.open_key: i for i in await session.scalars(query)}  # type: ignore[misc]
-    new: dict[str, dict[str, object]] = {}
-    first: dict[str, int] = {}  # new key → the signal that opens it
+    found = Openings(alarms, keys, {i.open_key: i for i in await session.scalars(query)}, {}, {}, {})  # type: ignore[misc]
     for signal, premises_id in alarms:
         key = keys[signal.id]
-        if key in by_key:
+        if key in found.by_key:
             continue
-        if key in new:
-            _fold(new[key], signal)  # a second alarm of an incident opened in this group
+        if key in found.new:
+            _fold(found.new[key], signal)  # a second alarm of an incident opened in this group
+            found.signals[key].append(signal)
         else:
-            new[key], first[key] = _new_row(signal, premises_id, key), signal.id
+            found.new[key], found.first[key] = _new_row(signal, premises_id, key), signal.id
+            found.signals[key] = [signal]
+    return found
+
+
+async def open_new(*, session: AsyncSession, openings: Openings) -> dict[int, tuple[Incident | Opened, bool]]:
+    """One INSERT for the new incidents of ``find_open``; the others joined. Returns signal id → (the
+    incident, whether this signal opened it); an incident opened here is an ``Opened``, not an ORM
+    instance. An incident another worker opened meanwhile is skipped by the INSERT (ON CONFLICT DO
+    NOTHING) and joined instead. In a storm of 100,000 troubles from as many premises, one round trip
+    per alarm (and a savepoint each) made the inbox twenty times slower than the gateway; loading each
+    new incident back as an ORM instance was a large share of the rest."""
+    by_key, new = openings.by_key, openings.new
     opening: set[str] = set()
     if new:
         # In the order of their keys: a worker whose INSERT meets another's uncommitted row of the same
@@ -97,11 +114,11 @@ async def open_or_join_many(
             query = locked(session, select(Incident).where(among(session, Incident.open_key, lost)))
             by_key |= {i.open_key: i for i in await session.scalars(query)}  # type: ignore[misc]
     opened: dict[int, tuple[Incident | Opened, bool]] = {}
-    for signal, _ in alarms:
-        key = keys[signal.id]
+    for signal, _ in openings.alarms:
+        key = openings.keys[signal.id]
         incident = by_key[key]
         if key in opening:
-            opened[signal.id] = (incident, signal.id == first[key])
+            opened[signal.id] = (incident, signal.id == openings.first[key])
         else:
             assert isinstance(incident, Incident)
             _join(incident, signal)
