@@ -121,8 +121,8 @@ class Runtime:
         )
         # Digital verification: links to the contacts of new A/B/C incidents, calls when one expires.
         link_key = self.box.subkey(verification_links.PURPOSE)
+        # Woken by the hub's incident changes only, not by every stored signal (verification_worker.py).
         self.links = LinkWorker(self.sessions, settings, self.telephony, link_key, self.hub)
-        self.bus.on_signals_stored(self.links.wake)
         self.broker: EmbeddedBroker | None = None
         self._servers: list[Any] = []
         self.scheduler: AsyncIOScheduler | None = None
