@@ -10,6 +10,9 @@ from control_center.core import collector
 
 # Each adds its command(s) with a handler; in the order ``--help`` lists them.
 COMMANDS = (demo, serve, simulate, decode, bench, drill, billing, users, panels, broker, db)
+# The processes that run for hours (and the benches and drills that measure them as they run): the
+# collector set for them once they have started (not for a short command, nor a test calling ``main``).
+LONG_RUNNING = {"demo", "serve", "gateway", "bench", "drill", "broker"}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -22,5 +25,6 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    collector.settle()
+    if args.command in LONG_RUNNING:
+        collector.settle()
     return args.handler(args)

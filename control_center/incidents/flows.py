@@ -240,12 +240,14 @@ async def record_panel_note(
 
 
 async def claim(*, session: AsyncSession, incident_id: int, operator: str, at: dt.datetime) -> Incident:
-    """Exclusive: the first operator gets it; on PostgreSQL a row lock taken with SKIP LOCKED."""
+    """Exclusive: the first operator gets it; on PostgreSQL the row locked, waiting for whoever holds it
+    (another operator's claim, an inbox lane joining a signal to it): the conditions are checked again
+    on the row as that one commits it. Skipping a locked row read an inbox group as a claim."""
     query = select(Incident.id).where(
         Incident.id == incident_id, Incident.claimed_by.is_(None), Incident.closed_at.is_(None)
     )
     if is_postgresql(session):
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update()
     if await session.scalar(query) is None:
         row = (
             await session.execute(

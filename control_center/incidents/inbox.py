@@ -233,9 +233,10 @@ async def _process_group(
     first_levels: dict[int, Assessment] = {}  # opening signal → its incident's first level, written with it
     if alarms:
         openings = await incidents.find_open(session=session, alarms=alarms)
-        first_levels = await _first_levels(session, openings, now)
+        first_levels = await _first_levels(session, openings, now, _noted(signals, premises, openings))
         opened = await incidents.open_new(session=session, openings=openings)
     loaded = await _load_premises(session, {p for _, p in alarms if p is not None})
+    locked = await _lock_for_loop(session, [s for s in signals if s.id not in held], premises)
     incident_of: dict[int, int] = {}  # signal id → its incident, written with the processed mark
     new_incidents: list[tuple[incidents.Opened, Signal]] = []
     notes: list[tuple[Incident | incidents.Opened, Signal]] = []  # panel reports, applied once planned
@@ -296,7 +297,7 @@ async def _process_group(
         await flows.record_panel_note(session=session, incident=incident, note=note,
                                       at=signal.received_at, detail=_note_detail(signal))  # fmt: skip
     await _mark_processed(session, processed, incident_of, now)
-    del loaded
+    del loaded, locked
     # Life watch waits for a state change of the equipment: any signal but the panel's own tests.
     await timers.touch_life_watch(
         session=session,
@@ -308,19 +309,77 @@ async def _process_group(
     )
     # The AVS-01 level, set-wise: the incidents this group opened got theirs with their rows (a note
     # joined to one changes its facts: assessed again, like every incident the group changed).
-    first = {incident.id: first_levels[signal.id] for incident, signal in new_incidents}
+    first = {
+        incident.id: first_levels[signal.id]
+        for incident, signal in new_incidents
+        if signal.id in first_levels
+    }
     await alarm_level_service.record_first(session, first, at=now)
     await alarm_level_service.reassess(session, changed - first.keys() | {p.id for p, _ in notes}, at=now)
     await session.commit()
     return taken, urgent
 
 
+async def _lock_for_loop(
+    session: AsyncSession, signals: list[Signal], premises: dict[str, int]
+) -> list[object]:
+    """What the group's loop changes one signal at a time (the incidents its restores join, the premises of
+    its arming reports) locked before it, all at once and in the order of their ids, and read afresh: two
+    storm lanes taking one premises' reports at the same moment otherwise lock in the order of their
+    signals (a deadlock), or each decides on what it read before the other wrote (a newer arming state
+    overwritten by an older one). Returned to be held (the session's identity map is weak)."""
+    if not is_postgresql(session):
+        return []
+    rows: list[object] = []
+    keys = {
+        incidents.open_key(
+            premises_id=premises.get(s.account), account=s.account, service_type=s.service_type
+        )
+        for s in signals
+        if s.kind == SignalKind.RESTORE and s.service_type
+    }
+    if keys:
+        query = incidents.locked(session, select(Incident).where(among(session, Incident.open_key, keys)))
+        rows += list(await session.scalars(query))
+    arming = {premises[s.account] for s in signals
+              if s.kind in (SignalKind.OPENING, SignalKind.CLOSING) and s.account in premises}  # fmt: skip
+    if arming:
+        # FOR NO KEY UPDATE, as the UPDATE takes it: an incident inserted for the premises (its foreign
+        # key's KEY SHARE) does not wait for this group.
+        query = (
+            select(Premises)
+            .where(among(session, Premises.id, arming))
+            .order_by(Premises.id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+        rows += list(await session.scalars(query))
+    return rows
+
+
+def _noted(signals: list[Signal], premises: dict[str, int], openings: incidents.Openings) -> set[str]:
+    """The open keys a panel's note of this group speaks about (an alarm carrying one, or a report)."""
+    keys = {
+        openings.keys[s.id] for s in signals if s.id in openings.keys and note_for(s.format, s.event_code)
+    }
+    return keys | {
+        incidents.open_key(
+            premises_id=premises.get(s.account), account=s.account, service_type=s.service_type
+        )
+        for s in signals
+        if s.kind == SignalKind.NOTE and s.service_type
+    }
+
+
 async def _first_levels(
-    session: AsyncSession, openings: incidents.Openings, now: dt.datetime
+    session: AsyncSession, openings: incidents.Openings, now: dt.datetime, noted: set[str]
 ) -> dict[int, Assessment]:
     """Each new incident's first level, from the alarms that open it (in the order of their ids, as the
-    rules read them), put in its row; returned by the signal that opens it."""
-    keys = list(openings.new)
+    rules read them), put in its row; returned by the signal that opens it. One with a note in the group
+    is left to the group's reassessment (its level from none, once, with the note's facts): as before."""
+    for key in noted & openings.new.keys():
+        openings.new[key] |= {"alarm_level": None, "alarm_level_reasons": None}
+    keys = [key for key in openings.new if key not in noted]
     fresh = [
         alarm_level_service.Fresh(
             openings.new[key]["premises_id"],  # type: ignore[arg-type]
@@ -330,8 +389,11 @@ async def _first_levels(
         for key in keys
     ]
     assessed = await alarm_level_service.assess_fresh(session, fresh, at=now)
+    columns: dict[int, dict[str, object]] = {}  # a storm's incidents share a few assessments: stored once
     for key, assessment in zip(keys, assessed, strict=True):
-        openings.new[key] |= alarm_level_service.first_level(assessment)
+        if (same := columns.get(id(assessment))) is None:
+            same = columns[id(assessment)] = alarm_level_service.first_level(assessment)
+        openings.new[key] |= same
     return {openings.first[key]: assessment for key, assessment in zip(keys, assessed, strict=True)}
 
 

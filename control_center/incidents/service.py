@@ -131,7 +131,9 @@ def locked(session: AsyncSession, query: Select[tuple[Incident]]) -> Select[tupl
     until the commit. Another worker (a second storm lane, another serve process) may join the same
     incident at the same moment; counting on what each read would lose one of the two signals."""
     query = query.order_by(Incident.id).execution_options(populate_existing=True)
-    return query.with_for_update(of=Incident) if is_postgresql(session) else query
+    # FOR NO KEY UPDATE, as an UPDATE takes it: a record or a link inserted for the incident meanwhile
+    # (its foreign key's KEY SHARE) does not wait for the group.
+    return query.with_for_update(of=Incident, key_share=True) if is_postgresql(session) else query
 
 
 def _fold(row: dict[str, object], signal: Signal) -> None:
