@@ -8,7 +8,7 @@ from simulators.bench import guard
 
 def _storm(**changes: float) -> dict:
     return {"fire_queue_position": 1, "fire_latency_ms": 60.0, "baseline_latency_ms": 20.0,
-            "drain_per_s": 4000, "ingest_per_s": 10000} | changes  # fmt: skip
+            "drain_per_s": 7000, "ingest_per_s": 10000} | changes  # fmt: skip
 
 
 def _latency(**changes: float) -> dict:
