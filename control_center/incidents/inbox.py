@@ -28,6 +28,7 @@ from control_center.core.tasks import stop_if_cancelled
 from control_center.incidents import alarm_level_service, flows
 from control_center.incidents import service as incidents
 from control_center.incidents.models import Incident
+from control_center.signals import panel_clock
 from control_center.signals.classification import POWER_LOSS, SignalKind, note_for
 from control_center.signals.models import Signal
 from control_center.signals.service_types import Priority
@@ -282,7 +283,7 @@ async def _process_group(
                 session=session,
                 premises_id=premises_id,
                 kind=signal.kind,
-                at=signal.panel_time or signal.received_at,
+                at=panel_clock.event_time(signal.panel_time, signal.received_at),  # not a clock in 2099
             )
         processed.append(signal)
     await flows.plan_new_incidents(session=session, opened=new_incidents)

@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from control_center.core.bulk import among, insert_new
 from control_center.core.db import is_postgresql, utcnow
 from control_center.core.i18n import N_
-from control_center.signals import path_rules
+from control_center.signals import panel_clock, path_rules
 from control_center.signals.classification import SignalKind
 from control_center.signals.models import Signal
 from control_center.signals.service_types import PRIORITY, Priority, ServiceType
@@ -133,11 +133,6 @@ async def record_check_ins(*, session: AsyncSession, seen: Iterable[CheckIn]) ->
     return restored + [a for a in restored_paths if a not in restored]
 
 
-# Panel clocks: a lag outside these bounds says the panel's clock is wrong, not the intake's progress.
-CLOCK_AHEAD = dt.timedelta(seconds=60)
-CLOCK_BEHIND = dt.timedelta(hours=6)
-
-
 class IntakeProgress:
     """How far the intake has got through what the panels sent: the time supervision judges against.
 
@@ -159,8 +154,9 @@ class IntakeProgress:
         """A batch is recorded: (received at, sent at by the panel's clock or None) for each message."""
         now = self._clock()
         seen = list(items)
+        # A lag outside the panel clock's bounds says the clock is wrong, not the intake's progress.
         lags = [(now - sent).total_seconds() for _, sent in seen
-                if sent is not None and -CLOCK_AHEAD <= now - sent <= CLOCK_BEHIND]  # fmt: skip
+                if sent is not None and panel_clock.believable(sent, now)]  # fmt: skip
         if not lags:  # no credible panel time: what the gateway itself saw
             lags = [(now - received).total_seconds() for received, _ in seen]
         if lags:

@@ -86,6 +86,21 @@ async def test_open_close_reports_keep_the_arming_state(sessions) -> None:
         assert await session.scalar(select(Incident)) is None
 
 
+async def test_a_panel_clock_in_2099_does_not_freeze_the_arming_state(sessions) -> None:
+    """A close report stamped decades ahead (a panel clock never set, or a hostile one) is placed at its
+    receipt: the resident's disarm a minute later, on a right clock, still shows."""
+    async with sessions() as session:
+        await seed(session=session, count=1)
+    future = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
+    raw = payload("1001", "arm-2099", 401, Qualifier.RESTORE, sent_at=future)
+    wrong_clock = Received("mqtt", "panels/1001/signals", raw, T0, mqtt_payload.parse_json("1001", raw))
+    await Ingest(sessions).store([wrong_clock, received("1001", "disarm", 401, Qualifier.NEW, at=60)])
+    await process(sessions)
+    async with sessions() as session:
+        premises = await session.scalar(select(Premises))
+    assert (premises.arming_state, premises.arming_changed_at) == ("disarmed", T0 + dt.timedelta(seconds=60))
+
+
 async def test_an_alarm_from_an_unregistered_account_still_reaches_the_queue(sessions) -> None:
     await Ingest(sessions).store([received("0999", "x", 120)])
     await process(sessions)

@@ -146,7 +146,7 @@ def test_wrong_panel_clocks_cannot_move_the_intakes_progress() -> None:
     progress.committed([(T0, future)] * 50)
     assert progress.as_of() == T0  # never ahead of the clock
     clock.at = T0 + dt.timedelta(seconds=10)
-    ancient = T0 - dt.timedelta(days=3650)  # beyond CLOCK_BEHIND: the gateway's own receipt is used
+    ancient = T0 - dt.timedelta(days=3650)  # beyond panel_clock.BEHIND: the gateway's own receipt is used
     progress.committed([(clock.at, ancient)] * 50)
     assert progress.as_of() == clock.at
     clock.at = T0 + dt.timedelta(seconds=20)
