@@ -93,9 +93,9 @@ GROUP_MAX_ONE_LANE = 500
 GROUP_BUDGET_S = 0.025
 GROUP_BUDGET_BESIDE_ALARM_LANE_S = 0.5
 # Lanes below alarm priority on PostgreSQL: a group is about half Python (building its rows) and half
-# the server (storing them); with two, one lane's transaction is in the server while the other works:
-# a storm drained at 6.8–7.4k/s with one lane, 8.8–9.3k/s with two on 2 cores; a third only added
-# contention (docs/benchmarks.md, "Storm").
+# the server (storing them); with two, one lane's transaction is in the server while the other works,
+# so a storm drains ~1.4× as fast on 2 cores (a third lane only adds contention: measured 1 → 2 → 3
+# lanes 6.1k → 8.3k → 7.4k/s, docs/benchmarks.md).
 BELOW_ALARM_LANES = 2
 
 
@@ -316,7 +316,7 @@ async def _process_group(
         if signal.id in first_levels
     }
     await alarm_level_service.record_first(session, first, at=now)
-    await alarm_level_service.reassess(session, changed - first.keys(), at=now)
+    await alarm_level_service.reassess(session, changed - first.keys() | {p.id for p, _ in notes}, at=now)
     await session.commit()
     return taken, urgent
 
