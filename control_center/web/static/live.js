@@ -19,18 +19,27 @@
   }
 
   const heard = new WeakSet(); // each EventSource once, also after the SSE extension reconnects
-  let opened = false;
+
+  // Each region re-fetches by its own trigger: "live-changed", or the stream's event it listens for.
+  function askAgain(root) {
+    (root || document).querySelectorAll("[data-live-incident]").forEach(function (el) {
+      htmx.trigger(el, "live-changed");
+    });
+    (root || document).querySelectorAll("[hx-trigger*='sse:']").forEach(function (el) {
+      const names = el.getAttribute("hx-trigger").match(/sse:[A-Za-z0-9_-]+/g) || [];
+      names.forEach(function (name) { htmx.trigger(el, name); });
+    });
+  }
   document.addEventListener("htmx:sseOpen", function (ev) {
     const source = ev.detail && ev.detail.source;
     if (source && !heard.has(source)) {
       heard.add(source);
       source.addEventListener("incidents", function (msg) { changed(msg.data); });
     }
-    // Back after a drop: whatever changed meanwhile was not heard, so every live region asks again.
-    if (opened) document.querySelectorAll("[data-live-incident]").forEach(function (el) {
-      htmx.trigger(el, "live-changed");
-    });
-    opened = true;
+    // Whatever changed before the stream listened was not heard: after a drop, and also at the first
+    // open, since the page's content was read while the stream was still connecting. So every live
+    // region asks again now (a fire worked in between would otherwise wait for the next event).
+    askAgain(ev.target);
     // For people and tests: the page is listening from now on.
     document.body.setAttribute("data-live", "open");
   });
@@ -47,6 +56,9 @@
       if (name === "checked" && tag === "INPUT") return false;
       if (name === "selected" && tag === "OPTION") return false;
       if (name === "open" && tag === "DETAILS") return false;
+      // A task or section this page's script made focusable to put the focus back on it (incident.js):
+      // removing its tabindex would drop the focus to the page.
+      if (name === "tabindex" && el === document.activeElement) return false;
       return true;
     };
   }
