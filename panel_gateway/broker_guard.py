@@ -128,10 +128,12 @@ class _GuardPlugin(BasePlugin[BaseContext]):
     @dataclass
     class Config:
         guard: Any = None
+        relay: Any = None  # the broker's Relay (panel_gateway/broker_relay.py), handed to each connection
 
     def __init__(self, context: BaseContext) -> None:
         super().__init__(context)
         self.guard: BrokerGuard = self.config.guard
+        self.relay = self.config.relay
 
 
 class GuardAuthPlugin(_GuardPlugin, BaseAuthPlugin):

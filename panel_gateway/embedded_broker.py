@@ -19,38 +19,111 @@ id of one who passes becomes its user name, as Mosquitto's ``use_username_as_cli
 
 A CONNECT past the connection limit is refused "server unavailable" (``BrokerGuard.room``).
 
+And a panel's QoS 1 PUBLISH is acknowledged only once the gateway has acknowledged (after its commit)
+the message forwarded to it, with at most ``Relay.bound`` such messages on their way
+(``panel_gateway/broker_relay.py``): a panel is never told a message was received that this broker,
+which keeps nothing on disk, could still lose.
+
 tests/panel_gateway/transports/test_mqtt_ingest.py proves the redelivery,
 tests/panel_gateway/test_panel_identity.py the door, tests/panel_gateway/test_connection_limit.py the
-limit.
+limit, tests/panel_gateway/test_embedded_broker_flood.py the acknowledgement after the store.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from amqtt.adapters import ReaderAdapter, WriterAdapter
-from amqtt.broker import Broker
+from amqtt.broker import Broker, RetainedApplicationMessage
+from amqtt.contexts import Action
 from amqtt.errors import MQTTError
 from amqtt.mqtt.connack import NOT_AUTHORIZED, SERVER_UNAVAILABLE, ConnackPacket
+from amqtt.mqtt.constants import QOS_0
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.mqtt.protocol.handler import ProtocolHandler
-from amqtt.session import OUTGOING, OutgoingApplicationMessage, Session
+from amqtt.mqtt.puback import PubackPacket
+from amqtt.session import OUTGOING, IncomingApplicationMessage, OutgoingApplicationMessage, Session
 
 from control_center.core import limits
+from control_center.core.db import utcnow
 from panel_gateway import broker_access
 from panel_gateway.broker_access import Role
 from panel_gateway.broker_guard import BrokerGuard, GuardAuthPlugin, GuardTopicPlugin
+from panel_gateway.broker_relay import Handover, Rank, Relay
+from panel_gateway.ingest import received, urgent
+from panel_gateway.protocols import mqtt_payload
+from panel_gateway.protocols.errors import ParseError
 
 log = logging.getLogger(__name__)
+# The handover of the panel message being delivered, for the broadcast that delivery makes (same task).
+_delivering: ContextVar[Handover | None] = ContextVar("delivering", default=None)
 _original_qos1_flow = ProtocolHandler._handle_qos1_message_flow
 _original_init_from_connect = BrokerProtocolHandler.init_from_connect.__func__  # type: ignore[attr-defined]
 
 
+class _Relayed(IncomingApplicationMessage):
+    """A panel's message on its way, with the handover its PUBACK waits for."""
+
+    __slots__ = ("handover",)
+
+    def __init__(self, message: IncomingApplicationMessage, handover: Handover) -> None:
+        super().__init__(message.packet_id, message.topic, message.qos, message.data, message.retain)
+        self.publish_packet = message.publish_packet
+        self.handover = handover
+
+
+class _Forwarded(OutgoingApplicationMessage):
+    """That message sent on to one subscriber: its PUBACK settles the subscriber's part of the handover."""
+
+    __slots__ = ("handover",)
+
+    def __init__(self, packet_id: int, topic: str, qos: int, data: bytes, handover: Handover | None) -> None:
+        super().__init__(packet_id, topic, qos, data, False)
+        self.handover = handover
+
+
+class _Kept(RetainedApplicationMessage):
+    """That message kept for a persistent subscriber that is offline, to be forwarded when it is back."""
+
+    __slots__ = ("handover",)
+
+    def __init__(
+        self, source: Session | None, topic: str, data: bytes, qos: int, handover: Handover | None
+    ) -> None:
+        super().__init__(source, topic, data, qos)
+        self.handover = handover
+
+
+async def _relay_incoming(
+    handler: ProtocolHandler, relay: Relay, app_message: IncomingApplicationMessage
+) -> None:
+    """The panel's PUBACK once the subscribers have acknowledged (``panel_gateway/broker_relay.py``)."""
+    async with relay.admitted(relay.rank(app_message.topic, bytes(app_message.data))) as handover:
+        await handler.session.delivered_message_queue.put(_Relayed(app_message, handover))
+        if not await relay.settled(handover):
+            log.warning(
+                "message %s of %s not acknowledged by its subscribers within %.0f s: no PUBACK, connection"
+                " closed (the panel sends it again)", app_message.packet_id, handler.session.client_id,
+                relay.timeout,
+            )  # fmt: skip
+            await handler.handle_connection_closed()
+            await handler.stop()
+            return
+    puback = PubackPacket.build(app_message.packet_id)
+    await handler._send_packet(puback)
+    app_message.puback_packet = puback
+
+
 async def _qos1_flow(self: ProtocolHandler, app_message: Any) -> None:
     if app_message.direction != OUTGOING:
-        await _original_qos1_flow(self, app_message)
+        relay: Relay | None = getattr(self, "relay", None)
+        if relay is None:  # an amqtt broker without the relay: amqtt's own behaviour
+            await _original_qos1_flow(self, app_message)
+        else:
+            await _relay_incoming(self, relay, app_message)
         return
     packet_id = app_message.packet_id
     if packet_id not in self.session.inflight_out and isinstance(app_message, OutgoingApplicationMessage):
@@ -65,6 +138,35 @@ async def _qos1_flow(self: ProtocolHandler, app_message: Any) -> None:
     finally:
         self._puback_waiters.pop(packet_id, None)
     self.session.inflight_out.pop(packet_id, None)  # acknowledged: only now forget it
+    if isinstance(app_message, _Forwarded) and app_message.handover is not None:
+        app_message.handover.delivered()
+
+
+async def _forward(
+    handler: ProtocolHandler, topic: str, data: bytes, qos: int, handover: Handover | None
+) -> None:
+    """amqtt's ``mqtt_publish``, with the handover carried by the message (also through a resend)."""
+    packet_id = handler.session.next_packet_id if qos != QOS_0 else None
+    await handler._handle_message_flow(_Forwarded(packet_id, topic, qos, data, handover))
+
+
+def alarm_rank(topic_root: str) -> Rank:
+    """Whether a panel's message carries an alarm, read as the gateway will read it (anything it cannot
+    read ranks as routine); the relay admits alarms first."""
+
+    def rank(topic: str, data: bytes) -> bool:
+        try:
+            account = mqtt_payload.topic_account(topic, topic_root)
+            if isinstance(account, ParseError):
+                return False
+            now = utcnow()
+            decoded = mqtt_payload.parse(account, data, keys={}, now=now)  # sealed payloads: routine
+            return urgent(received("mqtt", topic, data, now, decoded))
+        except Exception:  # a decoder bug must not stop the broker: the gateway dead-letters the message
+            log.exception("could not rank a message on %s; relayed as routine", topic)
+            return False
+
+    return rank
 
 
 def _background(coro: Any) -> None:
@@ -111,6 +213,7 @@ async def _init_from_connect(
         await ConnackPacket.build(0, NOT_AUTHORIZED).to_stream(writer)
         raise MQTTError("not authorised")  # amqtt closes the connection
     session.client_id = broker_access.client_id(login)
+    handler.relay = plugin.relay  # type: ignore[attr-defined]
     return handler, session
 
 
@@ -120,14 +223,15 @@ BrokerProtocolHandler.init_from_connect = classmethod(_init_from_connect)  # typ
 
 
 class EmbeddedBroker(Broker):
-    def __init__(self, host: str, port: int, guard: BrokerGuard) -> None:
+    def __init__(self, host: str, port: int, guard: BrokerGuard, relay: Relay | None = None) -> None:
         """The connection limit is the guard's (``max_connections``; None: what this process's open-file
         limit allows). amqtt's own listener limit would hold the excess accepted and waiting, each on
         a descriptor, which is how a broker falls over; the guard refuses them instead."""
         if guard.max_connections is None:
             guard.max_connections = limits.connection_capacity(limits.raise_open_files().soft)
         guard.live_connections = self._live_connections
-        plugin = {"guard": guard}
+        self.relay = relay or Relay(rank=alarm_rank(guard.topic_root))
+        plugin = {"guard": guard, "relay": self.relay}
         super().__init__(
             {
                 "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
@@ -149,7 +253,66 @@ class EmbeddedBroker(Broker):
             return
         while not session.retained_messages.empty():
             queued = session.retained_messages.get_nowait()
-            _background(handler.mqtt_publish(queued.topic, queued.data, queued.qos, retain=False))
+            handover = queued.handover if isinstance(queued, _Kept) else None
+            _background(_forward(handler, queued.topic, queued.data, queued.qos, handover))
+
+    # --- a panel's PUBACK once its subscribers acknowledged (panel_gateway/broker_relay.py) ---------------
+
+    async def _handle_message_delivery(
+        self, client_session: Session, handler: Any, wait_deliver: Any
+    ) -> bool:
+        message = wait_deliver.result()
+        handover = message.handover if isinstance(message, _Relayed) else None
+        token = _delivering.set(handover)
+        try:
+            return await super()._handle_message_delivery(client_session, handler, wait_deliver)
+        finally:
+            _delivering.reset(token)
+            if handover is not None and not handover.queued:  # refused or invalid: nobody will take it
+                handover.dropped()
+
+    async def _broadcast_message(
+        self, session: Session | None, topic: str | None, data: Any, force_qos: int | None = None
+    ) -> None:
+        handover = _delivering.get()
+        _delivering.set(None)  # a will published in the same task is not the panel's message
+        broadcast: dict[str, Any] = {"session": session, "topic": topic, "data": data}
+        if force_qos is not None:
+            broadcast["qos"] = force_qos
+        if handover is not None:
+            handover.queued = True
+            broadcast["handover"] = handover
+        await self._broadcast_queue.put(broadcast)
+
+    async def _run_broadcast(self, running_tasks: Any) -> None:
+        """amqtt's, with each QoS 1 subscriber counted in the message's handover. The subscriptions are
+        read from a copy: a SUBSCRIBE during the awaits below changed amqtt's dict under its loop, and
+        the message went to nobody. Should anything here fail, the handover is never settled: the panel
+        gets no PUBACK and sends the message again (``Relay.timeout``)."""
+        broadcast = await self._broadcast_queue.get()
+        handover: Handover | None = broadcast.get("handover")
+        topic, data = broadcast["topic"], broadcast["data"]
+        for topic_filter, subscriptions in list(self._subscriptions.items()):
+            if not self._matches(topic, topic_filter):
+                continue
+            for target, subscribed_qos in list(subscriptions):
+                qos = broadcast.get("qos", subscribed_qos)
+                if not await self._topic_filtering(target, topic=topic, action=Action.RECEIVE):
+                    continue
+                counted = handover if qos != QOS_0 else None
+                connected = target.transitions.state == "connected"
+                if not connected and not target.clean_session and qos != QOS_0 and not target.is_anonymous:
+                    if counted is not None:  # acknowledged once the subscriber is back
+                        counted.expect()
+                    await target.retained_messages.put(_Kept(broadcast["session"], topic, data, qos, counted))
+                    continue
+                handler = self._get_handler(target) if connected else None
+                if handler is not None:
+                    if counted is not None:
+                        counted.expect()
+                    running_tasks.append(asyncio.ensure_future(_forward(handler, topic, data, qos, counted)))
+        if handover is not None:
+            handover.routed()
 
     # --- session take-over (issue 15: a client with the gateway's id stopped MQTT intake for good) ---
     # amqtt shares one Session between the connection that takes it over and the one taken over. The
@@ -219,8 +382,10 @@ class EmbeddedBroker(Broker):
         return False
 
 
-async def start_embedded_broker(host: str, port: int, guard: BrokerGuard) -> EmbeddedBroker:
-    broker = EmbeddedBroker(host, port, guard)
+async def start_embedded_broker(
+    host: str, port: int, guard: BrokerGuard, relay: Relay | None = None
+) -> EmbeddedBroker:
+    broker = EmbeddedBroker(host, port, guard, relay)
     await broker.start()
     log.info("embedded MQTT broker listening on %s:%d", host, port)
     return broker

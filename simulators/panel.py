@@ -71,6 +71,9 @@ def payload(
     return json.dumps(doc).encode()
 
 
+PUBACK_WAIT_SECONDS = 60.0
+
+
 class SimulatedPanel:
     """``password``: the one the center issued to this panel (``control-center panels credentials``, or
     simulators/credentials.py for the simulated fleet); the user name is the account."""
@@ -89,6 +92,9 @@ class SimulatedPanel:
             password,
             clean_session=False,
             keepalive=60,
+            # A panel waits for its PUBACK as long as the center takes: the embedded broker gives it
+            # only once the gateway has stored the message (panel_gateway/broker_relay.py).
+            timeout=PUBACK_WAIT_SECONDS,
         )
 
     @property

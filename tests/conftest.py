@@ -24,7 +24,8 @@ from panel_gateway import mqtt_credentials
 from panel_gateway.broker_access import Login, Role
 from panel_gateway.broker_guard import BrokerGuard
 from panel_gateway.broker_password import hash_password, new_password
-from panel_gateway.embedded_broker import start_embedded_broker
+from panel_gateway.broker_relay import Relay
+from panel_gateway.embedded_broker import EmbeddedBroker, start_embedded_broker
 
 CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("CC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -112,6 +113,28 @@ def topic_root() -> str:
     return f"test-{uuid.uuid4().hex[:10]}/panels"
 
 
+@contextlib.asynccontextmanager
+async def embedded_broker(
+    database_url: str, topic_root: str, relay: Relay | None = None
+) -> AsyncIterator[tuple[EmbeddedBroker, str]]:
+    """An embedded broker on a free port, its panels looked up in the database; with the gateway's URL
+    (a password made now)."""
+    port = free_port()
+    engine = create_engine(database_url)
+    password = new_password()
+    gateway = Login(EMBEDDED_GATEWAY, Role.GATEWAY, hash_password(password))
+    lookup = mqtt_credentials.lookup(session_factory(engine), [gateway])
+    broker = await start_embedded_broker(
+        "127.0.0.1", port, BrokerGuard(topic_root=topic_root, lookup=lookup), relay
+    )
+    try:
+        yield broker, f"mqtt://{EMBEDDED_GATEWAY}:{password}@127.0.0.1:{port}"
+    finally:
+        if broker.transitions.state != "stopped":  # a test may have stopped it itself
+            await broker.shutdown()
+        await engine.dispose()
+
+
 @pytest.fixture(params=["embedded", "mosquitto"])
 async def broker_url(
     request: pytest.FixtureRequest, database_url: str, topic_root: str
@@ -119,17 +142,8 @@ async def broker_url(
     """The embedded broker as the demo runs it (panels looked up in the test's database, the gateway
     with a password made now, in the URL), or the shared Mosquitto, which lets anyone in."""
     if request.param == "embedded":
-        port = free_port()
-        engine = create_engine(database_url)
-        password = new_password()
-        gateway = Login(EMBEDDED_GATEWAY, Role.GATEWAY, hash_password(password))
-        lookup = mqtt_credentials.lookup(session_factory(engine), [gateway])
-        broker = await start_embedded_broker(
-            "127.0.0.1", port, BrokerGuard(topic_root=topic_root, lookup=lookup)
-        )
-        yield f"mqtt://{EMBEDDED_GATEWAY}:{password}@127.0.0.1:{port}"
-        await broker.shutdown()
-        await engine.dispose()
+        async with embedded_broker(database_url, topic_root) as (_, url):
+            yield url
         return
     from control_center.core.settings import MqttTarget
 
