@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import statistics
+import sys
 import time
 import uuid
+from asyncio.subprocess import PIPE
 from typing import Any
 
 from control_center.core.settings import MqttTarget, Settings
@@ -30,28 +33,41 @@ from simulators.harness.identities import BenchIdentities
 from simulators.harness.private_broker import free_port, private_mosquitto
 from simulators.harness.processes import run_database, run_settings
 from simulators.mqtt_clients import connect, forget_session
-from simulators.panel import payload
 
 
 async def _publish(
     target: MqttTarget, root: str, panels: int, count: int, run: str, ids: BenchIdentities | None
 ) -> float:
-    """Publish ``count`` messages from ``panels`` concurrent panels (QoS 1); returns the start time."""
-    per_panel = count // panels
-
-    async def panel(n: int) -> None:
-        account = f"{n + 1:04d}"
-        password = ids.password(account) if ids else target.password
-        async with connect(
-            target, f"bench-{run}-{account}", account, password, max_inflight_messages=20
-        ) as client:
-            for i in range(per_panel):
-                body = payload(account, f"{run}-{i}", 602)
-                await client.publish(f"{root}/{account}/signals", body, qos=1)
-
-    start = time.perf_counter()
-    await asyncio.gather(*(panel(n) for n in range(panels)))
-    return start
+    """Publish ``count`` messages from ``panels`` concurrent panels (QoS 1) in a process of their own
+    (``simulators/bench/publisher.py``), connected before the clock starts; returns the start time."""
+    accounts = [f"{n + 1:04d}" for n in range(panels)]
+    spec = {
+        "broker": f"mqtt://{target.host}:{target.port}",
+        "root": root,
+        "run": run,
+        "per_panel": count // panels,
+        "passwords": {a: ids.password(a) if ids else target.password for a in accounts},
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "simulators.bench.publisher", stdin=PIPE, stdout=PIPE
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write(json.dumps(spec).encode() + b"\n")
+        await process.stdin.drain()
+        if (await process.stdout.readline()).strip() != b"ready":
+            raise RuntimeError(f"the bench's panels could not connect (exit {await process.wait()})")
+        start = time.perf_counter()
+        process.stdin.write(b"go\n")
+        await process.stdin.drain()
+        if (await process.stdout.readline()).strip() != b"sent":
+            raise RuntimeError(f"the bench's panels stopped (exit {await process.wait()})")
+        await process.wait()
+        return start
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 async def _raw_ceiling(settings: Settings, panels: int, count: int, ids: BenchIdentities | None) -> float:
