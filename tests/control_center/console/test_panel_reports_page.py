@@ -29,3 +29,19 @@ async def _with_reports(client: httpx.AsyncClient) -> dict | None:
     detail = (await client.get(f"/api/incidents/{rows[0]['id']}")).json()
     page = await client.get(f"/console/incidents/{rows[0]['id']}")
     return detail if detail["panel_reports"] and "data-panel-report" in page.text else None
+
+
+async def test_the_arming_time_on_the_incident_page_carries_its_year(system: System) -> None:
+    """A premises armed since a date of another year must not read as this year's (an outside tester's
+    finding: "警戒中 (01/01 09:00 から)")."""
+    await system.alarm("1001", 401)  # opening: disarmed, at the receipt (the system's clock, 2026-11-22)
+    await system.alarm("1001", 130)  # burglary
+    async with system.client() as client:
+        rows = await eventually(lambda: _incidents(client))
+        page = await client.get(f"/console/incidents/{rows[0]['id']}")
+    assert 'data-arming="disarmed"' in page.text
+    assert "2026/11/22 12:00" in page.text  # 03:00 UTC, in Tokyo
+
+
+async def _incidents(client: httpx.AsyncClient) -> list[dict]:
+    return (await client.get("/api/incidents")).json()
