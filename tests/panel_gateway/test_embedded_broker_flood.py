@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import aiomqtt
+import pytest
 from sqlalchemy import select
 
 from control_center.core.settings import MqttTarget, Settings
@@ -132,3 +133,33 @@ async def test_a_stop_mid_flood_loses_nothing_a_panel_was_told_was_received(
     lost = flood.acknowledged - stored
     assert not lost, f"{len(lost)} acknowledged messages were never stored"
     assert len(flood.acknowledged) < PANELS * EACH * 4  # the stop did come mid-flood
+
+
+async def test_with_no_gateway_to_store_it_a_panel_is_not_acknowledged_and_is_asked_to_come_back(
+    database_url: str, sessions, topic_root: str
+) -> None:
+    """Nobody subscribed (the gateway not yet there, or gone): the message is not acknowledged; after
+    the relay's timeout the panel's connection is closed, so it sends the message again on its next one,
+    and its place on the way is free again."""
+    password = await commissioned(sessions, "7400")
+    async with embedded_broker(database_url, topic_root, Relay(bound=BOUND, timeout=0.5)) as (broker, url):
+        target = MqttTarget(url)
+        client = aiomqtt.Client(
+            target.host, target.port, username="7400", password=password, identifier="alone-7400",
+            clean_session=False, timeout=2,
+        )  # fmt: skip
+        with pytest.raises(aiomqtt.MqttError):
+            async with client:
+                sending = asyncio.create_task(
+                    client.publish(f"{topic_root}/7400/signals", payload("7400", "m1", FIRE), qos=1)
+                )
+                session = broker._sessions["7400"][0]  # the client id is the user name
+                await eventually(lambda: asyncio.sleep(0, session.transitions.state == "disconnected"))
+                await sending  # never acknowledged: aiomqtt gives up waiting
+        assert broker.relay.given_up == 1 and broker.relay.on_the_way == 0
+        async with aiomqtt.Client(
+            target.host, target.port, username="7400", password=password, identifier="alone-7400",
+            clean_session=False, timeout=10,
+        ):  # fmt: skip
+            pass  # the panel is let in again
+    assert await stored_ids(sessions) == set()
