@@ -49,7 +49,7 @@ from amqtt.session import OUTGOING, IncomingApplicationMessage, OutgoingApplicat
 
 from control_center.core import limits
 from control_center.core.db import utcnow
-from panel_gateway import broker_access
+from panel_gateway import broker_access, metrics
 from panel_gateway.broker_access import Role
 from panel_gateway.broker_guard import BrokerGuard, GuardAuthPlugin, GuardTopicPlugin
 from panel_gateway.broker_relay import Handover, Rank, Relay
@@ -104,6 +104,7 @@ async def _relay_incoming(
     async with relay.admitted(relay.rank(app_message.topic, bytes(app_message.data))) as handover:
         await handler.session.delivered_message_queue.put(_Relayed(app_message, handover))
         if not await relay.settled(handover):
+            metrics.RELAY_GIVEN_UP.inc()
             log.warning(
                 "message %s of %s not acknowledged by its subscribers within %.0f s: no PUBACK, connection"
                 " closed (the panel sends it again)", app_message.packet_id, handler.session.client_id,
@@ -231,6 +232,7 @@ class EmbeddedBroker(Broker):
             guard.max_connections = limits.connection_capacity(limits.raise_open_files().soft)
         guard.live_connections = self._live_connections
         self.relay = relay or Relay(rank=alarm_rank(guard.topic_root))
+        metrics.RELAY_ON_THE_WAY.set_function(lambda: self.relay.on_the_way)
         plugin = {"guard": guard, "relay": self.relay}
         super().__init__(
             {

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 from panel_gateway.protocols.errors import ParseError
 
@@ -43,6 +43,14 @@ COMMIT_SECONDS = Histogram(
 )
 COMMIT_FAILURES = Counter(
     "cc_ingest_batch_failures", "Batch commits that failed because the database was away (retried)"
+)
+RELAY_ON_THE_WAY = Gauge(
+    "cc_broker_relay_on_the_way",
+    "Panel messages the embedded broker has read and not yet acknowledged (waiting for the gateway's store)",
+)
+RELAY_GIVEN_UP = Counter(
+    "cc_broker_relay_given_up",
+    "Panel messages the embedded broker gave up relaying (no gateway stored them in time; the panel resends)",
 )
 
 

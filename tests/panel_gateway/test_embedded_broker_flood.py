@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 import aiomqtt
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from control_center.core.settings import MqttTarget, Settings
@@ -142,6 +143,7 @@ async def test_with_no_gateway_to_store_it_a_panel_is_not_acknowledged_and_is_as
     the relay's timeout the panel's connection is closed, so it sends the message again on its next one,
     and its place on the way is free again."""
     password = await commissioned(sessions, "7400")
+    given_up_before = REGISTRY.get_sample_value("cc_broker_relay_given_up_total") or 0.0
     async with embedded_broker(database_url, topic_root, Relay(bound=BOUND, timeout=0.5)) as (broker, url):
         target = MqttTarget(url)
         client = aiomqtt.Client(
@@ -157,6 +159,7 @@ async def test_with_no_gateway_to_store_it_a_panel_is_not_acknowledged_and_is_as
                 await eventually(lambda: asyncio.sleep(0, session.transitions.state == "disconnected"))
                 await sending  # never acknowledged: aiomqtt gives up waiting
         assert broker.relay.given_up == 1 and broker.relay.on_the_way == 0
+        assert REGISTRY.get_sample_value("cc_broker_relay_given_up_total") == given_up_before + 1  # /metrics
         async with aiomqtt.Client(
             target.host, target.port, username="7400", password=password, identifier="alone-7400",
             clean_session=False, timeout=10,
