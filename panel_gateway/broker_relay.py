@@ -11,6 +11,10 @@ at once on that way, so a flood waits in the panels (each holding what it has no
 instead of in the broker's memory; an alarm is admitted before any routine message waiting there, so a
 fire waits only for what is already on its way.
 
+Each connection has its own ``Line``: at most ``PER_CONNECTION`` of its messages on the way, so one
+panel cannot take every place (an outside tester's reconnecting panel held all 1,000 and stalled the
+center's intake for 53 s), and past ``MAX_UNACKNOWLEDGED`` it is closed, so it cannot fill memory.
+
 A handover not settled within ``timeout`` (the gateway gone, its session deleted) is given up: the
 panel gets no PUBACK and its connection is closed, so it sends the message again on its next
 connection (at least once; the gateway stores a repeated message once).
@@ -26,6 +30,9 @@ from collections.abc import AsyncIterator, Callable
 BOUND = 1000  # messages on their way from panels to the subscribers at once (the flood drill's figures)
 TIMEOUT_SECONDS = 60.0
 URGENT_RESERVE = 100  # places past the bound that only alarms may take
+PER_CONNECTION = 20  # one connection's messages on their way at once (paho's default window): the rest
+# wait in that connection's own line, so one panel cannot take every place
+MAX_UNACKNOWLEDGED = 1000  # one connection's messages read and not yet acknowledged: past it, closed
 Rank = Callable[[str, bytes], bool]  # (topic, payload) -> whether it carries an alarm
 
 
@@ -38,6 +45,7 @@ class Handover:
         self._open = 0
         self._routed = False
         self.queued = False  # passed to the broker's broadcast (a refused topic never is)
+        self.refused = False
 
     def expect(self) -> None:
         """A subscriber was (or, offline, will be) sent the message and must acknowledge it."""
@@ -56,15 +64,29 @@ class Handover:
         self._routed = True
         self._settle()
 
-    def dropped(self) -> None:
-        """The broker refuses the message (a topic the panel may not use): acknowledged and dropped, as
-        MQTT 3.1.1 has no refusal of a PUBLISH; such a message must not hold a place on the way."""
+    def refuse(self) -> None:
+        """The broker refuses the message (a topic the panel may not use). MQTT 3.1.1 has no refusal of a
+        PUBLISH: the panel gets no PUBACK and its connection is closed, so a panel set up with another
+        account's topic never believes its alarms were delivered (and its link shows as down)."""
+        self.refused = True
         if not self.settled.done():
             self.settled.set_result(None)
 
     def _settle(self) -> None:
         if self._routed and self._expected and self._open <= 0 and not self.settled.done():
             self.settled.set_result(None)
+
+
+class Overflowing(Exception):
+    """A connection sent more than ``MAX_UNACKNOWLEDGED`` messages without waiting for their PUBACKs."""
+
+
+class Line:
+    """One connection's messages: at most ``per_connection`` on their way, the rest waiting here."""
+
+    def __init__(self, per_connection: int = PER_CONNECTION) -> None:
+        self.turn = asyncio.Semaphore(per_connection)
+        self.unacknowledged = 0
 
 
 class Relay:
@@ -76,9 +98,14 @@ class Relay:
     ``panel_gateway/intake_order.py``)."""
 
     def __init__(
-        self, bound: int = BOUND, timeout: float = TIMEOUT_SECONDS, rank: Rank = lambda topic, data: False
+        self,
+        bound: int = BOUND,
+        timeout: float = TIMEOUT_SECONDS,
+        rank: Rank = lambda topic, data: False,
+        max_unacknowledged: int = MAX_UNACKNOWLEDGED,
     ) -> None:
         self.bound = bound
+        self.max_unacknowledged = max_unacknowledged
         self.timeout = timeout
         self.rank = rank
         self.on_the_way = 0
@@ -116,13 +143,23 @@ class Relay:
         self._admit_waiting()
 
     @contextlib.asynccontextmanager
-    async def admitted(self, urgent: bool = False) -> AsyncIterator[Handover]:
-        """A handover, once there is room for one more message; the room is given back on leaving."""
-        await self._enter(urgent)
+    async def admitted(self, urgent: bool = False, line: Line | None = None) -> AsyncIterator[Handover]:
+        """A handover, once the message's turn in its connection's ``line`` has come and there is room for
+        one more on the way; both are given back on leaving. Raises ``Overflowing`` at once for a
+        connection past ``max_unacknowledged``."""
+        line = line or Line()
+        if line.unacknowledged >= self.max_unacknowledged:
+            raise Overflowing
+        line.unacknowledged += 1
         try:
-            yield Handover()
+            async with line.turn:
+                await self._enter(urgent)
+                try:
+                    yield Handover()
+                finally:
+                    self._leave()
         finally:
-            self._leave()
+            line.unacknowledged -= 1
 
     async def settled(self, handover: Handover) -> bool:
         """Wait until ``handover`` is settled; False if it was given up after ``timeout``."""

@@ -53,7 +53,7 @@ from control_center.core.db import utcnow
 from panel_gateway import broker_access, metrics
 from panel_gateway.broker_access import Role
 from panel_gateway.broker_guard import BrokerGuard, GuardAuthPlugin, GuardTopicPlugin
-from panel_gateway.broker_relay import Handover, Rank, Relay
+from panel_gateway.broker_relay import Handover, Line, Overflowing, Rank, Relay
 from panel_gateway.ingest import received, urgent
 from panel_gateway.protocols import mqtt_payload
 from panel_gateway.protocols.errors import ParseError
@@ -103,21 +103,36 @@ async def _relay_incoming(
     handler: ProtocolHandler, relay: Relay, app_message: IncomingApplicationMessage
 ) -> None:
     """The panel's PUBACK once the subscribers have acknowledged (``panel_gateway/broker_relay.py``)."""
-    async with relay.admitted(relay.rank(app_message.topic, bytes(app_message.data))) as handover:
-        await handler.session.delivered_message_queue.put(_Relayed(app_message, handover))
-        if not await relay.settled(handover):
-            metrics.RELAY_GIVEN_UP.inc()
-            log.warning(
-                "message %s of %s not acknowledged by its subscribers within %.0f s: no PUBACK, connection"
-                " closed (the panel sends it again)", app_message.packet_id, handler.session.client_id,
-                relay.timeout,
-            )  # fmt: skip
-            await handler.handle_connection_closed()
-            await handler.stop()
-            return
+    line: Line = handler.relay_line  # type: ignore[attr-defined]
+    urgent = relay.rank(app_message.topic, bytes(app_message.data))
+    try:
+        async with relay.admitted(urgent, line) as handover:
+            await handler.session.delivered_message_queue.put(_Relayed(app_message, handover))
+            if not await relay.settled(handover):
+                metrics.RELAY_GIVEN_UP.inc()
+                why = f"message {app_message.packet_id} not acknowledged in {relay.timeout:.0f} s"
+                await _hang_up(handler, why + ": no PUBACK (the panel sends it again)")
+                return
+    except Overflowing:
+        why = f"more than {relay.max_unacknowledged} messages sent without waiting for their PUBACKs"
+        await _hang_up(handler, why)
+        return
+    if handover.refused:
+        await _hang_up(handler, f"published to {app_message.topic!r}, which it may not use: no PUBACK")
+        return
     puback = PubackPacket.build(app_message.packet_id)
     await handler._send_packet(puback)
     app_message.puback_packet = puback
+
+
+async def _hang_up(handler: ProtocolHandler, why: str) -> None:
+    """Close ``handler``'s connection, once: its reader's other messages go with it (not acknowledged)."""
+    if getattr(handler, "hung_up", False):
+        return
+    handler.hung_up = True  # type: ignore[attr-defined]
+    log.warning("MQTT client %s: %s; connection closed", handler.session.client_id, why)
+    await handler.handle_connection_closed()
+    await handler.stop()
 
 
 async def _qos1_flow(self: ProtocolHandler, app_message: Any) -> None:
@@ -217,6 +232,7 @@ async def _init_from_connect(
         raise MQTTError("not authorised")  # amqtt closes the connection
     session.client_id = broker_access.client_id(login)
     handler.relay = plugin.relay  # type: ignore[attr-defined]
+    handler.relay_line = Line()  # type: ignore[attr-defined]
     return handler, session
 
 
@@ -293,7 +309,7 @@ class EmbeddedBroker(Broker):
         finally:
             _delivering.reset(token)
             if handover is not None and not handover.queued:  # refused or invalid: nobody will take it
-                handover.dropped()
+                handover.refuse()
 
     async def _broadcast_message(
         self, session: Session | None, topic: str | None, data: Any, force_qos: int | None = None

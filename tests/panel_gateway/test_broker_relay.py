@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from panel_gateway.broker_relay import URGENT_RESERVE, Handover, Relay
+import pytest
+
+from panel_gateway.broker_relay import URGENT_RESERVE, Handover, Line, Overflowing, Relay
 
 
 async def hold(relay: Relay, urgent: bool, admitted: list[str], name: str, release: asyncio.Event) -> None:
@@ -59,3 +61,44 @@ async def test_a_handover_settles_when_every_subscriber_acknowledged_and_never_w
     nobody.routed()
     assert not nobody.settled.done()
     assert not await Relay(timeout=0.05).settled(nobody)
+
+
+async def test_one_connection_cannot_take_every_place() -> None:
+    relay = Relay(bound=10)
+    admitted: list[str] = []
+    release = asyncio.Event()
+    flooding, quiet = Line(per_connection=2), Line(per_connection=2)
+
+    async def hold_in(line: Line, name: str) -> None:
+        async with relay.admitted(False, line):
+            admitted.append(name)
+            await release.wait()
+
+    tasks = [asyncio.create_task(hold_in(flooding, f"f{n}")) for n in range(6)]
+    await asyncio.sleep(0)
+    tasks.append(asyncio.create_task(hold_in(quiet, "q")))
+    await asyncio.sleep(0)
+    assert admitted == ["f0", "f1", "q"] and relay.on_the_way == 3  # the rest wait in their own line
+    release.set()
+    await asyncio.gather(*tasks)
+    assert sorted(admitted) == ["f0", "f1", "f2", "f3", "f4", "f5", "q"] and flooding.unacknowledged == 0
+
+
+async def test_a_connection_past_its_unacknowledged_limit_is_refused_at_once() -> None:
+    relay = Relay(bound=1, max_unacknowledged=3)
+    line = Line()
+    release = asyncio.Event()
+    admitted: list[str] = []
+    async def hold_in(name: str) -> None:
+        async with relay.admitted(False, line):
+            admitted.append(name)
+            await release.wait()
+
+    tasks = [asyncio.create_task(hold_in(f"m{n}")) for n in range(3)]
+    await asyncio.sleep(0)
+    with pytest.raises(Overflowing):
+        async with relay.admitted(False, line):
+            pass
+    release.set()
+    await asyncio.gather(*tasks)
+    assert line.unacknowledged == 0 and relay.on_the_way == 0

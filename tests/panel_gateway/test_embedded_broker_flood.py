@@ -68,7 +68,11 @@ class Flood:
     @contextlib.asynccontextmanager
     async def sending(self, n: int, fires: dict[str, tuple[str, ...]] | None = None) -> AsyncIterator[list]:
         """Every panel flooding for the length of the block (cut off at its end if still sending)."""
-        tasks = [asyncio.create_task(self.panel(a, n, (fires or {}).get(a, ()))) for a in self.passwords]
+        fires = fires or {}  # a panel with fires is a quiet one: it sends only them
+        tasks = [
+            asyncio.create_task(self.panel(a, 0 if a in fires else n, fires.get(a, ())))
+            for a in self.passwords
+        ]
         try:
             yield tasks
         finally:
@@ -79,8 +83,8 @@ class Flood:
 
 @contextlib.asynccontextmanager
 async def center(database_url: str, sessions, topic_root: str, first: int) -> AsyncIterator[tuple]:
-    """An embedded broker with a small relay bound, a gateway storing from it, and ``PANELS`` panels."""
-    passwords = {a: await commissioned(sessions, a) for a in map(str, range(first, first + PANELS))}
+    """An embedded broker with a small relay bound, a gateway storing from it, and ``PANELS`` + 1 panels."""
+    passwords = {a: await commissioned(sessions, a) for a in map(str, range(first, first + PANELS + 1))}
     relay = Relay(bound=BOUND, rank=alarm_rank(topic_root))
     async with embedded_broker(database_url, topic_root, relay) as (broker, url):
         settings = Settings(
@@ -106,8 +110,8 @@ async def test_a_flood_waits_in_the_panels_and_every_acknowledged_message_is_sto
     async with center(database_url, sessions, topic_root, 7200) as (broker, flood), background(watch(broker)):
         with contextlib.ExitStack() as locked:
             locked.enter_context(database_write_lock(database_url))  # the gateway cannot store (a slow disk)
-            async with flood.sending(EACH, {"7207": (fire,)}) as panels:
-                await eventually(lambda: asyncio.sleep(0, broker.relay.on_the_way == BOUND))  # sent, held
+            async with flood.sending(EACH, {"7208": (fire,)}) as panels:
+                await eventually(lambda: asyncio.sleep(0, broker.relay.on_the_way >= BOUND))  # sent, held
                 await asyncio.sleep(1.0)
                 assert flood.acknowledged == set(), "a panel was acknowledged a message that is not stored"
                 locked.close()  # storing again: each panel is acknowledged as its messages are stored
@@ -117,8 +121,8 @@ async def test_a_flood_waits_in_the_panels_and_every_acknowledged_message_is_sto
     assert flood.acknowledged <= await stored_ids(sessions)
     assert peak["on_the_way"] <= BOUND + URGENT_RESERVE and peak["queued"] <= BOUND + URGENT_RESERVE, peak
     assert peak["on_the_way"] >= BOUND, peak  # the flood did fill the way: the bound held it, not the panels
-    # The fire, sent after its panel's 25 troubles and behind the other panels' 175, waited for none of
-    # the troubles held in the panels: only for those already on their way when it came.
+    # The fire, sent by a quiet panel behind the others' 200 troubles, waited for none of the troubles
+    # held back: only for those already on their way when it came.
     assert flood.in_order.index(fire) <= BOUND, flood.in_order.index(fire)
 
 
@@ -166,3 +170,27 @@ async def test_with_no_gateway_to_store_it_a_panel_is_not_acknowledged_and_is_as
         ):  # fmt: skip
             pass  # the panel is let in again
     assert await stored_ids(sessions) == set()
+
+
+async def test_a_panel_publishing_to_another_panels_topic_is_not_acknowledged_and_is_hung_up(
+    database_url: str, sessions, topic_root: str
+) -> None:
+    """MQTT 3.1.1 cannot refuse a PUBLISH. amqtt acknowledged it and dropped it, so a panel set up with
+    another account's topic believed each alarm delivered; now it gets no PUBACK and its connection is
+    closed (its link shows as down), and it cannot fill the log with one warning per message."""
+    async with center(database_url, sessions, topic_root, 7500) as (broker, flood):
+        target = flood.target
+        client = aiomqtt.Client(
+            target.host, target.port, username="7500", password=flood.passwords["7500"],
+            identifier="wrong-topic", clean_session=False, timeout=2,
+        )  # fmt: skip
+        with pytest.raises(aiomqtt.MqttError):
+            async with client:
+                body = payload("7500", "forged-1", FIRE)
+                sending = asyncio.create_task(client.publish(f"{topic_root}/7501/signals", body, qos=1))
+                session = broker._sessions["7500"][0]
+                await eventually(lambda: asyncio.sleep(0, session.transitions.state == "disconnected"))
+                await sending  # never acknowledged
+        await flood.panel("7501", 1, ())  # the rightful panel is unaffected
+    assert flood.acknowledged == {"7501-0"}
+    assert await stored_ids(sessions) == {"7501-0"}
