@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -132,17 +133,20 @@ class SimulatedTelephony:
         self.carrier: Carrier | None = None  # set when the runtime wires the flows in
         self.speedup = speedup
         self._ids = itertools.count(1)
+        # The carrier's ids are unique for good, not per process: a demo started again on the same
+        # database reused SIMSM00000002 and its texts failed the unique provider_sid (an outside tester).
+        self._run = secrets.token_hex(4).upper()
         self._tasks: set[asyncio.Task[None]] = set()
         self.texts: list[OutgoingSms] = []
 
     async def call(self, call: OutgoingCall) -> str:
-        sid = f"SIMCA{next(self._ids):08d}"
+        sid = f"SIMCA{self._run}{next(self._ids):08d}"
         self._spawn(self._play(call, sid))
         return sid
 
     async def text(self, sms: OutgoingSms) -> str:
         self.texts.append(sms)
-        return f"SIMSM{next(self._ids):08d}"
+        return f"SIMSM{self._run}{next(self._ids):08d}"
 
     async def hang_up(self, sid: str) -> None:
         return None
