@@ -131,6 +131,11 @@ async def _hang_up(handler: ProtocolHandler, why: str) -> None:
         return
     handler.hung_up = True  # type: ignore[attr-defined]
     log.warning("MQTT client %s: %s; connection closed", handler.session.client_id, why)
+    # The socket first: stopping the handler alone left a client that kept writing connected (its
+    # reader, always with data to read, let the cancellation pass) and the broker buffering all of it.
+    writer = getattr(handler.writer, "_writer", None)
+    if writer is not None:
+        writer.transport.abort()
     await handler.handle_connection_closed()
     await handler.stop()
 

@@ -194,3 +194,55 @@ async def test_a_panel_publishing_to_another_panels_topic_is_not_acknowledged_an
         await flood.panel("7501", 1, ())  # the rightful panel is unaffected
     assert flood.acknowledged == {"7501-0"}
     assert await stored_ids(sessions) == {"7501-0"}
+
+
+def _packet(kind: int, body: bytes) -> bytes:
+    length, encoded = len(body), b""
+    while True:
+        byte, length = length % 128, length // 128
+        encoded += bytes([byte | (0x80 if length else 0)])
+        if not length:
+            return bytes([kind]) + encoded + body
+
+
+def _string(text: str) -> bytes:
+    return len(text.encode()).to_bytes(2, "big") + text.encode()
+
+
+async def test_a_panel_that_keeps_sending_past_its_limit_is_really_disconnected(
+    database_url: str, sessions, topic_root: str
+) -> None:
+    """Past ``max_unacknowledged`` the connection is closed, even for a client that never stops writing
+    and never reads: the broker stops reading (and buffering) it, and the socket is gone."""
+    password = await commissioned(sessions, "7600")
+    async with embedded_broker(database_url, topic_root, Relay(bound=4, max_unacknowledged=10)) as (_, url):
+        target = MqttTarget(url)
+        with database_write_lock(database_url):  # nothing is stored, so nothing is acknowledged
+            reader, writer = await asyncio.open_connection(target.host, target.port)
+            connect = _string("MQTT") + bytes([4, 0xC0]) + (60).to_bytes(2, "big")
+            writer.write(_packet(0x10, connect + _string("raw-7600") + _string("7600") + _string(password)))
+            assert (await reader.readexactly(4))[3] == 0  # CONNACK: accepted
+            topic = f"{topic_root}/7600/signals"
+
+            async def keep_sending() -> None:
+                for n in range(1, 60_000):
+                    body = (
+                        _string(topic)
+                        + (n % 65535 + 1).to_bytes(2, "big")
+                        + payload("7600", f"m{n}", TROUBLE)
+                    )
+                    writer.write(_packet(0x32, body))
+                    await writer.drain()
+
+            sender = asyncio.create_task(keep_sending())
+            try:
+                # The broker hangs up: the client reads the end of the stream (or a reset), and can no
+                # longer write.
+                with contextlib.suppress(ConnectionError):
+                    assert await asyncio.wait_for(reader.read(), 30) == b""
+                with pytest.raises((ConnectionError, OSError)):
+                    await asyncio.wait_for(sender, 30)
+            finally:
+                sender.cancel()
+                writer.close()
+    assert await stored_ids(sessions) == set()
