@@ -46,3 +46,29 @@ def test_latency_under_load_beyond_its_margins_fails_and_a_weak_background_prove
     ]
     weak = _latency(background_per_s=500)
     assert _failed(guard.latency_checks(weak)) == ["latency: the background load reached"]
+
+
+def test_a_bench_that_fails_once_runs_again_and_a_regression_fails_every_run() -> None:
+    noisy = iter([_latency(p50_ms=400.0), _latency()])  # a moment of contention, then the usual figure
+    result, checks = guard.judged(lambda: next(noisy), guard.latency_checks)
+    assert _failed(checks) == [] and result["runs"] == 2
+
+    runs: list[int] = []
+
+    def regressed() -> dict:
+        runs.append(1)
+        return _latency(p50_ms=400.0)
+
+    result, checks = guard.judged(regressed, guard.latency_checks)
+    assert _failed(checks) == ["latency: p50 under load against without"]
+    assert len(runs) == guard.RUNS and result["runs"] == guard.RUNS
+
+    steady = iter([_latency()])
+    assert guard.judged(lambda: next(steady), guard.latency_checks)[0]["runs"] == 1  # no second run needed
+
+
+def test_on_a_slower_machine_the_p50_margin_grows_with_the_unloaded_p50() -> None:
+    slower = _latency(baseline_p50_ms=60.0, p50_ms=60.0 + 60.0 * guard.LATENCY_P50_SCALE)  # 1.5x: held
+    assert _failed(guard.latency_checks(slower)) == []
+    regressed = _latency(baseline_p50_ms=60.0, p50_ms=60.0 + 60.0 * guard.LATENCY_P50_SCALE + 1)
+    assert _failed(guard.latency_checks(regressed)) == ["latency: p50 under load against without"]
