@@ -181,3 +181,36 @@ async def add_user(
         token = await service.issue_token(session=session, user=user, label="test", actor="test", at=utcnow())
         await session.commit()
     return login, {"Authorization": f"Bearer {token}"}
+
+
+# --- MQTT 3.1.1 by hand, for tests that must send what no client library would -----------------------
+
+
+def mqtt_packet(kind: int, body: bytes) -> bytes:
+    """A control packet: its first byte, the remaining length (variable-length encoded), the body."""
+    length, encoded = len(body), b""
+    while True:
+        length, digit = divmod(length, 128)
+        encoded += bytes([digit | (0x80 if length else 0)])
+        if not length:
+            return bytes([kind]) + encoded + body
+
+
+def mqtt_text(value: str | bytes) -> bytes:
+    """A length-prefixed string."""
+    raw = value.encode() if isinstance(value, str) else value
+    return len(raw).to_bytes(2, "big") + raw
+
+
+async def raw_mqtt_login(
+    host: str, port: int, client_id: str, username: str, password: str, *, clean: bool
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A bare connection that sent CONNECT (user name, password) and was accepted."""
+    reader, writer = await asyncio.open_connection(host, port)
+    flags = 0xC0 | (0x02 if clean else 0)  # user name, password, clean session
+    connect = mqtt_text("MQTT") + bytes([4, flags]) + (60).to_bytes(2, "big")
+    writer.write(
+        mqtt_packet(0x10, connect + mqtt_text(client_id) + mqtt_text(username) + mqtt_text(password))
+    )
+    assert (await reader.readexactly(4))[3] == 0  # CONNACK: accepted
+    return reader, writer

@@ -10,8 +10,15 @@ import pytest
 from panel_gateway.broker_relay import URGENT_RESERVE, Handover, Line, Overflowing, Relay
 
 
-async def hold(relay: Relay, urgent: bool, admitted: list[str], name: str, release: asyncio.Event) -> None:
-    async with relay.admitted(urgent):
+async def hold(
+    relay: Relay,
+    urgent: bool,
+    admitted: list[str],
+    name: str,
+    release: asyncio.Event,
+    line: Line | None = None,
+) -> None:
+    async with relay.admitted(urgent, line):
         admitted.append(name)
         await release.wait()
 
@@ -68,15 +75,9 @@ async def test_one_connection_cannot_take_every_place() -> None:
     admitted: list[str] = []
     release = asyncio.Event()
     flooding, quiet = Line(per_connection=2), Line(per_connection=2)
-
-    async def hold_in(line: Line, name: str) -> None:
-        async with relay.admitted(False, line):
-            admitted.append(name)
-            await release.wait()
-
-    tasks = [asyncio.create_task(hold_in(flooding, f"f{n}")) for n in range(6)]
+    tasks = [asyncio.create_task(hold(relay, False, admitted, f"f{n}", release, flooding)) for n in range(6)]
     await asyncio.sleep(0)
-    tasks.append(asyncio.create_task(hold_in(quiet, "q")))
+    tasks.append(asyncio.create_task(hold(relay, False, admitted, "q", release, quiet)))
     await asyncio.sleep(0)
     assert admitted == ["f0", "f1", "q"] and relay.on_the_way == 3  # the rest wait in their own line
     release.set()
@@ -89,12 +90,7 @@ async def test_a_connection_past_its_unacknowledged_limit_is_refused_at_once() -
     line = Line()
     release = asyncio.Event()
     admitted: list[str] = []
-    async def hold_in(name: str) -> None:
-        async with relay.admitted(False, line):
-            admitted.append(name)
-            await release.wait()
-
-    tasks = [asyncio.create_task(hold_in(f"m{n}")) for n in range(3)]
+    tasks = [asyncio.create_task(hold(relay, False, admitted, f"m{n}", release, line)) for n in range(3)]
     await asyncio.sleep(0)
     with pytest.raises(Overflowing):
         async with relay.admitted(False, line):

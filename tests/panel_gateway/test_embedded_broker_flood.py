@@ -23,7 +23,15 @@ from panel_gateway.broker_relay import URGENT_RESERVE, Relay
 from panel_gateway.embedded_broker import EmbeddedBroker, alarm_rank
 from simulators.panel import payload
 from tests.conftest import EMBEDDED_GATEWAY, embedded_broker
-from tests.helpers import background, commissioned, eventually, running_gateway
+from tests.helpers import (
+    background,
+    commissioned,
+    eventually,
+    mqtt_packet,
+    mqtt_text,
+    raw_mqtt_login,
+    running_gateway,
+)
 from tests.panel_gateway.transports.test_mqtt_ingest import database_write_lock
 
 BOUND = 16
@@ -196,19 +204,6 @@ async def test_a_panel_publishing_to_another_panels_topic_is_not_acknowledged_an
     assert await stored_ids(sessions) == {"7501-0"}
 
 
-def _packet(kind: int, body: bytes) -> bytes:
-    length, encoded = len(body), b""
-    while True:
-        byte, length = length % 128, length // 128
-        encoded += bytes([byte | (0x80 if length else 0)])
-        if not length:
-            return bytes([kind]) + encoded + body
-
-
-def _string(text: str) -> bytes:
-    return len(text.encode()).to_bytes(2, "big") + text.encode()
-
-
 async def test_a_panel_that_keeps_sending_past_its_limit_is_really_disconnected(
     database_url: str, sessions, topic_root: str
 ) -> None:
@@ -218,20 +213,19 @@ async def test_a_panel_that_keeps_sending_past_its_limit_is_really_disconnected(
     async with embedded_broker(database_url, topic_root, Relay(bound=4, max_unacknowledged=10)) as (_, url):
         target = MqttTarget(url)
         with database_write_lock(database_url):  # nothing is stored, so nothing is acknowledged
-            reader, writer = await asyncio.open_connection(target.host, target.port)
-            connect = _string("MQTT") + bytes([4, 0xC0]) + (60).to_bytes(2, "big")
-            writer.write(_packet(0x10, connect + _string("raw-7600") + _string("7600") + _string(password)))
-            assert (await reader.readexactly(4))[3] == 0  # CONNACK: accepted
+            reader, writer = await raw_mqtt_login(
+                target.host, target.port, "raw-7600", "7600", password, clean=False
+            )
             topic = f"{topic_root}/7600/signals"
 
             async def keep_sending() -> None:
                 for n in range(1, 60_000):
                     body = (
-                        _string(topic)
+                        mqtt_text(topic)
                         + (n % 65535 + 1).to_bytes(2, "big")
                         + payload("7600", f"m{n}", TROUBLE)
                     )
-                    writer.write(_packet(0x32, body))
+                    writer.write(mqtt_packet(0x32, body))
                     await writer.drain()
 
             sender = asyncio.create_task(keep_sending())

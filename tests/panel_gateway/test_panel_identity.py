@@ -38,7 +38,7 @@ from simulators.harness.private_broker import Access, PrivateMosquitto, free_por
 from simulators.mqtt_clients import connect
 from simulators.panel import SimulatedPanel, payload
 from tests.conftest import CI
-from tests.helpers import commissioned, count, eventually, running_gateway
+from tests.helpers import commissioned, count, eventually, mqtt_packet, mqtt_text, running_gateway
 
 GATEWAY = "cc-gateway"
 
@@ -249,20 +249,11 @@ async def test_rotated_credentials_refuse_the_old_password(guarded: Guarded) -> 
 
 def connect_with_will(username: str, password: str, will_topic: str, will: bytes) -> bytes:
     """An MQTT 3.1.1 CONNECT carrying a last will (QoS 1), as an attacker's own client would send it."""
-
-    def field(value: bytes) -> bytes:
-        return len(value).to_bytes(2, "big") + value
-
     flags = 0x80 | 0x40 | 0x08 | 0x04 | 0x02  # user name, password, will QoS 1, will, clean session
-    body = field(b"MQTT") + bytes([4, flags]) + (60).to_bytes(2, "big")
-    body += field(b"1001-will") + field(will_topic.encode()) + field(will)
-    body += field(username.encode()) + field(password.encode())
-    length, size = b"", len(body)
-    while True:
-        size, digit = divmod(size, 128)
-        length += bytes([digit | (0x80 if size else 0)])
-        if not size:
-            return bytes([0x10]) + length + body
+    body = mqtt_text("MQTT") + bytes([4, flags]) + (60).to_bytes(2, "big")
+    body += mqtt_text("1001-will") + mqtt_text(will_topic) + mqtt_text(will)
+    body += mqtt_text(username) + mqtt_text(password)
+    return mqtt_packet(0x10, body)
 
 
 async def test_a_last_will_for_another_account_is_never_stored(guarded: Guarded) -> None:

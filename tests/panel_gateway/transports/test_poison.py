@@ -34,6 +34,9 @@ from tests.helpers import (
     count,
     dead_letters,
     eventually,
+    mqtt_packet,
+    mqtt_text,
+    raw_mqtt_login,
     running_gateway,
 )
 
@@ -225,20 +228,6 @@ async def settled(gateway: MqttGateway) -> bool:
     return True
 
 
-def _packet(kind: int, body: bytes) -> bytes:
-    length, encoded = len(body), b""
-    while True:
-        length, digit = divmod(length, 128)
-        encoded += bytes([digit | (0x80 if length else 0)])
-        if not length:
-            return bytes([kind]) + encoded + body
-
-
-def _text(value: str | bytes) -> bytes:
-    raw = value.encode() if isinstance(value, str) else value
-    return len(raw).to_bytes(2, "big") + raw
-
-
 async def test_what_the_broker_acknowledged_before_the_panel_vanished_still_reaches_the_gateway(
     clean_broker: Settings, sessions
 ) -> None:
@@ -251,12 +240,9 @@ async def test_what_the_broker_acknowledged_before_the_panel_vanished_still_reac
     topic = f"{settings.mqtt_topic_root}/6609/signals"
     burst = [*POISON * 20, payload("6609", "burst-fire", 110)]
     async with running_gateway(settings, sessions):
-        reader, writer = await asyncio.open_connection(target.host, target.port)
-        connect = _text("MQTT") + bytes([4, 0xC2]) + (60).to_bytes(2, "big")  # user, password, clean
-        writer.write(_packet(0x10, connect + _text("6609") + _text("6609") + _text(password)))
-        assert (await reader.readexactly(4))[3] == 0  # CONNACK: accepted
+        reader, writer = await raw_mqtt_login(target.host, target.port, "6609", "6609", password, clean=True)
         for n, body in enumerate(burst, start=1):
-            writer.write(_packet(0x32, _text(topic) + n.to_bytes(2, "big") + body))  # QoS 1
+            writer.write(mqtt_packet(0x32, mqtt_text(topic) + n.to_bytes(2, "big") + body))  # QoS 1
         await writer.drain()
         await reader.readexactly(4 * len(burst))  # every PUBACK: the broker has them all
         writer.transport.abort()  # gone, without a DISCONNECT
