@@ -161,7 +161,7 @@ class Ingest:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        on_stored: Callable[[], None] | None = None,
+        on_stored: Callable[[bool], None] | None = None,
         progress: IntakeProgress | None = None,
     ) -> None:
         self._sessions = sessions
@@ -173,7 +173,7 @@ class Ingest:
         async with self._sessions() as session, session.begin():
             await intake.store_signals(session, rows)
         if self._on_stored:
-            self._on_stored()
+            self._on_stored(True)
 
     @metrics.measured  # counters per transport and the commit time, for /metrics
     async def store(self, batch: Sequence[Received]) -> StoreResult:
@@ -227,7 +227,8 @@ class Ingest:
             log.warning("dead-lettered %d message(s): %s", len(dead), "; ".join(d["reason"] for d in dead))
         if (stored or woke_for_restore) and self._on_stored:
             try:
-                self._on_stored()
+                # Urgent when an alarm is among them: only then do the workers' alarm lanes look.
+                self._on_stored(any(row["priority"] <= Priority.ALARM for row in signals))
             except Exception:  # a missed wake-up costs a poll; failing here would store the batch again
                 log.exception("wake-up after commit failed")
         return StoreResult(stored, len(signals) - stored, len(dead))

@@ -5,7 +5,9 @@ on channels named after the schema, and every process LISTENs: a worker in ``con
 wakes the moment a separate ``control-center gateway`` commits, instead of at its next poll, and an
 operator whose console is served by one web process sees what a worker or a colleague on another did.
 A notification only says "look again": the rows are the truth, so a lost one costs a poll interval,
-never a signal, and after the listening connection is re-established everybody looks again.
+never a signal, and after the listening connection is re-established everybody looks again. The inbox's
+says whether an alarm is among the signals (``urgent``): the workers' alarm lanes look only then, and
+the periodic tests of a whole fleet do not wake them hundreds of times a second.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from control_center.core.tasks import stop_if_cancelled
 log = logging.getLogger(__name__)
 
 INBOX, INCIDENTS = "cc_inbox", "cc_incidents"
+URGENT = "alarm"  # the inbox notification's payload after the origin: an alarm is among the signals
 CHUNK = 500  # incident ids per notification: PostgreSQL's payload limit is 8,000 bytes
 RETRY_SECONDS = 2.0
 
@@ -51,8 +54,8 @@ class Bus:
             if url.get_backend_name() == "postgresql"
             else None
         )
-        self._inbox_listeners: list[Callable[[], None]] = []
-        self._outgoing: asyncio.Queue[tuple[str, set[int]]] = asyncio.Queue()
+        self._inbox_listeners: list[Callable[[bool], None]] = []
+        self._outgoing: asyncio.Queue[tuple[str, set[int] | bool]] = asyncio.Queue()
         self.listening = asyncio.Event()  # set while the LISTEN connection is up (PostgreSQL)
         if self.shared:
             hub.relay = self._incidents_changed  # every hub.publish here is heard everywhere
@@ -62,15 +65,17 @@ class Bus:
         """True when other processes hear this one (PostgreSQL)."""
         return self._conninfo is not None
 
-    def on_signals_stored(self, listener: Callable[[], None]) -> None:
+    def on_signals_stored(self, listener: Callable[[bool], None]) -> None:
+        """``listener(urgent)`` hears of every commit of signals; ``urgent``: an alarm is among them."""
         self._inbox_listeners.append(listener)
 
-    def signals_stored(self) -> None:
-        """A gateway committed signals: wake the inbox workers here and in every other process."""
+    def signals_stored(self, urgent: bool = True) -> None:
+        """A gateway committed signals: wake the inbox workers here and in every other process. ``urgent``:
+        an alarm is among them (the default for those who cannot say, such as the center's own signals)."""
         for listener in self._inbox_listeners:
-            listener()
+            listener(urgent)
         if self.shared:
-            self._outgoing.put_nowait((INBOX, set()))
+            self._outgoing.put_nowait((INBOX, urgent))
 
     def _incidents_changed(self, ids: set[int]) -> None:
         self._outgoing.put_nowait((INCIDENTS, set(ids)))
@@ -90,25 +95,27 @@ class Bus:
 
     async def _send(self) -> None:
         connection: psycopg.AsyncConnection | None = None
-        inbox, ids = False, None
+        inbox: bool | None = None  # a wake-up to send (True: urgent)
+        ids: set[int] | None = None
         try:
             while True:
                 more = [await self._outgoing.get()]
                 while not self._outgoing.empty():
                     more.append(self._outgoing.get_nowait())
-                # Coalesced: a burst of commits is one wake-up; what failed to go is sent with the next.
-                inbox = inbox or any(channel == INBOX for channel, _ in more)
-                for channel, changed in more:
-                    if channel == INCIDENTS:
-                        ids = (ids or set()) | changed
+                # Coalesced: a burst of commits is one wake-up (urgent if any was); what failed to go is
+                # sent with the next.
+                for channel, what in more:
+                    if channel == INBOX:
+                        inbox = bool(inbox) or bool(what)
+                    elif isinstance(what, set):
+                        ids = (ids or set()) | what
                 try:
                     if connection is None or connection.closed:
                         connection, schema = await self._connect()
-                    if inbox:
-                        await connection.execute(
-                            "SELECT pg_notify(%s, %s)", (f"{INBOX}:{schema}", self._origin)
-                        )
-                        inbox = False
+                    if inbox is not None:
+                        payload = f"{self._origin}|{URGENT}" if inbox else self._origin
+                        await connection.execute("SELECT pg_notify(%s, %s)", (f"{INBOX}:{schema}", payload))
+                        inbox = None
                     if ids is not None:
                         for payload in encode(self._origin, ids):
                             await connection.execute(
@@ -121,7 +128,7 @@ class Bus:
                     if connection is not None:
                         await connection.close()
                     connection = None
-                    self._outgoing.put_nowait((INBOX, set()) if inbox else (INCIDENTS, set()))
+                    self._outgoing.put_nowait((INBOX, inbox) if inbox is not None else (INCIDENTS, set()))
                     await asyncio.sleep(RETRY_SECONDS)
         finally:
             if connection is not None:
@@ -150,14 +157,15 @@ class Bus:
     def _catch_up(self) -> None:
         """(Re)connected: whatever was said meanwhile went unheard, so look again at everything."""
         for listener in self._inbox_listeners:
-            listener()
+            listener(True)
         self.hub.deliver(set())
 
     def _heard(self, channel: str, payload: str) -> None:
         if channel == INBOX:
-            if payload != self._origin:
+            origin, _, what = payload.partition("|")
+            if origin != self._origin:
                 for listener in self._inbox_listeners:
-                    listener()
+                    listener(what == URGENT)
             return
         origin, ids = decode(payload)
         if origin != self._origin:  # our own changes were delivered here already

@@ -44,7 +44,7 @@ async def next_update(queue: asyncio.Queue[set[int]]) -> set[int]:
 async def test_one_process_hears_another(postgres_url: str) -> None:
     gateway_side, console_side = Bus(postgres_url, Hub()), Bus(postgres_url, Hub())
     woken = asyncio.Event()
-    console_side.on_signals_stored(woken.set)
+    console_side.on_signals_stored(lambda urgent: woken.set())
     async with running(gateway_side), running(console_side):
         woken.clear()  # connecting wakes everybody once; this test wants the gateway's wake-up
         with gateway_side.hub.subscription() as here, console_side.hub.subscription() as there:
@@ -58,10 +58,29 @@ async def test_one_process_hears_another(postgres_url: str) -> None:
             assert here.empty(), "a process must not hear its own change a second time"
 
 
+async def test_the_other_process_hears_whether_an_alarm_is_among_the_signals(postgres_url: str) -> None:
+    """The workers' alarm lanes look only when an alarm was stored: a fleet's periodic tests must not
+    wake them, and an alarm must, even when it was committed in the same burst as routine signals."""
+    gateway_side, console_side = Bus(postgres_url, Hub()), Bus(postgres_url, Hub())
+    heard: asyncio.Queue[bool] = asyncio.Queue()
+    console_side.on_signals_stored(heard.put_nowait)
+    async with running(gateway_side), running(console_side):
+        while not heard.empty():  # connecting wakes everybody once, urgently
+            heard.get_nowait()
+        gateway_side.signals_stored(urgent=False)
+        assert await asyncio.wait_for(heard.get(), 5) is False
+        gateway_side.signals_stored(urgent=False)
+        gateway_side.signals_stored(urgent=True)  # coalesced with the routine one or sent after it
+        wakes = [await asyncio.wait_for(heard.get(), 5)]
+        while not wakes[-1]:
+            wakes.append(await asyncio.wait_for(heard.get(), 5))
+        assert wakes[-1] is True
+
+
 async def test_a_lost_connection_is_followed_by_everybody_looking_again(postgres_url: str) -> None:
     bus = Bus(postgres_url, Hub())
     woken = asyncio.Event()
-    bus.on_signals_stored(woken.set)
+    bus.on_signals_stored(lambda urgent: woken.set())
     async with running(bus):
         with bus.hub.subscription() as consoles:
             woken.clear()
@@ -83,7 +102,7 @@ async def test_a_lost_connection_is_followed_by_everybody_looking_again(postgres
 async def test_on_sqlite_everything_stays_in_the_process(tmp_path) -> None:
     bus = Bus(f"sqlite+aiosqlite:///{tmp_path}/demo.sqlite3", Hub())
     woken = asyncio.Event()
-    bus.on_signals_stored(woken.set)
+    bus.on_signals_stored(lambda urgent: woken.set())
     assert not bus.shared
     with bus.hub.subscription() as consoles:
         bus.signals_stored()
