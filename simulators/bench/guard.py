@@ -21,17 +21,12 @@ slower machine moves both and only a regression of the code fails the run:
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-from psycopg import sql
-from sqlalchemy.engine import make_url
-
 from simulators.bench import ingest, latency, storm
+from simulators.harness.schemas import fresh_schema
 
 STORM_SIGNALS = 5000
 STORM_FIRE_MARGIN_MS = 400.0
@@ -101,26 +96,6 @@ def latency_checks(r: dict[str, Any]) -> list[Check]:
     ]  # fmt: skip
 
 
-@contextlib.contextmanager
-def _own_schema(database_url: str | None, name: str) -> Iterator[str | None]:
-    """A PostgreSQL URL naming a fresh schema of its own (dropped afterwards), so that each bench
-    seeds and counts its own rows; None (SQLite) stays None: each bench makes its own file."""
-    if database_url is None or make_url(database_url).get_backend_name() != "postgresql":
-        yield database_url
-        return
-    url = make_url(database_url)
-    schema = f"guard_{name}_{uuid.uuid4().hex[:8]}"
-    conninfo = url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    try:
-        query = dict(url.query) | {"options": f"-csearch_path={schema}"}
-        yield url.set(query=query).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-
-
 def judged(
     run: Callable[[], dict[str, Any]], checks: Callable[[dict[str, Any]], list[Check]]
 ) -> tuple[dict[str, Any], list[Check]]:
@@ -137,11 +112,11 @@ def judged(
 
 
 def main(database_url: str | None) -> dict[str, Any]:
-    """The three benches one after the other, each in a schema of its own (PostgreSQL)."""
+    """The three benches one after the other, each in a fresh schema of its own (PostgreSQL)."""
 
     def in_schema(name: str, bench: Callable[[str | None], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
         def run() -> dict[str, Any]:
-            with _own_schema(database_url, name) as url:
+            with fresh_schema(database_url, f"guard_{name}") as url:
                 return bench(url)
 
         return run
@@ -157,7 +132,8 @@ def main(database_url: str | None) -> dict[str, Any]:
 
     storm_result, storm_found = judged(in_schema("storm", storm_bench), storm_checks)
     ingest_result, ingest_found = judged(in_schema("ingest", ingest_bench), ingest_checks)
-    latency_result, latency_found = judged(in_schema("latency", latency_bench), latency_checks)
+    # The latency bench takes a schema of its own (simulators/harness/schemas.py).
+    latency_result, latency_found = judged(lambda: latency_bench(database_url), latency_checks)
     checks = storm_found + ingest_found + latency_found
     return {
         "storm": storm_result,

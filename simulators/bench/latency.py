@@ -36,6 +36,7 @@ from control_center.signals.models import Signal
 from simulators.harness.center import bench_center
 from simulators.harness.figures import latencies_ms, percentile
 from simulators.harness.identities import KEY_VARIABLE, panel_password
+from simulators.harness.schemas import fresh_schema
 from simulators.mqtt_clients import connect
 from simulators.panel import payload
 
@@ -240,7 +241,10 @@ async def run(
 ) -> dict[str, Any]:
     async with contextlib.AsyncExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        url = database_url or f"sqlite+aiosqlite:///{tmp / 'latency.sqlite3'}"
+        url = (
+            stack.enter_context(fresh_schema(database_url, "latency"))
+            or f"sqlite+aiosqlite:///{tmp / 'latency.sqlite3'}"
+        )
         # Separate processes need PostgreSQL's NOTIFY to wake the worker; SQLite is the one-process demo.
         processes = processes or ("separate" if url.startswith("postgresql") else "one")
         if processes == "separate" and not url.startswith("postgresql"):
