@@ -30,9 +30,7 @@ def issuer_from(settings: Settings) -> Issuer:
 
 async def qualified_invoice(*, session: AsyncSession, invoice_id: int, issuer: Issuer) -> QualifiedInvoice:
     row = await session.scalar(
-        select(InvoiceRow)
-        .where(InvoiceRow.id == invoice_id)
-        .options(selectinload(InvoiceRow.lines))
+        select(InvoiceRow).where(InvoiceRow.id == invoice_id).options(selectinload(InvoiceRow.lines))
     )
     if row is None:
         raise LookupError(f"invoice {invoice_id} not found")

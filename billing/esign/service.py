@@ -465,7 +465,8 @@ async def refresh_retention(*, session: AsyncSession, on: dt.date) -> int:
     Returns how many changed; the caller commits."""
     changed = 0
     rows = await session.execute(
-        select(SignedDocument, Contract).join(Contract, Contract.id == SignedDocument.contract_id)
+        select(SignedDocument, Contract)
+        .join(Contract, Contract.id == SignedDocument.contract_id)
         .options(defer(SignedDocument.pdf))
     )
     for stored, contract in rows.all():

@@ -36,7 +36,6 @@ CANDIDATES_SHOWN = 3
 WORDS = (N_("premises"), N_("responder"), N_("depot"))  # the map's kinds, shown through the catalogs
 
 
-
 @dataclass(frozen=True)
 class MapPlace:
     kind: str

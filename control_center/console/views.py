@@ -46,9 +46,7 @@ LivePart = Literal["main", "record"]
 LIVE_TEMPLATES: dict[str, str] = {"main": "_incident_main.html", "record": "_incident_record.html"}
 
 
-@router.get(
-    "/console/incidents/{incident_id}/live/{part}", dependencies=[allowed(Permission.INCIDENTS_READ)]
-)
+@router.get("/console/incidents/{incident_id}/live/{part}", dependencies=[allowed(Permission.INCIDENTS_READ)])
 async def incident_live(incident_id: RowId, part: LivePart, request: Request) -> HTMLResponse:
     """A part of the incident page that shows state, re-fetched (and morphed in) when the incident changed.
     Not another "viewed" audit entry: the page that asks was opened, and recorded, by the same person."""

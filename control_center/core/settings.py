@@ -216,7 +216,7 @@ class Settings(BaseSettings):
             "G": (600, 1800),  # equipment
         },
         description="Queue SLA per service letter: (warn, late) seconds from receipt until claimed; "
-        'e.g. CC_SLA_SECONDS=\'{"B": [30, 60]}\' (letters left out get no SLA colour)',
+        "e.g. CC_SLA_SECONDS='{\"B\": [30, 60]}' (letters left out get no SLA colour)",
     )
     metrics_token: SecretStr | None = Field(
         default=None,

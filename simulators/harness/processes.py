@@ -58,16 +58,20 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
         if settings.secret_key
         else {"CC_SECRET_KEY_FILE": str(Path(settings.secret_key_file).resolve())}
     )
-    return env | key | {
-        "CC_DATABASE_URL": settings.database_url,
-        "CC_MQTT_URL": settings.mqtt_url or "",
-        "CC_MQTT_TOPIC_ROOT": settings.mqtt_topic_root,
-        "CC_MQTT_CLIENT_ID": settings.mqtt_client_id,
-        "CC_HTTP_HOST": "127.0.0.1",
-        "CC_HTTP_PORT": str(settings.http_port),
-        "CC_LOG_LEVEL": "INFO",
-        **extra,
-    }
+    return (
+        env
+        | key
+        | {
+            "CC_DATABASE_URL": settings.database_url,
+            "CC_MQTT_URL": settings.mqtt_url or "",
+            "CC_MQTT_TOPIC_ROOT": settings.mqtt_topic_root,
+            "CC_MQTT_CLIENT_ID": settings.mqtt_client_id,
+            "CC_HTTP_HOST": "127.0.0.1",
+            "CC_HTTP_PORT": str(settings.http_port),
+            "CC_LOG_LEVEL": "INFO",
+            **extra,
+        }
+    )
 
 
 class CenterProcess:
