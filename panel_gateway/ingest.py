@@ -225,10 +225,13 @@ class Ingest:
             self.progress.committed((i.received_at, i.decoded.panel_time) for i in decoded)
         if dead:
             log.warning("dead-lettered %d message(s): %s", len(dead), "; ".join(d["reason"] for d in dead))
-        if (stored or woke_for_restore) and self._on_stored:
+        # Urgent when an alarm is among them: only then do the workers' alarm lanes look. An alarm met
+        # as a duplicate wakes them too: a commit whose answer was lost is retried, and the retry
+        # stores nothing new, but the first attempt's wake-up may never have gone out.
+        alarm = any(row["priority"] <= Priority.ALARM for row in signals)
+        if (stored or woke_for_restore or alarm) and self._on_stored:
             try:
-                # Urgent when an alarm is among them: only then do the workers' alarm lanes look.
-                self._on_stored(any(row["priority"] <= Priority.ALARM for row in signals))
+                self._on_stored(alarm)
             except Exception:  # a missed wake-up costs a poll; failing here would store the batch again
                 log.exception("wake-up after commit failed")
         return StoreResult(stored, len(signals) - stored, len(dead))

@@ -27,7 +27,9 @@ from control_center.core.tasks import stop_if_cancelled
 log = logging.getLogger(__name__)
 
 INBOX, INCIDENTS = "cc_inbox", "cc_incidents"
-URGENT = "alarm"  # the inbox notification's payload after the origin: an alarm is among the signals
+# After the origin in an inbox notification: "routine" when no alarm is among the signals. Anything else
+# (nothing, as a gateway of before this marker sends) counts as urgent: a wrong guess costs a look.
+ROUTINE = "routine"
 CHUNK = 500  # incident ids per notification: PostgreSQL's payload limit is 8,000 bytes
 RETRY_SECONDS = 2.0
 
@@ -113,7 +115,7 @@ class Bus:
                     if connection is None or connection.closed:
                         connection, schema = await self._connect()
                     if inbox is not None:
-                        payload = f"{self._origin}|{URGENT}" if inbox else self._origin
+                        payload = self._origin if inbox else f"{self._origin}|{ROUTINE}"
                         await connection.execute("SELECT pg_notify(%s, %s)", (f"{INBOX}:{schema}", payload))
                         inbox = None
                     if ids is not None:
@@ -165,7 +167,7 @@ class Bus:
             origin, _, what = payload.partition("|")
             if origin != self._origin:
                 for listener in self._inbox_listeners:
-                    listener(what == URGENT)
+                    listener(what != ROUTINE)
             return
         origin, ids = decode(payload)
         if origin != self._origin:  # our own changes were delivered here already

@@ -105,6 +105,9 @@ BELOW_ALARM_LANES = 2
 # one). Nothing below alarm priority needs its answer within this; alarms have a lane of their own.
 GATHER_S = 0.05
 PASS = 20 * GROUP_MAX  # signals a lane takes before it looks at its wake-up again
+# The alarm lane's own poll: woken only by urgent wake-ups, it must not wait long for one that was lost
+# (a NOTIFY retried after a failure, a wake-up that raised). A look costs one short query.
+ALARM_POLL_S = 0.1
 
 
 Lane = tuple[int, int]  # the priorities a worker's lane takes, most and least urgent
@@ -461,10 +464,12 @@ class InboxWorker:
         sessions: async_sessionmaker[AsyncSession],
         on_changed: Callable[[set[int]], None],
         poll_seconds: float = 0.5,
+        alarm_poll_seconds: float = ALARM_POLL_S,
     ) -> None:
         self._sessions = sessions
         self._on_changed = on_changed
         self._poll = poll_seconds
+        self._alarm_poll = alarm_poll_seconds
         self._wakes: list[tuple[asyncio.Event, Lane]] = []
 
     def wake(self, urgent: bool = True) -> None:
@@ -510,7 +515,7 @@ class InboxWorker:
                 if done >= PASS or (done and not gather_s):
                     continue
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), self._poll)
+                    await asyncio.wait_for(wake.wait(), self._alarm_poll if lane == ALARMS else self._poll)
                 if gather_s:
                     await asyncio.sleep(gather_s)
         finally:

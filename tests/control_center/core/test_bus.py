@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import psycopg
 from sqlalchemy.engine import make_url
 
-from control_center.core.bus import CHUNK, INCIDENTS, Bus, decode, encode
+from control_center.core.bus import CHUNK, INBOX, INCIDENTS, Bus, decode, encode
 from control_center.core.hub import Hub
 from tests.helpers import background
 
@@ -75,6 +75,23 @@ async def test_the_other_process_hears_whether_an_alarm_is_among_the_signals(pos
         while not wakes[-1]:
             wakes.append(await asyncio.wait_for(heard.get(), 5))
         assert wakes[-1] is True
+
+
+async def test_a_wake_up_without_a_marker_is_urgent(postgres_url: str) -> None:
+    """A gateway of before the marker (during a rolling upgrade) says only "look again": its alarms must
+    not wait for the alarm lane's poll."""
+    bus = Bus(postgres_url, Hub())
+    heard: asyncio.Queue[bool] = asyncio.Queue()
+    bus.on_signals_stored(heard.put_nowait)
+    async with running(bus):
+        while not heard.empty():
+            heard.get_nowait()
+        url = make_url(postgres_url)
+        schema = str(url.query["options"]).rpartition("=")[2]
+        dsn = f"host={url.host} port={url.port} user={url.username} dbname={url.database}"
+        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as old_gateway:
+            await old_gateway.execute("SELECT pg_notify(%s, %s)", (f"{INBOX}:{schema}", "an-old-gateway"))
+        assert await asyncio.wait_for(heard.get(), 5) is True
 
 
 async def test_a_lost_connection_is_followed_by_everybody_looking_again(postgres_url: str) -> None:

@@ -49,7 +49,7 @@ async def test_routine_commits_are_gathered_and_an_alarm_still_wakes_its_lane(po
 
     event.listen(worker_engine.sync_engine, "commit", counted)
     changed: list[set[int]] = []
-    worker = InboxWorker(worker_sessions, changed.append, poll_seconds=5)
+    worker = InboxWorker(worker_sessions, changed.append, poll_seconds=5, alarm_poll_seconds=5)
     ingest = Ingest(gateway_sessions, on_stored=worker.wake)
     task = asyncio.create_task(worker.run())
 
@@ -82,3 +82,29 @@ async def test_routine_commits_are_gathered_and_an_alarm_still_wakes_its_lane(po
             await task
         await gateway_engine.dispose()
         await worker_engine.dispose()
+
+
+async def test_an_alarm_retried_as_a_duplicate_still_wakes_the_alarm_lane(postgres_url: str) -> None:
+    """A gateway's commit succeeded but its answer was lost (the connection dropped at the COMMIT): the
+    batch is retried, stores nothing new, and the first attempt's wake-up never went out. The retry's
+    wake-up must be urgent, or the fire waits for the alarm lane's poll."""
+    engine = create_engine(postgres_url)
+    sessions = session_factory(engine)
+    worker = InboxWorker(sessions, lambda ids: None, poll_seconds=5, alarm_poll_seconds=5)
+    task = asyncio.create_task(worker.run())
+    try:
+        await asyncio.sleep(0.2)  # the lanes' first look at an empty inbox
+        fire = received("2001", "fire-once", 110)
+        await Ingest(sessions).store([fire])  # committed; its wake-up lost
+        await Ingest(sessions, on_stored=worker.wake).store([fire])  # the retry: a duplicate
+
+        async def worked() -> bool:
+            async with sessions() as session:
+                return await session.scalar(select(Incident.id).where(Incident.account == "2001")) is not None
+
+        await until(worked, seconds=4)  # within the poll interval: the alarm lane was woken
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await engine.dispose()
