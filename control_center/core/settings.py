@@ -124,6 +124,17 @@ class Settings(BaseSettings):
         description="No panel's signal stored this long raises a system alarm "
         "(unset: twice the fleet's shortest check-in interval, at least 5 minutes)",
     )
+    watchdog_unworked_alarm_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="A stored alarm the inbox has not worked this long raises a system alarm",
+    )
+    watchdog_unworked_seconds: float = Field(
+        default=180.0,
+        gt=0,
+        description="Any stored signal the inbox has not worked this long raises a system alarm "
+        "(a storm of 100,000 is worked within a minute)",
+    )
     secret_key: str | None = Field(default=None, description="64 hex digits sealing DC-09 keys at rest")
     secret_key_file: str = "./var/secret.key"
     dispatch_road_factor: float = Field(

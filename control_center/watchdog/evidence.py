@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.signals import link_supervision as supervision
 from control_center.signals.models import Signal
+from control_center.signals.service_types import Priority
 from control_center.subscribers.models import PanelAccount, PanelPath
 from control_center.watchdog.rules import GatewayReport
 from panel_gateway.models import GatewayStatus
+
+Unworked = tuple[int, dt.datetime]  # a signal's id and receipt
 
 
 async def gateways(session: AsyncSession) -> list[GatewayReport]:
@@ -42,3 +45,13 @@ async def shortest_check_in(session: AsyncSession) -> int | None:
     panels = await session.scalar(select(func.min(PanelAccount.check_in_seconds)))
     paths = await session.scalar(select(func.min(PanelPath.overdue_seconds)))
     return min((s for s in (panels, paths) if s is not None), default=None)
+
+
+async def unworked(session: AsyncSession, *, now: dt.datetime) -> tuple[Unworked | None, Unworked | None]:
+    """The oldest signals not worked yet (a runaway device's, held on purpose, aside), by the inbox's
+    partial index: (id, receipt) of the oldest alarm, and of the oldest signal of any kind."""
+    ready = (Signal.processed_at.is_(None), or_(Signal.held_until.is_(None), Signal.held_until <= now))
+    oldest = select(Signal.id, Signal.received_at).where(*ready).order_by(Signal.id).limit(1)
+    alarm = (await session.execute(oldest.where(Signal.priority <= Priority.ALARM))).first()
+    signal = (await session.execute(oldest)).first()
+    return (alarm[0], alarm[1]) if alarm else None, (signal[0], signal[1]) if signal else None

@@ -9,6 +9,11 @@
   panel with the shortest supervised interval must be heard within it, or its own line-cut is raised;
   twice that, at least ``QUIET_FLOOR``, with nothing from anyone means the path is broken. Signals the
   center raises itself (line cut, receiver failure) do not count: they are what silence produces.
+- **Inbox behind**: a signal stored and not worked — an alarm for longer than ``Limits.alarm`` (15 s by
+  default), anything else for longer than ``Limits.signal`` (3 min) (a runaway device's held signals
+  aside). The gateway may be
+  storing every message while the inbox worker of ``control-center serve`` has stopped, is not
+  running, or fails on every group: the alarms are safe in the table and nobody sees them.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ class Kind(enum.StrEnum):
     GATEWAY_SILENT = "gateway_silent"
     GATEWAY_NOT_SUBSCRIBED = "gateway_not_subscribed"
     INTAKE_QUIET = "intake_quiet"
+    INBOX_BEHIND = "inbox_behind"
     DATABASE = "database_unreachable"
 
 
@@ -44,12 +50,29 @@ class GatewayReport:
 
 
 @dataclass(frozen=True, slots=True)
+class Waiting:
+    """Since when the oldest signals the inbox has not worked wait: of the alarms, and of all."""
+
+    alarm: dt.datetime | None = None
+    signal: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How long a stored signal may wait unworked. An alarm is worked within milliseconds, before any
+    storm (its own lane); a storm of 100,000 within a minute on the 2-core machine (docs/benchmarks.md)."""
+
+    alarm: dt.timedelta = dt.timedelta(seconds=15)
+    signal: dt.timedelta = dt.timedelta(minutes=3)
+
+
+@dataclass(frozen=True, slots=True)
 class SystemAlarm:
     kind: Kind
     since: dt.datetime
     subject: str = ""  # the gateway concerned
-    detail: str = ""  # what it said, or the expected interval
-    expected: dt.timedelta | None = None  # intake quiet: the limit that was passed
+    detail: str = ""  # what it said; inbox behind: "alarm" or "signal"
+    expected: dt.timedelta | None = None  # intake quiet, inbox behind: the limit that was passed
 
     @property
     def reason(self) -> str:
@@ -68,6 +91,12 @@ class SystemAlarm:
             case Kind.INTAKE_QUIET:
                 seconds = (self.expected or dt.timedelta()).total_seconds()
                 return f"no signal from any panel stored since {at} (expected within {seconds:.0f} s)"
+            case Kind.INBOX_BEHIND:
+                seconds = (self.expected or dt.timedelta()).total_seconds()
+                return (
+                    f"an {self.detail} waits unworked since {at} (limit {seconds:.0f} s): the inbox "
+                    "worker (control-center serve) may have stopped or be failing"
+                )
             case Kind.DATABASE:
                 return f"the database cannot be reached since {at}: {self.detail}"
 
@@ -89,6 +118,8 @@ def judge(
     gateways: Sequence[GatewayReport],
     last_intake: dt.datetime | None,
     quiet: dt.timedelta | None,
+    waiting: Waiting = Waiting(),
+    limits: Limits = Limits(),
 ) -> list[SystemAlarm]:
     alarms: list[SystemAlarm] = []
     known = [g for g in gateways if now - g.beat_at <= FORGOTTEN]
@@ -106,4 +137,8 @@ def judge(
         heard = last_intake or watching_since
         if now - heard > quiet:
             alarms.append(SystemAlarm(Kind.INTAKE_QUIET, heard, expected=quiet))
+    if waiting.alarm is not None and now - waiting.alarm > limits.alarm:
+        alarms.append(SystemAlarm(Kind.INBOX_BEHIND, waiting.alarm, detail="alarm", expected=limits.alarm))
+    elif waiting.signal is not None and now - waiting.signal > limits.signal:
+        alarms.append(SystemAlarm(Kind.INBOX_BEHIND, waiting.signal, detail="signal", expected=limits.signal))
     return alarms

@@ -30,7 +30,7 @@ def _alarm(alarm: SystemAlarm) -> dict[str, str]:
     summary="Whether alarms get through",
     description="200 while the alarm path works; 503 with the system alarms (and their reasons) when not: "
     "no gateway subscribed, a gateway silent, no signal stored for longer than the check-ins allow, "
-    "or the database unreachable.",
+    "a stored signal not worked (an alarm for 15 s, any other for 3 min), or the database unreachable.",
     responses={503: {"description": "system alarms in force"}},
 )
 async def healthz(request: Request) -> JSONResponse:

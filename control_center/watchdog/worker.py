@@ -20,7 +20,7 @@ from control_center.core.hub import Hub
 from control_center.core.settings import Settings
 from control_center.core.tasks import stop_if_cancelled
 from control_center.watchdog import evidence
-from control_center.watchdog.rules import Kind, SystemAlarm, judge, quiet_limit
+from control_center.watchdog.rules import Kind, Limits, SystemAlarm, Waiting, judge, quiet_limit
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class Watchdog:
         self.watching_since = clock()
         self.alarms: list[SystemAlarm] = []
         self._database_away_since: dt.datetime | None = None
+        self._first_seen: dict[int, dt.datetime] = {}  # unworked signal id → when this watchdog saw it
         self._lock = asyncio.Lock()  # the loop and /healthz may judge at once; one at a time
 
     async def run(self) -> None:
@@ -77,7 +78,28 @@ class Watchdog:
                 gateways=await evidence.gateways(session),
                 last_intake=await evidence.last_intake(session, after=after),
                 quiet=quiet,
+                waiting=self._waiting(now, *await evidence.unworked(session, now=now)),
+                limits=Limits(
+                    alarm=dt.timedelta(seconds=s.watchdog_unworked_alarm_seconds),
+                    signal=dt.timedelta(seconds=s.watchdog_unworked_seconds),
+                ),
             )
+
+    def _waiting(self, now: dt.datetime, *oldest: evidence.Unworked | None) -> Waiting:
+        """How long the oldest unworked signals have waited: since their receipt, or since this watchdog
+        first saw them if that is later (a signal stored with an older receipt, as a replay or a test
+        does, is not late the moment it is stored)."""
+        seen: dict[int, dt.datetime] = {}
+        since: list[dt.datetime | None] = []
+        for found in oldest:
+            if found is None:
+                since.append(None)
+                continue
+            signal, received = found
+            seen[signal] = self._first_seen.get(signal, now)
+            since.append(max(received, seen[signal]))
+        self._first_seen = seen
+        return Waiting(alarm=since[0], signal=since[1])
 
     def _update(self, alarms: list[SystemAlarm]) -> None:
         before = {(a.kind, a.subject): a for a in self.alarms}

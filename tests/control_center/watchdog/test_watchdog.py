@@ -13,18 +13,20 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from control_center.core.db import utcnow
 from control_center.core.settings import Settings
 from control_center.runtime import Runtime
-from control_center.watchdog.rules import GatewayReport, Kind, judge, quiet_limit
+from control_center.signals.models import Signal
+from control_center.watchdog.rules import GatewayReport, Kind, Waiting, judge, quiet_limit
 from panel_gateway.ingest import Received
 from panel_gateway.protocols import mqtt_payload
 from simulators.panel import payload
 from tests.conftest import free_port
 from tests.control_center.console import test_console_browser
 from tests.control_center.console.test_console_and_api import _next_event
-from tests.helpers import PASSWORD, add_user, eventually, forget_gateway_session
+from tests.helpers import PASSWORD, add_user, background, eventually, forget_gateway_session
 from tests.links import Link
 from tests.panel_gateway.transports.test_mqtt_supervision import through
 
@@ -34,12 +36,16 @@ GRACE = dt.timedelta(seconds=30)
 
 
 @contextlib.asynccontextmanager
-async def serving(settings: Settings, *, gateway: bool = False) -> AsyncIterator[Runtime]:
-    """``control-center serve`` in this process: web and watchdog, and with ``gateway`` the MQTT
-    gateway beside them (as with the embedded broker), each from the runtime that assembles them."""
+async def serving(
+    settings: Settings, *, gateway: bool = False, worker: bool = True
+) -> AsyncIterator[Runtime]:
+    """``control-center serve`` in this process: web, watchdog and inbox worker (without ``worker``: as
+    if it had stopped), and with ``gateway`` the MQTT gateway beside them (as with the embedded
+    broker), each from the runtime that assembles them."""
     runtime = Runtime(settings)
     server = runtime.web_server()
-    task = asyncio.create_task(runtime.run(server.serve(), *(runtime.gateway_loops() if gateway else [])))
+    loops = [*(runtime.gateway_loops() if gateway else []), *([runtime.worker.run()] if worker else [])]
+    task = asyncio.create_task(runtime.run(server.serve(), *loops))
     try:
         await eventually(lambda: asyncio.sleep(0, server.started or task.done()))
         assert not task.done(), task
@@ -118,9 +124,10 @@ def watching_intake(database_url: str) -> Settings:
     )
 
 
-async def store_signal(runtime: Runtime, account: str, at: dt.datetime) -> None:
-    """A panel's signal as the gateway stores it, received at ``at``."""
-    raw = payload(account, f"m-{at.timestamp()}", 602)  # a periodic test report: a check-in
+async def store_signal(runtime: Runtime, account: str, at: dt.datetime, code: int = 602) -> None:
+    """A panel's signal as the gateway stores it, received at ``at`` (by default a periodic test
+    report: a check-in)."""
+    raw = payload(account, f"m-{code}-{at.timestamp()}", code)
     topic = f"panels/{account}/signals"
     await runtime.ingest.store([Received("mqtt", topic, raw, at, mqtt_payload.parse_json(account, raw))])
 
@@ -156,6 +163,35 @@ async def test_no_signal_for_longer_than_allowed_raises_a_system_alarm_on_the_co
     assert 'id="system-alarm"' in page and 'hx-trigger="load, sse:system, every 15s"' in page
     assert [a["kind"] for a in quiet["alarms"]] == ["intake_quiet"]
     assert after.strip() == "" and healthy.status_code == 200
+
+
+async def test_an_alarm_stored_while_no_inbox_worker_runs_raises_a_system_alarm_until_it_is_worked(
+    database_url: str, sessions
+) -> None:
+    """The gateway stores and acknowledges every alarm, but the inbox worker of ``serve`` has stopped (or
+    fails on every group): the alarms are safe in the table and no operator sees them. Before, the
+    watchdog looked only at the intake, and /healthz said ok."""
+    settings = watching_intake(database_url).model_copy(update={"watchdog_unworked_alarm_seconds": 1.0})
+    async with serving(settings, worker=False) as runtime, client(settings) as http:
+        await store_signal(runtime, "1001", utcnow(), code=110)  # a fire
+        await store_signal(runtime, "1002", utcnow())  # the intake itself is well
+        behind = await eventually(lambda: answers(http, "/healthz", 503))
+        async with sessions() as session:  # held on purpose (a runaway device): not the worker's fault
+            await session.execute(update(Signal).values(held_until=utcnow() + dt.timedelta(minutes=10)))
+            await session.commit()
+        while_held = await eventually(lambda: answers(http, "/healthz", 200))
+        async with sessions() as session:
+            await session.execute(update(Signal).values(held_until=None))
+            await session.commit()
+        await eventually(lambda: answers(http, "/healthz", 503))
+        async with background(runtime.worker.run()):  # serve's worker runs again
+            worked = await eventually(lambda: answers(http, "/healthz", 200))
+
+    assert behind is not None and while_held is not None and worked is not None
+    [alarm] = behind.json()["alarms"]
+    assert alarm["kind"] == "inbox_behind" and "an alarm waits unworked since" in alarm["reason"]
+    assert "limit 1 s" in alarm["reason"]
+    assert worked.json() == {"status": "ok", "alarms": []}
 
 
 # --- the rules ------------------------------------------------------------------------------------------
@@ -200,6 +236,22 @@ def test_the_watchdogs_rules(gateways, last_intake, quiet, kinds) -> None:
         quiet=quiet,
     )
     assert [a.kind for a in alarms] == kinds
+
+
+@pytest.mark.parametrize(
+    ("waiting", "behind"),
+    [
+        (Waiting(), None),
+        (Waiting(alarm=T - dt.timedelta(seconds=16)), "alarm"),
+        (Waiting(alarm=T - dt.timedelta(seconds=5), signal=T - dt.timedelta(minutes=2)), None),  # a storm
+        (Waiting(alarm=T - dt.timedelta(seconds=5), signal=T - dt.timedelta(minutes=4)), "signal"),
+    ],
+    ids=["worked", "an-alarm-not-worked", "a-storm-being-worked", "the-inbox-stuck"],
+)
+def test_the_watchdogs_rule_for_the_inbox(waiting: Waiting, behind: str | None) -> None:
+    alarms = judge(now=T, watching_since=T - dt.timedelta(hours=1), grace=GRACE, gateways=[gateway()],
+                   last_intake=T, quiet=None, waiting=waiting)  # fmt: skip
+    assert [(a.kind, a.detail) for a in alarms] == ([(Kind.INBOX_BEHIND, behind)] if behind else [])
 
 
 def test_the_first_moments_after_start_raise_no_alarm_for_a_gateway_still_starting() -> None:
