@@ -11,7 +11,7 @@ connection its ACK. Nothing is released before its commit.
   routine batches.
 - Released in arrival order where the protocol wants it (MQTT's PUBACKs, ``in_arrival_order``);
   otherwise each batch as it commits (a DC-09 or serial answer goes to its own connection).
-- The database away: ``Ingest.store`` raises only then (``ingest.database_away``; a message it cannot
+- The database away: ``Ingest.store`` raises only then (``core/db_errors.database_away``; a message it cannot
   store becomes a dead letter), and the batch is kept, unreleased, and retried on ``RETRY_SECONDS``.
 - Cancelled, the loop stops at once, even when the driver turned the cancellation into another error
   (``stop_if_cancelled``); the batches under way are cancelled, unreleased, so the panels send again.

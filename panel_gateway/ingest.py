@@ -9,10 +9,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, replace
 
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from control_center.core.db_errors import database_away
 from control_center.signals import intake
 from control_center.signals.classification import Classification, classify
 from control_center.signals.link_supervision import IntakeProgress
@@ -25,12 +24,6 @@ from panel_gateway.protocols.panel_signal import PanelSignal, UnknownEvent
 log = logging.getLogger(__name__)
 
 DEAD_LETTER_KEEP = 4 * 1024  # bytes of a refused input kept; its full length and SHA-256 are kept beside
-# SQLSTATE classes that say the database is unwell, not that a row is bad: connection, transaction
-# rollback (deadlock, serialization), insufficient resources, operator intervention, system error.
-_AWAY_SQLSTATES = frozenset({"08", "40", "53", "57", "58"})
-# And single codes of other classes that a failover produces: a connection kept to a node that was
-# just demoted to a standby refuses writes (25006 read_only_sql_transaction) until it is replaced.
-_AWAY_CODES = frozenset({"25006"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,18 +128,6 @@ def dead_row(item: Received, reason: str) -> dict[str, object]:
         "payload_sha256": hashlib.sha256(item.raw).hexdigest(),
         "reason": _clean(reason)[:300],
     }
-
-
-def database_away(exc: BaseException) -> bool:
-    """Whether a failed commit is the database's state (retry the batch as it is), not a message's data."""
-    if isinstance(exc, DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        sqlstate = getattr(exc.orig, "sqlstate", None)  # PostgreSQL's verdict, when there is one
-        if isinstance(sqlstate, str) and len(sqlstate) == 5:
-            return sqlstate[:2] in _AWAY_SQLSTATES or sqlstate in _AWAY_CODES
-        return isinstance(exc, OperationalError | InterfaceError)  # e.g. SQLite's "database is locked"
-    return isinstance(exc, OSError | PoolTimeout | DisconnectionError)
 
 
 def _describe(exc: BaseException) -> str:

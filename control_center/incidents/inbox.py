@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,6 +24,7 @@ from control_center.alarms import timers
 from control_center.alarms.alarm_level import Assessment, Trigger
 from control_center.core.bulk import among, update_each
 from control_center.core.db import is_postgresql, utcnow
+from control_center.core.db_errors import database_away
 from control_center.core.tasks import stop_if_cancelled
 from control_center.incidents import alarm_level_service, flows
 from control_center.incidents import service as incidents
@@ -110,6 +111,27 @@ PASS = 20 * GROUP_MAX  # signals a lane takes before it looks at its wake-up aga
 ALARM_POLL_S = 0.1
 
 
+# A signal that fails every group holding it (a service letter this version does not know, written by
+# a newer gateway during an upgrade; a bug) is set aside this long, so that the alarms behind it are
+# worked; then tried again. Meanwhile it is unworked: the watchdog raises a system alarm for it.
+SET_ASIDE_S = 30.0
+
+
+@dataclass(slots=True)
+class SetAside:
+    """The signals a worker could not work, and the ids of the group in progress (to find, after a
+    group failed, the signal that fails alone)."""
+
+    until: dict[int, float] = field(default_factory=dict)  # signal id → when to try it again (monotonic)
+    taking: list[int] = field(default_factory=list)
+
+    def skipped(self) -> list[int]:
+        now = time.monotonic()
+        for signal in [s for s, until in self.until.items() if until <= now]:
+            del self.until[signal]
+        return sorted(self.until)
+
+
 Lane = tuple[int, int]  # the priorities a worker's lane takes, most and least urgent
 ALL: Lane = (Priority.LIFE_SAFETY, Priority.INFO)
 ALARMS: Lane = (Priority.LIFE_SAFETY, Priority.ALARM)
@@ -164,16 +186,20 @@ async def _work(
     on_committed: Callable[[set[int]], None] | None,
     pace: Pace,
     lane: Lane,
+    aside: SetAside | None = None,
+    size: int | None = None,
 ) -> tuple[set[int], int]:
-    """``process_pending`` for the priorities of ``lane``; also returns how many signals it took."""
+    """``process_pending`` for the priorities of ``lane``; also returns how many signals it took.
+    ``aside``: signals to leave alone, and where to note the group in progress; ``size``: signals per
+    group whatever the lane and the pace (1: one at a time)."""
     changed: set[int] = set()
     done = 0
     while done < limit:
         group: set[int] = set()
         started = time.perf_counter()
-        size = GROUP if lane == ALARMS else pace.size
+        take = size or (GROUP if lane == ALARMS else pace.size)
         processed, urgent = await _process_group(
-            session, min(limit - done, size), runaway, now or utcnow(), group, lane
+            session, min(limit - done, take), runaway, now or utcnow(), group, lane, aside
         )
         if not processed:
             break
@@ -193,12 +219,15 @@ async def _process_group(
     now: dt.datetime,
     changed: set[int],
     lane: Lane = ALL,
+    aside: SetAside | None = None,
 ) -> tuple[int, bool]:
     """One transaction of one priority; returns how many signals it took and whether they were alarms
     (priority 1–2: groups of at most ``GROUP`` whatever the pace)."""
     ready = (Signal.processed_at.is_(None), or_(Signal.held_until.is_(None), Signal.held_until <= now))
     if lane != ALL:
         ready += (Signal.priority.between(*lane),)
+    if aside is not None and (skipped := aside.skipped()):
+        ready += (Signal.id.not_in(skipped),)
     top = select(func.min(Signal.priority)).where(*ready).scalar_subquery()  # the most urgent waiting
     query = select(*_COLUMNS).where(*ready, Signal.priority == top).order_by(Signal.id).limit(limit)
     if is_postgresql(session):
@@ -206,6 +235,8 @@ async def _process_group(
     # Rows, not ORM objects: nothing here changes a signal but through the UPDATEs of
     # ``_mark_processed`` and the hold, and loading thousands of instances was a large cost in a storm.
     signals: list[Signal] = list((await session.execute(query)).all())  # type: ignore[arg-type]
+    if aside is not None:
+        aside.taking = [s.id for s in signals]
     if not signals:
         await session.commit()
         return 0, False
@@ -470,6 +501,7 @@ class InboxWorker:
         self._on_changed = on_changed
         self._poll = poll_seconds
         self._alarm_poll = alarm_poll_seconds
+        self.aside = SetAside()
         self._wakes: list[tuple[asyncio.Event, Lane]] = []
 
     def wake(self, urgent: bool = True) -> None:
@@ -493,17 +525,28 @@ class InboxWorker:
         wake = asyncio.Event()
         entry = (wake, lane)
         self._wakes.append(entry)
+        alone = 0  # after a group failed: how many signals to take one at a time, to find the one
         try:
             while True:
                 wake.clear()
                 session = self._sessions()
                 try:
                     # Each transaction's changes are pushed as it commits (not after the whole pass).
-                    _, done = await _work(session, PASS, Runaway(), None, self._on_changed, pace, lane)
-                except Exception:
+                    _, done = await _work(session, alone or PASS, Runaway(), None, self._on_changed, pace,
+                                          lane, self.aside, 1 if alone else None)  # fmt: skip
+                    alone = 0
+                except Exception as exc:
                     stop_if_cancelled()
-                    log.exception("inbox processing failed; retrying")
-                    await asyncio.sleep(1)
+                    if database_away(exc) or not self.aside.taking:
+                        log.exception("inbox processing failed; retrying")
+                        await asyncio.sleep(1)
+                    elif len(self.aside.taking) > 1:
+                        alone = len(self.aside.taking)
+                        log.exception("a group of %d signals failed; taking them one at a time", alone)
+                    else:
+                        [signal] = self.aside.taking
+                        self.aside.until[signal] = time.monotonic() + SET_ASIDE_S
+                        log.exception("signal %d cannot be worked: set aside for %.0f s", signal, SET_ASIDE_S)
                     continue
                 finally:
                     # Closed even when the worker is cancelled in the middle of a statement: an unclosed
