@@ -172,10 +172,12 @@ async def test_an_alarm_stored_while_no_inbox_worker_runs_raises_a_system_alarm_
     fails on every group): the alarms are safe in the table and no operator sees them. Before, the
     watchdog looked only at the intake, and /healthz said ok."""
     settings = watching_intake(database_url).model_copy(update={"watchdog_unworked_alarm_seconds": 1.0})
-    async with serving(settings, worker=False) as runtime, client(settings) as http:
+    _, operator = await add_user(sessions, "operator")
+    async with serving(settings, worker=False) as runtime, client(settings, operator) as http:
         await store_signal(runtime, "1001", utcnow(), code=110)  # a fire
         await store_signal(runtime, "1002", utcnow())  # the intake itself is well
         behind = await eventually(lambda: answers(http, "/healthz", 503))
+        banner = (await http.get("/console/system")).text
         async with sessions() as session:  # held on purpose (a runaway device): not the worker's fault
             await session.execute(update(Signal).values(held_until=utcnow() + dt.timedelta(minutes=10)))
             await session.commit()
@@ -191,6 +193,7 @@ async def test_an_alarm_stored_while_no_inbox_worker_runs_raises_a_system_alarm_
     [alarm] = behind.json()["alarms"]
     assert alarm["kind"] == "inbox_behind" and "an alarm waits unworked since" in alarm["reason"]
     assert "limit 1 s" in alarm["reason"]
+    assert 'data-kind="inbox_behind"' in banner and "警報がオペレーターの一覧に届いていません" in banner
     assert worked.json() == {"status": "ok", "alarms": []}
 
 
