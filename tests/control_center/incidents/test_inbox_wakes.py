@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator
 
 from sqlalchemy import event, func, select
 
@@ -36,6 +37,29 @@ async def until(condition, seconds: float = 20.0) -> None:
         await asyncio.sleep(0.02)
 
 
+def opened(sessions, account: str):
+    """For ``until``: whether an incident of ``account`` is open."""
+
+    async def probe() -> bool:
+        async with sessions() as session:
+            return await session.scalar(select(Incident.id).where(Incident.account == account)) is not None
+
+    return probe
+
+
+@contextlib.asynccontextmanager
+async def working(worker: InboxWorker) -> AsyncIterator[None]:
+    """The worker running, its lanes past their first look at an empty inbox."""
+    task = asyncio.create_task(worker.run())
+    try:
+        await asyncio.sleep(0.2)
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def test_routine_commits_are_gathered_and_an_alarm_still_wakes_its_lane(postgres_url: str) -> None:
     gateway_engine, worker_engine = create_engine(postgres_url), create_engine(postgres_url)
     gateway_sessions, worker_sessions = session_factory(gateway_engine), session_factory(worker_engine)
@@ -51,35 +75,26 @@ async def test_routine_commits_are_gathered_and_an_alarm_still_wakes_its_lane(po
     changed: list[set[int]] = []
     worker = InboxWorker(worker_sessions, changed.append, poll_seconds=5, alarm_poll_seconds=5)
     ingest = Ingest(gateway_sessions, on_stored=worker.wake)
-    task = asyncio.create_task(worker.run())
 
     async def drained() -> bool:
         async with gateway_sessions() as session:
             return not await session.scalar(select(func.count()).where(Signal.processed_at.is_(None)))
 
     try:
-        await asyncio.sleep(0.2)  # the lanes' first look at an empty inbox
-        before = commits
-        for n in range(COMMITS):  # the gateway's commits of periodic tests, a few ms apart
-            await ingest.store([received(f"{1001 + p:04d}", f"t{n}-{p}", 602) for p in range(PER_COMMIT)])
-            await asyncio.sleep(0.003)
-        await until(drained)
-        routine = commits - before
-        # Taken at each commit, every lane looked each time: four or five transactions per commit.
-        assert routine < COMMITS, f"{routine} worker transactions for {COMMITS} routine commits"
+        async with working(worker):
+            before = commits
+            for n in range(COMMITS):  # the gateway's commits of periodic tests, a few ms apart
+                await ingest.store([received(f"{1001 + p:04d}", f"t{n}-{p}", 602) for p in range(PER_COMMIT)])
+                await asyncio.sleep(0.003)
+            await until(drained)
+            routine = commits - before
+            # Taken at each commit, every lane looked each time: four or five transactions per commit.
+            assert routine < COMMITS, f"{routine} worker transactions for {COMMITS} routine commits"
 
-        fire = f"{1001 + PER_COMMIT:04d}"
-        await ingest.store([received(fire, "fire", 110)])
-
-        async def fire_worked() -> bool:
-            async with gateway_sessions() as session:
-                return await session.scalar(select(Incident.id).where(Incident.account == fire)) is not None
-
-        await until(fire_worked, seconds=4)  # within the poll interval: the alarm lane was woken
+            fire = f"{1001 + PER_COMMIT:04d}"
+            await ingest.store([received(fire, "fire", 110)])
+            await until(opened(gateway_sessions, fire), seconds=4)  # before the poll: the alarm lane woken
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await gateway_engine.dispose()
         await worker_engine.dispose()
 
@@ -91,20 +106,11 @@ async def test_an_alarm_retried_as_a_duplicate_still_wakes_the_alarm_lane(postgr
     engine = create_engine(postgres_url)
     sessions = session_factory(engine)
     worker = InboxWorker(sessions, lambda ids: None, poll_seconds=5, alarm_poll_seconds=5)
-    task = asyncio.create_task(worker.run())
     try:
-        await asyncio.sleep(0.2)  # the lanes' first look at an empty inbox
-        fire = received("2001", "fire-once", 110)
-        await Ingest(sessions).store([fire])  # committed; its wake-up lost
-        await Ingest(sessions, on_stored=worker.wake).store([fire])  # the retry: a duplicate
-
-        async def worked() -> bool:
-            async with sessions() as session:
-                return await session.scalar(select(Incident.id).where(Incident.account == "2001")) is not None
-
-        await until(worked, seconds=4)  # within the poll interval: the alarm lane was woken
+        async with working(worker):
+            fire = received("2001", "fire-once", 110)
+            await Ingest(sessions).store([fire])  # committed; its wake-up lost
+            await Ingest(sessions, on_stored=worker.wake).store([fire])  # the retry: a duplicate
+            await until(opened(sessions, "2001"), seconds=4)  # before the poll: the alarm lane woken
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await engine.dispose()
