@@ -6,8 +6,9 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 # SQLSTATE classes that say the database is unwell, not that a row is bad: connection, transaction
-# rollback (deadlock, serialization), insufficient resources, operator intervention, system error.
-_AWAY_SQLSTATES = frozenset({"08", "40", "53", "57", "58"})
+# rollback (deadlock, serialization), insufficient resources, object not in prerequisite state (a lock
+# not available within lock_timeout), operator intervention, system error.
+_AWAY_SQLSTATES = frozenset({"08", "40", "53", "55", "57", "58"})
 # And single codes of other classes that a failover produces: a connection kept to a node that was
 # just demoted to a standby refuses writes (25006 read_only_sql_transaction) until it is replaced.
 _AWAY_CODES = frozenset({"25006"})

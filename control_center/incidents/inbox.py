@@ -115,12 +115,15 @@ ALARM_POLL_S = 0.1
 # a newer gateway during an upgrade; a bug) is set aside this long, so that the alarms behind it are
 # worked; then tried again. Meanwhile it is unworked: the watchdog raises a system alarm for it.
 SET_ASIDE_S = 30.0
+# Signals in a row that each failed alone: past this, the failure is not theirs (a bug on a common path,
+# a permission): the lane pauses as for the database, rather than set the whole inbox aside.
+SYSTEMIC = 3
 
 
 @dataclass(slots=True)
 class SetAside:
-    """The signals a worker could not work, and the ids of the group in progress (to find, after a
-    group failed, the signal that fails alone)."""
+    """The signals a worker could not work (``until``, shared by its lanes), and the ids of the lane's
+    group in progress (``taking``, one list per lane), to find the signal that fails alone."""
 
     until: dict[int, float] = field(default_factory=dict)  # signal id → when to try it again (monotonic)
     taking: list[int] = field(default_factory=list)
@@ -226,8 +229,10 @@ async def _process_group(
     ready = (Signal.processed_at.is_(None), or_(Signal.held_until.is_(None), Signal.held_until <= now))
     if lane != ALL:
         ready += (Signal.priority.between(*lane),)
-    if aside is not None and (skipped := aside.skipped()):
-        ready += (Signal.id.not_in(skipped),)
+    if aside is not None:
+        aside.taking = []
+        if skipped := aside.skipped():
+            ready += (Signal.id.not_in(skipped),)
     top = select(func.min(Signal.priority)).where(*ready).scalar_subquery()  # the most urgent waiting
     query = select(*_COLUMNS).where(*ready, Signal.priority == top).order_by(Signal.id).limit(limit)
     if is_postgresql(session):
@@ -235,14 +240,14 @@ async def _process_group(
     # Rows, not ORM objects: nothing here changes a signal but through the UPDATEs of
     # ``_mark_processed`` and the hold, and loading thousands of instances was a large cost in a storm.
     signals: list[Signal] = list((await session.execute(query)).all())  # type: ignore[arg-type]
-    if aside is not None:
-        aside.taking = [s.id for s in signals]
     if not signals:
         await session.commit()
         return 0, False
     urgent = signals[0].priority <= Priority.ALARM
     if urgent:
         del signals[GROUP:]  # rows fetched beyond are left alone (and unlocked at the commit)
+    if aside is not None:
+        aside.taking = [s.id for s in signals]
     premises = await subscribers.premises_by_account(
         session=session, accounts=(s.account for s in signals if s.kind != SignalKind.TEST)
     )
@@ -521,38 +526,52 @@ class InboxWorker:
                  for _ in range(BELOW_ALARM_LANES)]  # fmt: skip
         await asyncio.gather(self._lane(Pace(), ALARMS), *storm)
 
+    def _after(self, exc: Exception, aside: SetAside, failed_alone: int) -> tuple[int, int, float]:
+        """A lane's pass failed: (signals to take one at a time next, single failures in a row, seconds to
+        pause). The database's state, or a failure that is nobody's data: pause and retry as it is. A
+        group: its signals one at a time. One signal alone: set aside (``SET_ASIDE_S``)."""
+        if database_away(exc) or not aside.taking or failed_alone >= SYSTEMIC:
+            log.error("inbox processing failed; retrying", exc_info=exc)
+            return 0, 0, 1.0
+        if len(aside.taking) > 1:
+            log.error(
+                "a group of %d signals failed; taking them one at a time", len(aside.taking), exc_info=exc
+            )
+            return len(aside.taking), failed_alone, 0.1
+        [signal] = aside.taking
+        self.aside.until[signal] = time.monotonic() + SET_ASIDE_S
+        log.error("signal %d cannot be worked: set aside for %.0f s", signal, SET_ASIDE_S, exc_info=exc)
+        return 0, failed_alone + 1, 0.1
+
     async def _lane(self, pace: Pace, lane: Lane, gather_s: float = 0.0) -> None:
         wake = asyncio.Event()
         entry = (wake, lane)
         self._wakes.append(entry)
+        aside = SetAside(until=self.aside.until)  # this lane's group in progress; what is set aside, shared
         alone = 0  # after a group failed: how many signals to take one at a time, to find the one
+        failed_alone = 0  # signals in a row that failed alone
         try:
             while True:
                 wake.clear()
                 session = self._sessions()
+                failed: Exception | None = None
                 try:
                     # Each transaction's changes are pushed as it commits (not after the whole pass).
                     _, done = await _work(session, alone or PASS, Runaway(), None, self._on_changed, pace,
-                                          lane, self.aside, 1 if alone else None)  # fmt: skip
-                    alone = 0
+                                          lane, aside, 1 if alone else None)  # fmt: skip
+                    alone = failed_alone = 0
                 except Exception as exc:
                     stop_if_cancelled()
-                    if database_away(exc) or not self.aside.taking:
-                        log.exception("inbox processing failed; retrying")
-                        await asyncio.sleep(1)
-                    elif len(self.aside.taking) > 1:
-                        alone = len(self.aside.taking)
-                        log.exception("a group of %d signals failed; taking them one at a time", alone)
-                    else:
-                        [signal] = self.aside.taking
-                        self.aside.until[signal] = time.monotonic() + SET_ASIDE_S
-                        log.exception("signal %d cannot be worked: set aside for %.0f s", signal, SET_ASIDE_S)
-                    continue
+                    failed = exc
                 finally:
                     # Closed even when the worker is cancelled in the middle of a statement: an unclosed
                     # connection would keep its transaction's locks until the process ends.
                     with contextlib.suppress(Exception):
                         await asyncio.shield(session.close())
+                if failed is not None:  # paused after the close: a failed group's locks are released
+                    alone, failed_alone, pause = self._after(failed, aside, failed_alone)
+                    await asyncio.sleep(pause)
+                    continue
                 # A pass ends at an empty take or at its limit. Past the limit there is more; a lane that
                 # gathers waits for the next wake-up even after a pass that took something.
                 if done >= PASS or (done and not gather_s):

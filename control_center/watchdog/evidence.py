@@ -50,7 +50,11 @@ async def shortest_check_in(session: AsyncSession) -> int | None:
 async def unworked(session: AsyncSession, *, now: dt.datetime) -> tuple[Unworked | None, Unworked | None]:
     """The oldest signals not worked yet (a runaway device's, held on purpose, aside), by the inbox's
     partial index: (id, receipt) of the oldest alarm, and of the oldest signal of any kind."""
-    ready = (Signal.processed_at.is_(None), or_(Signal.held_until.is_(None), Signal.held_until <= now))
+    ready = (
+        Signal.processed_at.is_(None),
+        or_(Signal.held_until.is_(None), Signal.held_until <= now),
+        Signal.priority >= Priority.LIFE_SAFETY,  # the index's leading column: its rows, not the table's
+    )
     oldest = select(Signal.id, Signal.received_at).where(*ready).order_by(Signal.id).limit(1)
     alarm = (await session.execute(oldest.where(Signal.priority <= Priority.ALARM))).first()
     signal = (await session.execute(oldest)).first()
