@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)  # the gateway's one retry schedule (commits, reconnections)
 PIPELINE = 2  # batches committing at once (and one more for alarms)
+STOP_SECONDS = 2.0  # how long a stopping group commit waits for its cancelled batches to end
 
 T = TypeVar("T")
 Message = tuple[T, Sequence[Received]]  # what a transport needs to answer, and the message's items
@@ -61,6 +62,7 @@ class GroupCommit(Generic[T]):
         self._wait = wait_ms / 1000
         self._order: IntakeOrder[Message[T]] = IntakeOrder(in_arrival_order=in_arrival_order)
         self._arrived = asyncio.Event()
+        self._stopped = False  # cancelled: a batch's retry loop ends even if a driver ate its cancellation
 
     @property
     def unreleased(self) -> int:
@@ -108,8 +110,13 @@ class GroupCommit(Generic[T]):
         finally:
             current = asyncio.current_task()
             if current is not None and current.cancelling():
+                self._stopped = True
                 for task in in_flight:
                     task.cancel()  # shutting down: unreleased, so the panels send them again
+                # Waited for, briefly: a batch left running outlived its gateway, retrying for ever
+                # against a closed database (a test's event loop then never closed).
+                if in_flight:
+                    await asyncio.shield(asyncio.wait(in_flight, timeout=STOP_SECONDS))
             else:
                 # The connection is gone, not the process: let the batches under way commit (their
                 # answers are lost with the connection; a redelivery meets the unique key). Cancelling
@@ -126,6 +133,8 @@ class GroupCommit(Generic[T]):
                 break
             except Exception as exc:  # the database is away: keep the batch, never release it uncommitted
                 stop_if_cancelled()
+                if self._stopped:  # cancelled, and the driver turned the cancellation into this error
+                    raise asyncio.CancelledError from exc
                 delay = retry_delay(attempt)
                 attempt += 1
                 log.error("commit failed (%s); retrying in %.1fs", exc, delay)
