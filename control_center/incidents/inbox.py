@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from control_center.alarms import timers
@@ -31,7 +31,7 @@ from control_center.incidents import service as incidents
 from control_center.incidents.models import Incident
 from control_center.signals import panel_clock
 from control_center.signals.classification import POWER_LOSS, SignalKind, note_for
-from control_center.signals.models import Signal
+from control_center.signals.models import Signal, waiting
 from control_center.signals.service_types import Priority
 from control_center.subscribers import service as subscribers
 from control_center.subscribers import test_mode
@@ -226,7 +226,7 @@ async def _process_group(
 ) -> tuple[int, bool]:
     """One transaction of one priority; returns how many signals it took and whether they were alarms
     (priority 1–2: groups of at most ``GROUP`` whatever the pace)."""
-    ready = (Signal.processed_at.is_(None), or_(Signal.held_until.is_(None), Signal.held_until <= now))
+    ready = waiting(now)
     if lane != ALL:
         ready += (Signal.priority.between(*lane),)
     if aside is not None:

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, ColumnElement, Index, Integer, String, Text, UniqueConstraint, or_, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from control_center.core.db import Base, BigId, UTCDateTime
@@ -78,6 +78,12 @@ class Signal(Base):
             sqlite_where=text("processed_at IS NULL"),
         ),
     )
+
+
+def waiting(now: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    """The signals the inbox has still to work at ``now``: not processed, and not held (a runaway
+    device's, held until later). The inbox worker takes from these; the watchdog times their wait."""
+    return Signal.processed_at.is_(None), or_(Signal.held_until.is_(None), Signal.held_until <= now)
 
 
 class DeadLetter(Base):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_center.signals import link_supervision as supervision
-from control_center.signals.models import Signal
+from control_center.signals.models import Signal, waiting
 from control_center.signals.service_types import Priority
 from control_center.subscribers.models import PanelAccount, PanelPath
 from control_center.watchdog.rules import GatewayReport
@@ -50,11 +50,8 @@ async def shortest_check_in(session: AsyncSession) -> int | None:
 async def unworked(session: AsyncSession, *, now: dt.datetime) -> tuple[Unworked | None, Unworked | None]:
     """The oldest signals not worked yet (a runaway device's, held on purpose, aside), by the inbox's
     partial index: (id, receipt) of the oldest alarm, and of the oldest signal of any kind."""
-    ready = (
-        Signal.processed_at.is_(None),
-        or_(Signal.held_until.is_(None), Signal.held_until <= now),
-        Signal.priority >= Priority.LIFE_SAFETY,  # the index's leading column: its rows, not the table's
-    )
+    # The index's leading column named: its rows are read, not the table's.
+    ready = (*waiting(now), Signal.priority >= Priority.LIFE_SAFETY)
     oldest = select(Signal.id, Signal.received_at).where(*ready).order_by(Signal.id).limit(1)
     alarm = (await session.execute(oldest.where(Signal.priority <= Priority.ALARM))).first()
     signal = (await session.execute(oldest)).first()

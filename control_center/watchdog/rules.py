@@ -10,10 +10,10 @@
   twice that, at least ``QUIET_FLOOR``, with nothing from anyone means the path is broken. Signals the
   center raises itself (line cut, receiver failure) do not count: they are what silence produces.
 - **Inbox behind**: a signal stored and not worked — an alarm for longer than ``Limits.alarm`` (15 s by
-  default), anything else for longer than ``Limits.signal`` (3 min) (a runaway device's held signals
-  aside). The gateway may be
-  storing every message while the inbox worker of ``control-center serve`` has stopped, is not
-  running, or fails on every group: the alarms are safe in the table and nobody sees them.
+  default), anything else for longer than ``Limits.signal`` (3 min); a runaway device's held signals
+  aside. The gateway may be storing every message while the inbox worker of ``control-center serve``
+  has stopped, is not running, or fails on every group: the alarms are safe in the table and nobody
+  sees them.
 """
 
 from __future__ import annotations

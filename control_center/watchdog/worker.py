@@ -40,6 +40,10 @@ class Watchdog:
         self.alarms: list[SystemAlarm] = []
         self._database_away_since: dt.datetime | None = None
         self._first_seen: dict[int, dt.datetime] = {}  # unworked signal id → when this watchdog saw it
+        self._limits = Limits(
+            alarm=dt.timedelta(seconds=settings.watchdog_unworked_alarm_seconds),
+            signal=dt.timedelta(seconds=settings.watchdog_unworked_seconds),
+        )
         self._lock = asyncio.Lock()  # the loop and /healthz may judge at once; one at a time
 
     async def run(self) -> None:
@@ -79,10 +83,7 @@ class Watchdog:
                 last_intake=await evidence.last_intake(session, after=after),
                 quiet=quiet,
                 waiting=self._waiting(now, *await evidence.unworked(session, now=now)),
-                limits=Limits(
-                    alarm=dt.timedelta(seconds=s.watchdog_unworked_alarm_seconds),
-                    signal=dt.timedelta(seconds=s.watchdog_unworked_seconds),
-                ),
+                limits=self._limits,
             )
 
     def _waiting(self, now: dt.datetime, *oldest: evidence.Unworked | None) -> Waiting:
